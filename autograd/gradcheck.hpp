@@ -1,0 +1,52 @@
+// gradcheck / gradgradcheck: compare analytic gradients (the engine) with central finite
+// differences in float64, as PyTorch's torch.autograd.gradcheck does.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "tensor/tensor.hpp"
+
+namespace xgrad {
+
+struct GradcheckOptions {
+  double eps = 1e-6;
+  double atol = 1e-5;
+  double rtol = 1e-3;
+  // Random projections vᵀJu instead of the full Jacobian: one backward and two forwards per
+  // input, for inputs too large for the element-by-element check.
+  bool fast_mode = false;
+  uint64_t seed = 0;
+};
+
+// Converts to bool; on failure message() explains the first mismatch (input, element index,
+// numeric, analytic). Printable, so doctest's CHECK(gradcheck(...)) shows why it failed.
+class GradcheckResult {
+ public:
+  GradcheckResult() = default;
+  explicit GradcheckResult(std::string failure) : ok_(false), message_(std::move(failure)) {}
+  explicit operator bool() const { return ok_; }
+  bool ok() const { return ok_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  bool ok_ = true;
+  std::string message_ = "gradcheck passed";
+};
+std::ostream& operator<<(std::ostream& os, const GradcheckResult& r);
+
+using DifferentiableFunction = std::function<Tensor(const std::vector<Tensor>&)>;
+
+// Checks d fn / d input for every input that requires grad (all must be float64). Also checks
+// that backward is deterministic and that each gradient has its input's shape and dtype.
+GradcheckResult gradcheck(const DifferentiableFunction& fn, const std::vector<Tensor>& inputs,
+                          const GradcheckOptions& options = {});
+
+// Second derivatives: gradchecks (inputs, v) -> vᵀ J(inputs) computed with create_graph.
+GradcheckResult gradgradcheck(const DifferentiableFunction& fn, const std::vector<Tensor>& inputs,
+                              const GradcheckOptions& options = {});
+
+}  // namespace xgrad

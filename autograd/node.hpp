@@ -1,0 +1,86 @@
+// Node: one recorded op on the tape — its name, the input tensors, and its backward function.
+// A node never holds its output (the engine passes it in), so a graph has no reference cycles
+// and is freed when its tensors die.
+#pragma once
+
+#include <functional>
+#include <initializer_list>
+#include <vector>
+
+#include "autograd/grad_mode.hpp"
+#include "tensor/tensor.hpp"
+
+namespace xgrad {
+
+struct BackwardArgs {
+  const Tensor& grad;                // d loss / d output, in the output's shape
+  const Tensor& output;              // the op's result
+  const std::vector<Tensor>& inputs; // the op's inputs, in order
+  bool needs(std::size_t i) const { return inputs[i].requires_grad(); }
+};
+
+// Returns one gradient per input (undefined where not needed). A gradient may still have the
+// output's broadcast shape: the engine sums it back to the input's shape.
+using BackwardFn = std::function<std::vector<Tensor>(const BackwardArgs&)>;
+
+class Node {
+ public:
+  Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward)
+      : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)) {}
+  ~Node();  // releases long chains iteratively (no recursion, no stack overflow)
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  const char* name() const { return name_; }
+  const std::vector<Tensor>& inputs() const { return inputs_; }
+  bool released() const { return released_; }
+  void release();  // drops inputs and the backward function after a backward pass
+  std::vector<Tensor> apply(const Tensor& grad, const Tensor& output) const {
+    return backward_(BackwardArgs{grad, output, inputs_});
+  }
+
+ private:
+  const char* name_;
+  std::vector<Tensor> inputs_;
+  BackwardFn backward_;
+  bool released_ = false;
+};
+
+namespace detail {
+inline bool should_record(std::initializer_list<const Tensor*> inputs) {
+  if (!is_grad_enabled()) return false;
+  for (const Tensor* t : inputs)
+    if (t->requires_grad()) return true;
+  return false;
+}
+bool should_record(const std::vector<Tensor>& inputs);
+void attach(Tensor& output, const char* name, std::vector<Tensor> inputs, BackwardFn backward);
+}  // namespace detail
+
+// The one place that decides whether an op is recorded: grad mode is on and some input requires
+// grad. Otherwise the backward function is never even constructed.
+template <class F>
+Tensor record(const char* name, Tensor output, const Tensor& a, F&& backward) {
+  if (detail::should_record({&a})) detail::attach(output, name, {a}, std::forward<F>(backward));
+  return output;
+}
+template <class F>
+Tensor record(const char* name, Tensor output, const Tensor& a, const Tensor& b, F&& backward) {
+  if (detail::should_record({&a, &b}))
+    detail::attach(output, name, {a, b}, std::forward<F>(backward));
+  return output;
+}
+template <class F>
+Tensor record(const char* name, Tensor output, const Tensor& a, const Tensor& b, const Tensor& c,
+              F&& backward) {
+  if (detail::should_record({&a, &b, &c}))
+    detail::attach(output, name, {a, b, c}, std::forward<F>(backward));
+  return output;
+}
+template <class F>
+Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs, F&& backward) {
+  if (detail::should_record(inputs)) detail::attach(output, name, inputs, std::forward<F>(backward));
+  return output;
+}
+
+}  // namespace xgrad

@@ -1,0 +1,37 @@
+// Internal: views of Tensor storage as xtensor expressions, and dtype dispatch. Included only by
+// tensor/*.cpp (the one place xtensor is compiled) and the optional interop header.
+#pragma once
+
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xstorage.hpp>
+
+#include "tensor/tensor.hpp"
+
+namespace xgrad::detail {
+
+using XShape = xt::svector<std::size_t, 4>;
+
+inline XShape to_xshape(const Shape& shape) { return XShape(shape.begin(), shape.end()); }
+
+// Calls f.template operator()<T>() with T = float or double according to dtype.
+template <class F>
+decltype(auto) dispatch(Dtype dtype, F&& f) {
+  if (dtype == Dtype::float32) return f.template operator()<float>();
+  return f.template operator()<double>();
+}
+
+// 1-D view over all elements.
+template <class T>
+auto flat(const Tensor& t) {
+  std::array<std::size_t, 1> shape{static_cast<std::size_t>(t.numel())};
+  return xt::adapt(const_cast<T*>(t.data<T>()), shape[0], xt::no_ownership(), shape);
+}
+
+// N-d view with the tensor's shape.
+template <class T>
+auto nd(const Tensor& t) {
+  return xt::adapt(const_cast<T*>(t.data<T>()), static_cast<std::size_t>(t.numel()),
+                   xt::no_ownership(), to_xshape(t.shape()));
+}
+
+}  // namespace xgrad::detail
