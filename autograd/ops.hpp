@@ -102,7 +102,7 @@ Tensor min(const Tensor& x, int64_t dim, bool keepdim = false);
 // Variance and standard deviation; `unbiased` divides by n - 1 (PyTorch's default).
 Tensor var(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased = true,
            bool keepdim = false);
-Tensor std(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased = true,
+Tensor stddev(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased = true,
            bool keepdim = false);
 Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor softmax(const Tensor& x, int64_t dim);

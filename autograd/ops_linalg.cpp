@@ -31,6 +31,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (ka != kb)
     throw Error("matmul: inner dimensions differ: " + format_shape(a.shape()) + " @ " +
                 format_shape(b.shape()));
+  if (a.dim() == 1 && b.dim() == 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), {});
   if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, -1)), -1);
   if (a.dim() <= 3 && b.dim() <= 3 && (a.dim() == 2 || b.dim() == 2 || a.shape()[0] == b.shape()[0]))

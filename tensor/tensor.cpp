@@ -323,8 +323,10 @@ Tensor from_vector(const std::vector<float>& values, const Shape& shape, Options
   return from_vector(std::vector<double>(values.begin(), values.end()), shape, options);
 }
 
-Tensor tensor(std::initializer_list<double> values, Options options) {
-  return from_vector(std::vector<double>(values), {static_cast<int64_t>(values.size())}, options);
+Tensor tensor(std::initializer_list<Value> values, Options options) {
+  std::vector<double> flat;
+  for (Value v : values) flat.push_back(v.v);
+  return from_vector(flat, {static_cast<int64_t>(values.size())}, options);
 }
 
 Tensor tensor(std::initializer_list<std::initializer_list<double>> values, Options options) {

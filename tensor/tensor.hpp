@@ -127,8 +127,13 @@ Tensor empty(const Shape& shape, Options options = {});
 // A tensor sharing `base`'s storage with another shape of the same size (no copy).
 Tensor alias_with_shape(const Tensor& base, const Shape& shape);
 
-// Factories.
-Tensor tensor(std::initializer_list<double> values, Options options = {});
+// Factories. A 1-D list's elements are `Value`s, so that a braced column such as
+// tensor({{1.0}, {2.0}}) unambiguously means the 2-D (2, 1) tensor.
+struct Value {
+  double v;
+  Value(double x) : v(x) {}  // NOLINT: implicit on purpose
+};
+Tensor tensor(std::initializer_list<Value> values, Options options = {});
 Tensor tensor(std::initializer_list<std::initializer_list<double>> values, Options options = {});
 Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> values,
               Options options = {});
