@@ -1,0 +1,70 @@
+# The README's commands. Each installs missing Debian packages (apt-get), configures meson once,
+# and rebuilds only what changed.
+SHELL := /bin/bash
+BUILD ?= build
+SAN_BUILD ?= build-sanitize
+DATA ?= /usr/share/datasets/fashion-mnist
+EPOCHS ?= 10
+
+PACKAGES := g++ meson ninja-build pkg-config libxtensor-dev libxtensor-blas-dev libxsimd-dev \
+            libopenblas-dev liblapack-dev doctest-dev libbenchmark-dev zlib1g-dev \
+            nlohmann-json3-dev libcli11-dev
+DEMO_PACKAGES := dataset-fashion-mnist gnuplot-nox
+BENCH_PACKAGES := libtorch-dev
+
+# $(call ensure,packages): apt-get install whatever is not installed yet.
+define ensure
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+endef
+
+.PHONY: all deps build test test-sanitize test-accuracy demo bench clean
+
+all: build
+
+deps:
+	$(call ensure,$(PACKAGES))
+
+$(BUILD)/build.ninja:
+	$(call ensure,$(PACKAGES))
+	meson setup $(BUILD) --buildtype=release
+
+build: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+test: build
+	meson test -C $(BUILD) --no-suite accuracy --print-errorlogs
+
+$(SAN_BUILD)/build.ninja:
+	$(call ensure,$(PACKAGES))
+	meson setup $(SAN_BUILD) --buildtype=debugoptimized -Db_sanitize=address,undefined \
+	  -Db_lundef=false -Dbenchmarks=false
+
+test-sanitize: deps $(SAN_BUILD)/build.ninja
+	meson compile -C $(SAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  meson test -C $(SAN_BUILD) --no-suite accuracy --print-errorlogs --timeout-multiplier 4
+
+test-accuracy: build
+	$(call ensure,$(DEMO_PACKAGES))
+	meson test -C $(BUILD) --suite accuracy --print-errorlogs --timeout-multiplier 3
+
+demo: build
+	$(call ensure,$(DEMO_PACKAGES))
+	$(BUILD)/examples/mnist --data $(DATA) --epochs $(EPOCHS) --plot out/demo
+
+bench: build
+	$(call ensure,$(BENCH_PACKAGES))
+	meson setup --reconfigure $(BUILD) >/dev/null
+	meson compile -C $(BUILD)
+	$(BUILD)/bench/bench_ops --benchmark_min_time=0.2
+	if [ -x $(BUILD)/bench/compare ]; then $(BUILD)/bench/compare; fi
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD) out

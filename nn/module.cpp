@@ -1,0 +1,190 @@
+// Module registry, modes, conversion, state dicts and printing.
+#include "nn/module.hpp"
+
+#include <algorithm>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "autograd/grad_mode.hpp"
+
+namespace xgrad::nn {
+
+Tensor Module::forward(const Tensor&) {
+  throw Error(type_name() + ": forward(Tensor) is not implemented by this module");
+}
+
+namespace {
+void check_name(const std::string& owner, const std::string& name) {
+  if (name.empty() || name.find('.') != std::string::npos)
+    throw Error(owner + ": invalid name '" + name + "' (must be non-empty and contain no '.')");
+}
+template <class List>
+bool has_name(const List& list, const std::string& name) {
+  return std::any_of(list.begin(), list.end(), [&](const auto& e) { return e.first == name; });
+}
+}  // namespace
+
+Tensor Module::register_parameter(const std::string& name, Tensor tensor, bool requires_grad) {
+  check_name("register_parameter", name);
+  if (has_name(params_, name) || has_name(buffers_, name) || has_name(children_, name))
+    throw Error("register_parameter: '" + name + "' is already registered");
+  if (!tensor.is_leaf()) tensor = tensor.detach();
+  tensor.requires_grad_(requires_grad);
+  params_.emplace_back(name, tensor);
+  return tensor;
+}
+
+Tensor Module::register_buffer(const std::string& name, Tensor tensor) {
+  check_name("register_buffer", name);
+  if (has_name(params_, name) || has_name(buffers_, name) || has_name(children_, name))
+    throw Error("register_buffer: '" + name + "' is already registered");
+  buffers_.emplace_back(name, tensor.detach());
+  return buffers_.back().second;
+}
+
+void Module::add_child(const std::string& name, std::shared_ptr<Module> module) {
+  check_name("register_module", name);
+  if (!module) throw Error("register_module: module '" + name + "' is null");
+  if (has_name(params_, name) || has_name(buffers_, name) || has_name(children_, name))
+    throw Error("register_module: '" + name + "' is already registered");
+  children_.emplace_back(name, std::move(module));
+}
+
+void Module::collect(const std::string& prefix, bool recurse, bool params, StateDict& out) const {
+  for (const auto& [n, t] : params ? params_ : buffers_) out.emplace_back(prefix + n, t);
+  if (recurse)
+    for (const auto& [n, c] : children_) c->collect(prefix + n + ".", true, params, out);
+}
+
+StateDict Module::named_parameters(bool recurse) const {
+  StateDict out;
+  collect("", recurse, true, out);
+  return out;
+}
+StateDict Module::named_buffers(bool recurse) const {
+  StateDict out;
+  collect("", recurse, false, out);
+  return out;
+}
+std::vector<Tensor> Module::parameters(bool recurse) const {
+  std::vector<Tensor> out;
+  for (auto& [n, t] : named_parameters(recurse)) out.push_back(t);
+  return out;
+}
+std::vector<Tensor> Module::buffers(bool recurse) const {
+  std::vector<Tensor> out;
+  for (auto& [n, t] : named_buffers(recurse)) out.push_back(t);
+  return out;
+}
+std::vector<std::shared_ptr<Module>> Module::children() const {
+  std::vector<std::shared_ptr<Module>> out;
+  for (const auto& [n, c] : children_) out.push_back(c);
+  return out;
+}
+
+int64_t Module::num_parameters() const {
+  int64_t n = 0;
+  for (const Tensor& p : parameters()) n += p.numel();
+  return n;
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [n, c] : children_) c->train(on);
+}
+
+void Module::zero_grad(bool set_to_none) {
+  for (Tensor& p : parameters()) p.zero_grad(set_to_none);
+}
+
+Module& Module::to(Dtype dtype) {
+  StateDict all = named_parameters();
+  StateDict bufs = named_buffers();
+  all.insert(all.end(), bufs.begin(), bufs.end());
+  for (auto& [n, t] : all) {
+    if (t.dtype() == dtype) continue;
+    Tensor converted;
+    {
+      NoGradGuard guard;
+      converted = t.detach().to(dtype);
+    }
+    TensorImpl* impl = t.impl();
+    impl->storage = converted.impl()->storage;
+    impl->data = converted.impl()->data;
+    impl->dtype = dtype;
+    impl->grad = Tensor();
+  }
+  return *this;
+}
+
+StateDict Module::state_dict() const {
+  StateDict sd = named_parameters();
+  StateDict b = named_buffers();
+  sd.insert(sd.end(), b.begin(), b.end());
+  return sd;
+}
+
+void Module::load_state_dict(const StateDict& state, bool strict) {
+  StateDict own = state_dict();
+  std::vector<std::string> missing, unexpected, mismatched;
+  std::set<std::string> own_names;
+  for (const auto& [n, t] : own) own_names.insert(n);
+  for (const auto& [n, t] : state)
+    if (!own_names.count(n)) unexpected.push_back(n);
+  for (const auto& [n, t] : own) {
+    auto it = std::find_if(state.begin(), state.end(), [&](const auto& e) { return e.first == n; });
+    if (it == state.end()) {
+      missing.push_back(n);
+    } else if (it->second.shape() != t.shape() || it->second.dtype() != t.dtype()) {
+      mismatched.push_back(n + " (expected " + format_shape(t.shape()) + " " + dtype_name(t.dtype()) +
+                           ", got " + format_shape(it->second.shape()) + " " +
+                           dtype_name(it->second.dtype()) + ")");
+    }
+  }
+  if (!mismatched.empty() || (strict && (!missing.empty() || !unexpected.empty()))) {
+    std::ostringstream os;
+    os << "load_state_dict: ";
+    auto list = [&](const char* what, const std::vector<std::string>& v) {
+      if (v.empty()) return;
+      os << what << ": ";
+      for (std::size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+      os << "; ";
+    };
+    list("missing", missing);
+    list("unexpected", unexpected);
+    list("mismatched", mismatched);
+    std::string msg = os.str();
+    throw Error(msg.substr(0, msg.size() - 2));
+  }
+  NoGradGuard guard;
+  for (auto& [n, t] : own) {
+    auto it = std::find_if(state.begin(), state.end(), [&](const auto& e) { return e.first == n; });
+    if (it != state.end()) t.copy_(it->second);
+  }
+}
+
+std::string Module::repr(int indent) const {
+  std::ostringstream os;
+  os << type_name() << "(" << extra_repr();
+  if (!children_.empty()) {
+    os << "\n";
+    for (const auto& [n, c] : children_)
+      os << std::string(indent + 2, ' ') << "(" << n << "): " << c->repr(indent + 2) << "\n";
+    os << std::string(indent, ' ');
+  }
+  os << ")";
+  return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const Module& m) { return os << m.repr(); }
+
+void save(const Module& module, const std::string& path, const Metadata& metadata) {
+  save_safetensors(path, module.state_dict(), metadata);
+}
+
+void load(Module& module, const std::string& path) {
+  module.load_state_dict(load_safetensors(path).tensors);
+}
+
+}  // namespace xgrad::nn

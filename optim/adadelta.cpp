@@ -1,0 +1,41 @@
+// Adadelta: g += wd·p; s = ρs + (1-ρ)g²; Δ = √(a + ε)/√(s + ε) · g; a = ρa + (1-ρ)Δ²;
+// p -= lr·Δ.
+#include "optim/adadelta.hpp"
+
+#include <cmath>
+
+#include "optim/update_loop.hpp"
+
+namespace xgrad::optim {
+
+Adadelta::Adadelta(std::vector<Tensor> params, AdadeltaOptions options)
+    : Adadelta(std::vector<ParamGroup<AdadeltaOptions>>{{std::move(params), options}}) {}
+Adadelta::Adadelta(std::vector<ParamGroup<AdadeltaOptions>> groups)
+    : OptimizerWithOptions(std::move(groups)) {
+  for (std::size_t g = 0; g < num_groups(); ++g) {
+    const auto& o = options(g);
+    if (o.lr < 0 || o.eps < 0 || o.weight_decay < 0 || o.rho < 0 || o.rho > 1)
+      throw Error("Adadelta: lr, eps, weight_decay must be non-negative and rho in [0, 1]");
+  }
+}
+
+void Adadelta::step() {
+  for_each_param([&](std::size_t group, Tensor& p, const Tensor& grad, ParamState& s) {
+    const AdadeltaOptions o = options(group);
+    ++s.step;
+    detail::update(p, grad, s.buffers, [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
+      T* sq = buf[0];
+      T* acc = buf[1];
+      const T rho = T(o.rho), eps = T(o.eps), lr = T(o.lr), wd = T(o.weight_decay);
+      for (int64_t i = 0; i < n; ++i) {
+        const T d = g[i] + wd * w[i];
+        sq[i] = rho * sq[i] + (1 - rho) * d * d;
+        const T delta = std::sqrt(acc[i] + eps) / std::sqrt(sq[i] + eps) * d;
+        acc[i] = rho * acc[i] + (1 - rho) * delta * delta;
+        w[i] -= lr * delta;
+      }
+    });
+  });
+}
+
+}  // namespace xgrad::optim

@@ -1,0 +1,61 @@
+// Adam / AdamW in one pass per parameter:
+//   g += wd·p (Adam) or p *= 1 - lr·wd (AdamW)
+//   m = β1 m + (1-β1) g;  v = β2 v + (1-β2) g²;  v̂max = max(v̂max, v) with AMSGrad
+//   p -= lr/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + ε)
+#include "optim/adam.hpp"
+
+#include <cmath>
+
+#include "optim/update_loop.hpp"
+
+namespace xgrad::optim {
+
+namespace {
+void validate(const AdamOptions& o) {
+  if (o.lr < 0 || o.eps < 0 || o.weight_decay < 0)
+    throw Error("Adam: lr, eps and weight_decay must be non-negative");
+  if (o.beta1 < 0 || o.beta1 >= 1 || o.beta2 < 0 || o.beta2 >= 1)
+    throw Error("Adam: betas must be in [0, 1)");
+}
+}  // namespace
+
+Adam::Adam(std::vector<Tensor> params, AdamOptions options)
+    : Adam(std::vector<ParamGroup<AdamOptions>>{{std::move(params), options}}, false) {}
+Adam::Adam(std::vector<ParamGroup<AdamOptions>> groups) : Adam(std::move(groups), false) {}
+Adam::Adam(std::vector<ParamGroup<AdamOptions>> groups, bool decoupled)
+    : OptimizerWithOptions(std::move(groups)), decoupled_weight_decay_(decoupled) {
+  for (std::size_t g = 0; g < num_groups(); ++g) validate(options(g));
+}
+
+void Adam::step() {
+  for_each_param([&](std::size_t group, Tensor& p, const Tensor& grad, ParamState& s) {
+    const AdamOptions o = options(group);
+    const int64_t t = ++s.step;
+    const double bc1 = 1 - std::pow(o.beta1, static_cast<double>(t));
+    const double bc2_sqrt = std::sqrt(1 - std::pow(o.beta2, static_cast<double>(t)));
+    const bool decoupled = decoupled_weight_decay_;
+    detail::update(p, grad, s.buffers, [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
+      T* m = buf[0];
+      T* v = buf[1];
+      T* vmax = buf[2];
+      const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps);
+      const T step_size = T(o.lr / bc1), inv_bc2_sqrt = T(1 / bc2_sqrt);
+      const T l2 = decoupled ? T(0) : T(o.weight_decay);
+      const T shrink = decoupled ? T(1 - o.lr * o.weight_decay) : T(1);
+      for (int64_t i = 0; i < n; ++i) {
+        const T d = g[i] + l2 * w[i];
+        m[i] = b1 * m[i] + (1 - b1) * d;
+        v[i] = b2 * v[i] + (1 - b2) * d * d;
+        T second = v[i];
+        if (o.amsgrad) second = vmax[i] = std::max(vmax[i], v[i]);
+        w[i] = w[i] * shrink - step_size * m[i] / (std::sqrt(second) * inv_bc2_sqrt + eps);
+      }
+    });
+  });
+}
+
+AdamW::AdamW(std::vector<Tensor> params, AdamOptions options)
+    : Adam(std::vector<ParamGroup<AdamOptions>>{{std::move(params), options}}, true) {}
+AdamW::AdamW(std::vector<ParamGroup<AdamOptions>> groups) : Adam(std::move(groups), true) {}
+
+}  // namespace xgrad::optim

@@ -1,0 +1,100 @@
+// Optimizer: updates a list of parameters (optionally in groups with their own options) from
+// their gradients. Per-parameter state lives beside the parameter list and can be saved and
+// restored. step() runs under no-grad and updates in place. Never sees a Module.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "autograd/grad_mode.hpp"
+#include "tensor/safetensors.hpp"
+
+namespace xgrad::optim {
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  virtual void step() = 0;
+  // Zeroes gradients in place (no allocation next step), or releases them with set_to_none.
+  void zero_grad(bool set_to_none = false);
+
+  double lr() const { return lr(0); }  // the first group's learning rate
+  void set_lr(double lr);               // every group
+  double lr(std::size_t group) const;
+  void set_lr(std::size_t group, double lr);
+  std::size_t num_groups() const { return params_.size(); }
+  const std::vector<Tensor>& params(std::size_t group) const { return params_.at(group); }
+
+  // "group.G.lr", "state.G.I.step" and "state.G.I.<buffer>" for every parameter with state.
+  StateDict state_dict() const;
+  void load_state_dict(const StateDict& state);
+
+ protected:
+  struct ParamState {
+    int64_t step = 0;
+    std::vector<Tensor> buffers;  // named by buffer_names(), allocated on the first step
+  };
+  explicit Optimizer(std::vector<std::vector<Tensor>> groups);
+  virtual double& group_lr(std::size_t group) = 0;
+  double group_lr(std::size_t group) const { return const_cast<Optimizer*>(this)->group_lr(group); }
+  virtual std::vector<std::string> buffer_names() const = 0;
+  // Calls f(group, param, grad, state) for every parameter that has a gradient; the state's
+  // buffers are allocated (zeros) before the first call.
+  template <class F>
+  void for_each_param(F&& f) {
+    NoGradGuard guard;
+    for (std::size_t g = 0; g < params_.size(); ++g)
+      for (std::size_t i = 0; i < params_[g].size(); ++i) {
+        Tensor& p = params_[g][i];
+        Tensor grad = p.grad();
+        if (!grad.defined()) continue;
+        ParamState& s = state_[g][i];
+        if (s.buffers.empty())
+          for (std::size_t b = 0; b < buffer_names().size(); ++b)
+            s.buffers.push_back(zeros_like(p));
+        f(g, p, grad, s);
+      }
+  }
+
+ private:
+  std::vector<std::vector<Tensor>> params_;
+  std::vector<std::vector<ParamState>> state_;
+};
+
+// A parameter group with its own options.
+template <class Options>
+struct ParamGroup {
+  std::vector<Tensor> params;
+  Options options;
+};
+
+// Holds one Options per group; Options must have a `double lr`.
+template <class Options>
+class OptimizerWithOptions : public Optimizer {
+ public:
+  const Options& options(std::size_t group = 0) const { return options_.at(group); }
+  Options& options(std::size_t group = 0) { return options_.at(group); }
+
+ protected:
+  OptimizerWithOptions(std::vector<ParamGroup<Options>> groups)
+      : Optimizer(params_of(groups)), options_(options_of(groups)) {}
+  double& group_lr(std::size_t group) override { return options_.at(group).lr; }
+
+ private:
+  static std::vector<std::vector<Tensor>> params_of(const std::vector<ParamGroup<Options>>& gs) {
+    std::vector<std::vector<Tensor>> out;
+    for (const auto& g : gs) out.push_back(g.params);
+    return out;
+  }
+  static std::vector<Options> options_of(const std::vector<ParamGroup<Options>>& gs) {
+    std::vector<Options> out;
+    for (const auto& g : gs) out.push_back(g.options);
+    return out;
+  }
+  std::vector<Options> options_;
+};
+
+}  // namespace xgrad::optim

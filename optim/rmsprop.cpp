@@ -1,0 +1,53 @@
+// RMSprop: g += wd·p; s = αs + (1-α)g²; centered: a = αa + (1-α)g, d = √(s - a²) + ε,
+// else d = √s + ε; momentum: b = μb + g/d, p -= lr·b; else p -= lr·g/d.
+#include "optim/rmsprop.hpp"
+
+#include <cmath>
+
+#include "optim/update_loop.hpp"
+
+namespace xgrad::optim {
+
+RMSprop::RMSprop(std::vector<Tensor> params, RMSpropOptions options)
+    : RMSprop(std::vector<ParamGroup<RMSpropOptions>>{{std::move(params), options}}) {}
+RMSprop::RMSprop(std::vector<ParamGroup<RMSpropOptions>> groups)
+    : OptimizerWithOptions(std::move(groups)) {
+  for (std::size_t g = 0; g < num_groups(); ++g) {
+    const auto& o = options(g);
+    if (o.lr < 0 || o.eps < 0 || o.weight_decay < 0 || o.momentum < 0 || o.alpha < 0)
+      throw Error("RMSprop: lr, alpha, eps, momentum and weight_decay must be non-negative");
+  }
+}
+
+void RMSprop::step() {
+  for_each_param([&](std::size_t group, Tensor& p, const Tensor& grad, ParamState& s) {
+    const RMSpropOptions o = options(group);
+    ++s.step;
+    detail::update(p, grad, s.buffers, [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
+      T* sq = buf[0];
+      T* avg = buf[1];
+      T* mom = buf[2];
+      const T alpha = T(o.alpha), eps = T(o.eps), lr = T(o.lr), wd = T(o.weight_decay),
+              mu = T(o.momentum);
+      for (int64_t i = 0; i < n; ++i) {
+        const T d = g[i] + wd * w[i];
+        sq[i] = alpha * sq[i] + (1 - alpha) * d * d;
+        T denom;
+        if (o.centered) {
+          avg[i] = alpha * avg[i] + (1 - alpha) * d;
+          denom = std::sqrt(sq[i] - avg[i] * avg[i]) + eps;
+        } else {
+          denom = std::sqrt(sq[i]) + eps;
+        }
+        if (o.momentum > 0) {
+          mom[i] = mu * mom[i] + d / denom;
+          w[i] -= lr * mom[i];
+        } else {
+          w[i] -= lr * d / denom;
+        }
+      }
+    });
+  });
+}
+
+}  // namespace xgrad::optim

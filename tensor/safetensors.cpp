@@ -1,0 +1,187 @@
+// safetensors reader and writer (nlohmann-json for the header).
+#include "tensor/safetensors.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace xgrad {
+
+namespace {
+
+const char* st_dtype(Dtype d) { return d == Dtype::float32 ? "F32" : "F64"; }
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw Error("safetensors: " + path + ": " + what);
+}
+
+void write_all(int fd, const void* data, std::size_t n, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) fail(path, std::string("write failed: ") + std::strerror(errno));
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+}  // namespace
+
+void save_safetensors(const std::string& path, const StateDict& tensors, const Metadata& metadata) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::size_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    if (name == "__metadata__" || header.contains(name)) fail(path, "duplicate or reserved name '" + name + "'");
+    std::size_t bytes = static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype());
+    header[name] = {{"dtype", st_dtype(t.dtype())}, {"shape", t.shape()},
+                    {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  while (text.size() % 8) text.push_back(' ');
+  uint64_t n = text.size();
+  unsigned char len[8];
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
+
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) fail(path, std::string("cannot create ") + tmp + ": " + std::strerror(errno));
+  try {
+    write_all(fd, len, 8, path);
+    write_all(fd, text.data(), text.size(), path);
+    for (const auto& [name, t] : tensors)  // x86-64 and aarch64 are little-endian already
+      write_all(fd, t.raw_data(), static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype()), path);
+    if (::fsync(fd) != 0) fail(path, std::string("fsync failed: ") + std::strerror(errno));
+  } catch (...) {
+    ::close(fd);
+    std::remove(tmp.c_str());
+    throw;
+  }
+  ::close(fd);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    fail(path, "cannot replace the file: " + why);
+  }
+}
+
+const Tensor* SafetensorsFile::find(const std::string& name) const {
+  for (const auto& [n, t] : tensors)
+    if (n == name) return &t;
+  return nullptr;
+}
+
+Tensor SafetensorsFile::get(const std::string& name) const {
+  const Tensor* t = find(name);
+  if (!t) throw Error("safetensors: missing tensor '" + name + "'");
+  return *t;
+}
+
+SafetensorsFile load_safetensors(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open file");
+  in.seekg(0, std::ios::end);
+  const uint64_t file_size = static_cast<uint64_t>(in.tellg());
+  in.seekg(0);
+  if (file_size < 8) fail(path, "file too short for a header (" + std::to_string(file_size) + " bytes)");
+  unsigned char len[8];
+  in.read(reinterpret_cast<char*>(len), 8);
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | len[i];
+  if (n > file_size - 8) fail(path, "header length " + std::to_string(n) + " exceeds the file size");
+  std::string text(n, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(n));
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(text);
+  } catch (const std::exception& e) {
+    fail(path, std::string("corrupt JSON header: ") + e.what());
+  }
+  if (!header.is_object()) fail(path, "header is not a JSON object");
+  const uint64_t data_size = file_size - 8 - n;
+
+  SafetensorsFile file;
+  struct Entry {
+    std::string name;
+    Dtype dtype;
+    Shape shape;
+    uint64_t begin, end;
+  };
+  std::vector<Entry> entries;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__") {
+      if (!it.value().is_object()) fail(path, "__metadata__ is not an object");
+      for (auto m = it.value().begin(); m != it.value().end(); ++m) {
+        if (!m.value().is_string()) fail(path, "metadata value for '" + m.key() + "' is not a string");
+        file.metadata[m.key()] = m.value().get<std::string>();
+      }
+      continue;
+    }
+    const auto& v = it.value();
+    try {
+      Entry e{it.key(), Dtype::float32, {}, 0, 0};
+      std::string dt = v.at("dtype").get<std::string>();
+      if (dt == "F32")
+        e.dtype = Dtype::float32;
+      else if (dt == "F64")
+        e.dtype = Dtype::float64;
+      else
+        fail(path, "tensor '" + e.name + "' has unsupported dtype " + dt + " (xgrad reads F32 and F64)");
+      e.shape = v.at("shape").get<Shape>();
+      for (int64_t d : e.shape)
+        if (d < 0) fail(path, "tensor '" + e.name + "' has a negative dimension");
+      auto off = v.at("data_offsets").get<std::vector<uint64_t>>();
+      if (off.size() != 2) fail(path, "tensor '" + e.name + "' needs two data_offsets");
+      e.begin = off[0];
+      e.end = off[1];
+      entries.push_back(e);
+    } catch (const nlohmann::json::exception& ex) {
+      fail(path, "bad entry for tensor '" + it.key() + "': " + ex.what());
+    }
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
+  uint64_t expected = 0;
+  for (const Entry& e : entries) {
+    uint64_t bytes = static_cast<uint64_t>(shape_numel(e.shape)) * dtype_size(e.dtype);
+    if (e.end < e.begin || e.end - e.begin != bytes)
+      fail(path, "tensor '" + e.name + "' of shape " + format_shape(e.shape) + " has data_offsets [" +
+                     std::to_string(e.begin) + ", " + std::to_string(e.end) + ") that do not match its size");
+    if (e.begin != expected) fail(path, "tensor data overlaps or leaves a hole at '" + e.name + "'");
+    if (e.end > data_size)
+      fail(path, "truncated: tensor '" + e.name + "' ends at byte " + std::to_string(e.end) + " of a " +
+                     std::to_string(data_size) + "-byte data section");
+    expected = e.end;
+  }
+  if (expected != data_size) fail(path, "data section has " + std::to_string(data_size - expected) + " trailing bytes");
+  for (const Entry& e : entries) {
+    Tensor t = empty(e.shape, e.dtype);
+    in.seekg(static_cast<std::streamoff>(8 + n + e.begin));
+    in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(e.end - e.begin));
+    if (!in) fail(path, "read failed for tensor '" + e.name + "'");
+    file.tensors.emplace_back(e.name, t);
+  }
+  return file;
+}
+
+StateDict with_prefix(const std::string& prefix, const StateDict& sd) {
+  StateDict out;
+  for (const auto& [n, t] : sd) out.emplace_back(prefix + "." + n, t);
+  return out;
+}
+
+StateDict strip_prefix(const std::string& prefix, const StateDict& sd) {
+  StateDict out;
+  const std::string p = prefix + ".";
+  for (const auto& [n, t] : sd)
+    if (n.compare(0, p.size(), p) == 0) out.emplace_back(n.substr(p.size()), t);
+  return out;
+}
+
+}  // namespace xgrad
