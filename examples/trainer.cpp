@@ -1,0 +1,146 @@
+// Implementation of the trainers' shared helpers.
+#include "trainer.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+
+namespace xgrad::examples {
+
+TrainerArgs parse_args(int argc, char** argv, const std::string& description, TrainerArgs a,
+                       std::vector<ExtraOption> extras) {
+  CLI::App app(description);
+  app.add_option("--epochs", a.epochs, "training epochs")->capture_default_str();
+  app.add_option("--lr", a.lr, "learning rate")->capture_default_str();
+  app.add_option("--batch-size", a.batch_size, "examples per batch")->capture_default_str();
+  app.add_option("--seed", a.seed, "seed for init, shuffling and splits")->capture_default_str();
+  app.add_option("--optimizer", a.optimizer, "sgd, momentum, adam, adamw, rmsprop, adagrad, adadelta")
+      ->capture_default_str();
+  app.add_option("--threads", a.threads, "BLAS threads")->capture_default_str();
+  app.add_option("--save", a.save, "write a checkpoint here after every epoch");
+  app.add_option("--resume", a.resume, "continue from this checkpoint");
+  app.add_option("--plot", a.plot, "write curves to PREFIX.csv and PREFIX.png");
+  app.add_flag("--quiet", a.quiet, "only the final results");
+  for (auto& e : extras) app.add_option(e.name, e.value, e.help)->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e));
+  }
+  for (auto& e : extras) a.extra[e.name.substr(2)] = e.value;
+  if (a.epochs < 0 || a.batch_size <= 0 || a.threads <= 0) {
+    std::cerr << "error: --epochs must be >= 0, --batch-size and --threads positive\n";
+    std::exit(2);
+  }
+  set_num_threads(a.threads);
+  return a;
+}
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const std::string& name,
+                                                 const std::vector<Tensor>& params, double lr) {
+  using namespace optim;
+  if (name == "sgd") return std::make_unique<SGD>(params, SGDOptions{.lr = lr});
+  if (name == "momentum") return std::make_unique<SGD>(params, SGDOptions{.lr = lr, .momentum = 0.9});
+  if (name == "adam") return std::make_unique<Adam>(params, AdamOptions{.lr = lr});
+  if (name == "adamw")
+    return std::make_unique<AdamW>(params, AdamOptions{.lr = lr, .weight_decay = 0.01});
+  if (name == "rmsprop") return std::make_unique<RMSprop>(params, RMSpropOptions{.lr = lr});
+  if (name == "adagrad") return std::make_unique<Adagrad>(params, AdagradOptions{.lr = lr});
+  if (name == "adadelta") return std::make_unique<Adadelta>(params, AdadeltaOptions{.lr = lr});
+  throw Error("unknown optimizer '" + name + "' (sgd, momentum, adam, adamw, rmsprop, adagrad, adadelta)");
+}
+
+Progress::Progress(bool quiet) : tty_(isatty(STDOUT_FILENO)), quiet_(quiet) {}
+
+void Progress::start(int64_t epoch, int64_t epochs, int64_t batches) {
+  epoch_ = epoch;
+  epochs_ = epochs;
+  batches_ = batches;
+  examples_ = 0;
+  start_ = std::chrono::steady_clock::now();
+}
+
+void Progress::update(int64_t batch, double loss, int64_t examples) {
+  examples_ += examples;
+  if (!tty_ || quiet_ || (batch % 20 != 0 && batch + 1 != batches_)) return;
+  const int width = 30;
+  int filled = static_cast<int>(width * (batch + 1) / std::max<int64_t>(batches_, 1));
+  double rate = static_cast<double>(examples_) / std::max(seconds_since(start_), 1e-9);
+  std::printf("\repoch %lld/%lld [%s%s] loss %.4f  %.0f ex/s ", static_cast<long long>(epoch_),
+              static_cast<long long>(epochs_), std::string(filled, '=').c_str(),
+              std::string(width - filled, ' ').c_str(), loss, rate);
+  std::fflush(stdout);
+}
+
+double Progress::finish(const std::string& summary) {
+  double s = seconds_since(start_);
+  if (tty_ && !quiet_) std::printf("\r%s\r", std::string(80, ' ').c_str());
+  if (!quiet_)
+    std::printf("epoch %lld/%lld  %s  (%.1f s, %.0f ex/s)\n", static_cast<long long>(epoch_),
+                static_cast<long long>(epochs_), summary.c_str(), s,
+                static_cast<double>(examples_) / std::max(s, 1e-9));
+  std::fflush(stdout);
+  return s;
+}
+
+std::string Curves::write(const std::string& prefix) const {
+  std::ofstream csv(prefix + ".csv");
+  if (!csv) throw Error("cannot write " + prefix + ".csv");
+  for (std::size_t c = 0; c < columns_.size(); ++c) csv << (c ? "," : "") << columns_[c];
+  csv << "\n" << std::setprecision(8);
+  for (const auto& r : rows_) {
+    for (std::size_t c = 0; c < r.size(); ++c) csv << (c ? "," : "") << r[c];
+    csv << "\n";
+  }
+  csv.close();
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) return "";
+  std::string script = prefix + ".gp";
+  std::ofstream gp(script);
+  gp << "set terminal pngcairo size 900,500 noenhanced\nset output '" << prefix << ".png'\n"
+     << "set datafile separator ','\nset key autotitle columnhead\nset xlabel '" << columns_[0] << "'\n"
+     << "set y2tics\nset ytics nomirror\nplot ";
+  for (std::size_t c = 1; c < columns_.size(); ++c)
+    gp << (c > 1 ? ", " : "") << "'" << prefix << ".csv' using 1:" << c + 1 << " with linespoints axes "
+       << (c == 1 ? "x1y1" : "x1y2");
+  gp << "\n";
+  gp.close();
+  if (std::system(("gnuplot '" + script + "' 2>/dev/null").c_str()) != 0) return "";
+  std::remove(script.c_str());
+  return prefix + ".png";
+}
+
+void save_checkpoint(const std::string& path, const nn::Module& model,
+                     const optim::Optimizer& optimizer, int64_t epochs_done) {
+  StateDict all = with_prefix("model", model.state_dict());
+  StateDict opt = with_prefix("optimizer", optimizer.state_dict());
+  all.insert(all.end(), opt.begin(), opt.end());
+  save_safetensors(path, all, {{"epochs_done", std::to_string(epochs_done)}});
+}
+
+int64_t load_checkpoint(const std::string& path, nn::Module& model, optim::Optimizer& optimizer) {
+  SafetensorsFile f = load_safetensors(path);
+  model.load_state_dict(strip_prefix("model", f.tensors));
+  optimizer.load_state_dict(strip_prefix("optimizer", f.tensors));
+  auto it = f.metadata.find("epochs_done");
+  if (it == f.metadata.end()) throw Error(path + ": not a trainer checkpoint (no epochs_done)");
+  return std::stoll(it->second);
+}
+
+Tensor predict(nn::Module& model, const Tensor& inputs, int64_t batch_size) {
+  NoGradGuard guard;
+  const int64_t n = inputs.shape()[0];
+  std::vector<Tensor> parts;
+  for (int64_t i = 0; i < n; i += batch_size) parts.push_back(model(slice(inputs, 0, i, i + batch_size)));
+  return concat(parts, 0);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace xgrad::examples

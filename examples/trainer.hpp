@@ -1,0 +1,84 @@
+// Shared pieces of the sample trainers: the common command line, the optimizer by name, a
+// progress line, loss/metric curves (CSV, and a PNG through gnuplot when installed), and
+// checkpoints for --save / --resume. CLI11 is compiled once, in trainer.cpp.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "xgrad.hpp"
+
+namespace xgrad::examples {
+
+struct ExtraOption {
+  std::string name;  // "--data"
+  std::string help;
+  std::string value;  // default, replaced by the parsed value
+};
+
+struct TrainerArgs {
+  int64_t epochs = 10;
+  double lr = 1e-3;
+  int64_t batch_size = 64;
+  uint64_t seed = 0;
+  std::string optimizer = "adam";
+  int threads = 1;
+  std::string save, resume, plot;
+  bool quiet = false;
+  std::map<std::string, std::string> extra;  // by name without dashes
+  std::string get(const std::string& name) const { return extra.at(name); }
+  double get_double(const std::string& name) const { return std::stod(extra.at(name)); }
+  int64_t get_int(const std::string& name) const { return std::stoll(extra.at(name)); }
+};
+
+// Parses --epochs --lr --batch-size --seed --optimizer --threads --save --resume --plot --quiet
+// plus the trainer's extras. Exits the program on --help or a bad option.
+TrainerArgs parse_args(int argc, char** argv, const std::string& description, TrainerArgs defaults,
+                       std::vector<ExtraOption> extras = {});
+
+// "sgd", "momentum" (SGD 0.9), "adam", "adamw", "rmsprop", "adagrad", "adadelta".
+std::unique_ptr<optim::Optimizer> make_optimizer(const std::string& name,
+                                                 const std::vector<Tensor>& params, double lr);
+
+// A one-line progress bar on a terminal; nothing mid-epoch otherwise.
+class Progress {
+ public:
+  explicit Progress(bool quiet);
+  void start(int64_t epoch, int64_t epochs, int64_t batches);
+  void update(int64_t batch, double loss, int64_t examples);
+  // Prints the epoch's summary line and returns the epoch's seconds.
+  double finish(const std::string& summary);
+
+ private:
+  bool tty_, quiet_;
+  int64_t epoch_ = 0, epochs_ = 0, batches_ = 0, examples_ = 0;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Curves by epoch, written as PREFIX.csv and (with gnuplot) PREFIX.png.
+class Curves {
+ public:
+  explicit Curves(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+  void add(std::vector<double> row) { rows_.push_back(std::move(row)); }
+  // Returns the PNG path, or "" when gnuplot is missing.
+  std::string write(const std::string& prefix) const;
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<std::vector<double>> rows_;
+};
+
+// Model + optimizer (+ the number of finished epochs) in one safetensors file.
+void save_checkpoint(const std::string& path, const nn::Module& model,
+                     const optim::Optimizer& optimizer, int64_t epochs_done);
+// Returns the number of finished epochs stored in the checkpoint.
+int64_t load_checkpoint(const std::string& path, nn::Module& model, optim::Optimizer& optimizer);
+
+// Scores (N, C) -> predicted classes; evaluates `model` in batches under no-grad.
+Tensor predict(nn::Module& model, const Tensor& inputs, int64_t batch_size);
+double seconds_since(std::chrono::steady_clock::time_point start);
+
+}  // namespace xgrad::examples
