@@ -49,4 +49,4 @@ inline std::string data_dir() {
 
 }  // namespace xgrad::testing
 
-#define CHECK_THROWS_MESSAGE(expr, text) CHECK_THROWS_WITH_AS(expr, text, xgrad::Error)
+#define CHECK_ERROR_MESSAGE(expr, text) CHECK_THROWS_WITH_AS(expr, text, xgrad::Error)

@@ -68,11 +68,11 @@ TEST_CASE("dtype conversion and element access") {
   CHECK(b.to_vector() == std::vector<double>{1.5, 2.5});
   CHECK(a.to(float32).is_same(a));
   CHECK(a.at({-1}) == 2.5);
-  CHECK_THROWS_MESSAGE(a.at({2}), "at: index (2,) out of range for shape (2,)");
-  CHECK_THROWS_MESSAGE(a.at({0, 0}), "at: index (0, 0) has 2 entries for a tensor of shape (2,)");
-  CHECK_THROWS_MESSAGE(a.item(), "item: expected a tensor with one element, got shape (2,)");
-  CHECK_THROWS_MESSAGE(a.data<double>(), "data: requested float64 from a float32 tensor");
-  CHECK_THROWS_MESSAGE(Tensor().shape(), "shape: the tensor is undefined");
+  CHECK_ERROR_MESSAGE(a.at({2}), "at: index (2,) out of range for shape (2,)");
+  CHECK_ERROR_MESSAGE(a.at({0, 0}), "at: index (0, 0) has 2 entries for a tensor of shape (2,)");
+  CHECK_ERROR_MESSAGE(a.item(), "item: expected a tensor with one element, got shape (2,)");
+  CHECK_ERROR_MESSAGE(a.data<double>(), "data: requested float64 from a float32 tensor");
+  CHECK_ERROR_MESSAGE(Tensor().shape(), "shape: the tensor is undefined");
 }
 
 TEST_CASE("printing shows values, shape and dtype") {
@@ -99,31 +99,31 @@ TEST_CASE("in-place updates") {
   CHECK(a.to_vector() == std::vector<double>{9, 9, 9, 9});
   a.zero_();
   CHECK(a.to_vector() == std::vector<double>{0, 0, 0, 0});
-  CHECK_THROWS_MESSAGE(a.add_(ones({3})), "expand: cannot broadcast (3,) with (2, 2)");
+  CHECK_ERROR_MESSAGE(a.add_(ones({3})), "expand: cannot broadcast (3,) with (2, 2)");
 }
 
 TEST_CASE("shape and dtype errors name the op and the shapes") {
-  CHECK_THROWS_MESSAGE(ones({2, 3}) + ones({4}), "add: cannot broadcast (2, 3) with (4,)");
-  CHECK_THROWS_MESSAGE(matmul(ones({2, 3}), ones({4, 5})),
+  CHECK_ERROR_MESSAGE(ones({2, 3}) + ones({4}), "add: cannot broadcast (2, 3) with (4,)");
+  CHECK_ERROR_MESSAGE(matmul(ones({2, 3}), ones({4, 5})),
                        "matmul: inner dimensions differ: (2, 3) @ (4, 5)");
-  CHECK_THROWS_MESSAGE(ones({2}) * ones({2}, float64), "mul: dtype mismatch float32 and float64");
-  CHECK_THROWS_MESSAGE(sum(ones({2, 3}), {2}),
+  CHECK_ERROR_MESSAGE(ones({2}) * ones({2}, float64), "mul: dtype mismatch float32 and float64");
+  CHECK_ERROR_MESSAGE(sum(ones({2, 3}), {2}),
                        "sum: dim 2 out of range for a tensor with 2 dimensions");
-  CHECK_THROWS_MESSAGE(reshape(ones({2, 3}), {4, 2}),
+  CHECK_ERROR_MESSAGE(reshape(ones({2, 3}), {4, 2}),
                        "reshape: cannot reshape (2, 3) (6 elements) to (4, 2)");
-  CHECK_THROWS_MESSAGE(index_select(ones({2, 3}), 1, std::vector<int64_t>{3}),
+  CHECK_ERROR_MESSAGE(index_select(ones({2, 3}), 1, std::vector<int64_t>{3}),
                        "index_select: index 3 out of range for dim 1 of shape (2, 3)");
-  CHECK_THROWS_MESSAGE(gather(ones({2, 3}), 1, tensor({{0.5}, {1}})),
+  CHECK_ERROR_MESSAGE(gather(ones({2, 3}), 1, tensor({{0.5}, {1}})),
                        "gather: index 0.500000 is not an integer in [0, 3)");
-  CHECK_THROWS_MESSAGE(concat({ones({2, 3}), ones({3, 3})}, 1),
+  CHECK_ERROR_MESSAGE(concat({ones({2, 3}), ones({3, 3})}, 1),
                        "concat: shapes (2, 3) and (3, 3) differ outside dim 1");
-  CHECK_THROWS_MESSAGE(linear(ones({2, 3}), ones({4, 5})),
+  CHECK_ERROR_MESSAGE(linear(ones({2, 3}), ones({4, 5})),
                        "linear: input (2, 3) does not match weight (4, 5) (expected (..., in) and "
                        "(out, in))");
-  CHECK_THROWS_MESSAGE(expand(ones({2, 3}), {4, 3}), "expand: cannot broadcast (2, 3) with (4, 3)");
-  CHECK_THROWS_MESSAGE(from_vector(std::vector<double>{1, 2}, {3}),
+  CHECK_ERROR_MESSAGE(expand(ones({2, 3}), {4, 3}), "expand: cannot broadcast (2, 3) with (4, 3)");
+  CHECK_ERROR_MESSAGE(from_vector(std::vector<double>{1, 2}, {3}),
                        "from_vector: 2 values for shape (3,)");
-  CHECK_THROWS_MESSAGE(tensor({{1, 2}, {3}}), "tensor: ragged nested list (rows of 2 and 1 values)");
+  CHECK_ERROR_MESSAGE(tensor({{1, 2}, {3}}), "tensor: ragged nested list (rows of 2 and 1 values)");
 }
 
 TEST_CASE("xtensor interop round-trips") {
@@ -141,5 +141,5 @@ TEST_CASE("xtensor interop round-trips") {
 TEST_CASE("thread count is settable") {
   set_num_threads(1);
   CHECK(get_num_threads() == 1);
-  CHECK_THROWS_MESSAGE(set_num_threads(0), "set_num_threads: need at least one thread, got 0");
+  CHECK_ERROR_MESSAGE(set_num_threads(0), "set_num_threads: need at least one thread, got 0");
 }
