@@ -42,13 +42,23 @@ void Adam::step() {
       const T step_size = T(o.lr / bc1), inv_bc2_sqrt = T(1 / bc2_sqrt);
       const T l2 = decoupled ? T(0) : T(o.weight_decay);
       const T shrink = decoupled ? T(1 - o.lr * o.weight_decay) : T(1);
-      for (int64_t i = 0; i < n; ++i) {
+      auto moments = [&](int64_t i) {
         const T d = g[i] + l2 * w[i];
         m[i] = b1 * m[i] + (1 - b1) * d;
         v[i] = b2 * v[i] + (1 - b2) * d * d;
-        T second = v[i];
-        if (o.amsgrad) second = vmax[i] = std::max(vmax[i], v[i]);
-        w[i] = w[i] * shrink - step_size * m[i] / (std::sqrt(second) * inv_bc2_sqrt + eps);
+      };
+      // Two loops rather than a branch inside one, so each vectorises.
+      if (o.amsgrad) {
+        for (int64_t i = 0; i < n; ++i) {
+          moments(i);
+          vmax[i] = std::max(vmax[i], v[i]);
+          w[i] = w[i] * shrink - step_size * m[i] / (std::sqrt(vmax[i]) * inv_bc2_sqrt + eps);
+        }
+      } else {
+        for (int64_t i = 0; i < n; ++i) {
+          moments(i);
+          w[i] = w[i] * shrink - step_size * m[i] / (std::sqrt(v[i]) * inv_bc2_sqrt + eps);
+        }
       }
     });
   });

@@ -3,7 +3,6 @@
 #include <xtensor/xbroadcast.hpp>
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
-#include <xtensor/xvectorize.hpp>
 
 #include <cmath>
 
@@ -93,6 +92,46 @@ void with_binary_fn(Binary kind, Body&& body) {
 
 }  // namespace
 
+namespace {
+
+// Strides of `shape` seen from a broadcast output of rank `rank` (0 along broadcast dims).
+std::vector<int64_t> broadcast_strides(const Shape& shape, const Shape& out) {
+  const std::size_t rank = out.size(), lead = rank - shape.size();
+  std::vector<int64_t> strides(rank, 0);
+  int64_t step = 1;
+  for (std::size_t d = rank; d-- > lead;) {
+    const int64_t n = shape[d - lead];
+    strides[d] = n == 1 ? 0 : step;
+    step *= n;
+  }
+  return strides;
+}
+
+// Visits the output row by row (last dim): f(out_offset, a_offset, b_offset, len, a_step, b_step).
+template <class F>
+void for_each_broadcast_row(const Shape& out, const std::vector<int64_t>& sa,
+                            const std::vector<int64_t>& sb, F f) {
+  const std::size_t rank = out.size();
+  if (rank == 0) return f(0, 0, 0, 1, 0, 0);
+  const int64_t len = out[rank - 1];
+  const int64_t rows = len ? shape_numel(out) / len : 0;
+  std::vector<int64_t> coord(rank, 0);
+  int64_t oa = 0, ob = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    f(r * len, oa, ob, len, sa[rank - 1], sb[rank - 1]);
+    for (std::size_t d = rank - 1; d-- > 0;) {
+      oa += sa[d];
+      ob += sb[d];
+      if (++coord[d] < out[d]) break;
+      oa -= sa[d] * out[d];
+      ob -= sb[d] * out[d];
+      coord[d] = 0;
+    }
+  }
+}
+
+}  // namespace
+
 Tensor binary(const char* op, Binary kind, const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype())
     throw Error(std::string(op) + ": dtype mismatch " + dtype_name(a.dtype()) + " and " +
@@ -112,10 +151,39 @@ Tensor binary(const char* op, Binary kind, const Tensor& a, const Tensor& b) {
       } else if (a.numel() == 1 && b.numel() == n) {
         loop_scalar_left(pa[0], pb, po, n, f);
       } else {
-        auto o = nd<T>(out);
-        xt::noalias(o) = xt::vectorize(f)(nd<T>(a), nd<T>(b));
+        for_each_broadcast_row(
+            shape, broadcast_strides(a.shape(), shape), broadcast_strides(b.shape(), shape),
+            [&](int64_t o, int64_t ia, int64_t ib, int64_t len, int64_t step_a, int64_t step_b) {
+              if (step_a && step_b)
+                loop_same(pa + ia, pb + ib, po + o, len, f);
+              else if (step_a)
+                loop_scalar_right(pa + ia, pb[ib], po + o, len, f);
+              else if (step_b)
+                loop_scalar_left(pa[ia], pb + ib, po + o, len, f);
+              else
+                std::fill(po + o, po + o + len, f(pa[ia], pb[ib]));
+            });
       }
     });
+  });
+  return out;
+}
+
+Tensor expand(const Tensor& a, const Shape& shape) {
+  Shape b = broadcast_shapes("expand", a.shape(), shape);
+  if (b != shape)
+    throw Error("expand: cannot expand shape " + format_shape(a.shape()) + " to " + format_shape(shape));
+  Tensor out = empty(shape, a.dtype());
+  dispatch(a.dtype(), [&]<class T>() {
+    const T* pa = a.data<T>();
+    T* po = out.data<T>();
+    for_each_broadcast_row(shape, broadcast_strides(a.shape(), shape), std::vector<int64_t>(shape.size(), 0),
+                           [&](int64_t o, int64_t ia, int64_t, int64_t len, int64_t step, int64_t) {
+                             if (step)
+                               std::copy(pa + ia, pa + ia + len, po + o);
+                             else
+                               std::fill(po + o, po + o + len, pa[ia]);
+                           });
   });
   return out;
 }
@@ -134,13 +202,24 @@ Tensor binary_scalar(Binary kind, const Tensor& a, double scalar, bool scalar_fi
   return out;
 }
 
+namespace {
+// Plain loops for the cheap functions: the compiler vectorises them.
+template <class T, class F>
+void map(const Tensor& a, Tensor& out, F f) {
+  const T* x = a.data<T>();
+  T* o = out.data<T>();
+  const int64_t n = a.numel();
+  for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+}
+}  // namespace
+
 Tensor unary(Unary kind, const Tensor& a) {
   Tensor out = empty(a.shape(), a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     auto x = flat<T>(a);
     auto o = flat<T>(out);
     switch (kind) {
-      case Unary::neg: xt::noalias(o) = -x; break;
+      case Unary::neg: map<T>(a, out, [](T v) { return -v; }); break;
       case Unary::exp: xt::noalias(o) = xt::exp(x); break;
       case Unary::log: xt::noalias(o) = xt::log(x); break;
       case Unary::log1p: xt::noalias(o) = xt::log1p(x); break;
@@ -150,12 +229,12 @@ Tensor unary(Unary kind, const Tensor& a) {
       case Unary::cos: xt::noalias(o) = xt::cos(x); break;
       case Unary::tanh: xt::noalias(o) = xt::tanh(x); break;
       case Unary::sigmoid: xt::noalias(o) = T(1) / (T(1) + xt::exp(-x)); break;
-      case Unary::relu: xt::noalias(o) = xt::maximum(x, xt::zeros_like(x)); break;
-      case Unary::sign: xt::noalias(o) = xt::sign(x); break;
-      case Unary::step: xt::noalias(o) = xt::where(x > T(0), T(1), T(0)); break;
+      case Unary::relu: map<T>(a, out, [](T v) { return v > T(0) ? v : T(0); }); break;
+      case Unary::sign: map<T>(a, out, [](T v) { return T((v > T(0)) - (v < T(0))); }); break;
+      case Unary::step: map<T>(a, out, [](T v) { return v > T(0) ? T(1) : T(0); }); break;
       case Unary::erf: xt::noalias(o) = xt::erf(x); break;
-      case Unary::reciprocal: xt::noalias(o) = T(1) / x; break;
-      case Unary::square: xt::noalias(o) = x * x; break;
+      case Unary::reciprocal: map<T>(a, out, [](T v) { return T(1) / v; }); break;
+      case Unary::square: map<T>(a, out, [](T v) { return v * v; }); break;
     }
   });
   return out;
@@ -175,7 +254,8 @@ Tensor in_range_mask(const Tensor& a, double low, double high) {
   dispatch(a.dtype(), [&]<class T>() {
     const T* x = a.data<T>();
     T* o = out.data<T>();
-    for (int64_t i = 0; i < a.numel(); ++i) o[i] = (x[i] >= low && x[i] <= high) ? T(1) : T(0);
+    const int64_t n = a.numel();
+    for (int64_t i = 0; i < n; ++i) o[i] = (x[i] >= low && x[i] <= high) ? T(1) : T(0);
   });
   return out;
 }
@@ -212,7 +292,8 @@ Tensor cast(const Tensor& a, Dtype dtype) {
     dispatch(dtype, [&]<class D>() {
       const S* src = a.data<S>();
       D* dst = out.data<D>();
-      for (int64_t i = 0; i < a.numel(); ++i) dst[i] = static_cast<D>(src[i]);
+      const int64_t n = a.numel();
+      for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<D>(src[i]);
     });
   });
   return out;

@@ -70,10 +70,11 @@ Tensor sum_all(const Tensor& a) {
     const T* x = a.data<T>();
     // Four partial sums in double: accurate and still vectorisable.
     double acc[4] = {0, 0, 0, 0};
+    const int64_t n = a.numel();
     int64_t i = 0;
-    for (; i + 4 <= a.numel(); i += 4)
+    for (; i + 4 <= n; i += 4)
       for (int k = 0; k < 4; ++k) acc[k] += x[i + k];
-    for (; i < a.numel(); ++i) acc[0] += x[i];
+    for (; i < n; ++i) acc[0] += x[i];
     out.data<T>()[0] = static_cast<T>((acc[0] + acc[1]) + (acc[2] + acc[3]));
   });
   return out;
@@ -159,22 +160,6 @@ Tensor permute(const Tensor& a, const std::vector<int64_t>& perm) {
     auto o = nd<T>(out);
     std::vector<std::size_t> p(perm.begin(), perm.end());
     xt::noalias(o) = xt::transpose(nd<T>(a), p);
-  });
-  return out;
-}
-
-Tensor expand(const Tensor& a, const Shape& shape) {
-  Shape b = broadcast_shapes("expand", a.shape(), shape);
-  if (b != shape)
-    throw Error("expand: cannot expand shape " + format_shape(a.shape()) + " to " + format_shape(shape));
-  Tensor out = empty(shape, a.dtype());
-  dispatch(a.dtype(), [&]<class T>() {
-    if (a.numel() == 1) {
-      std::fill(out.data<T>(), out.data<T>() + out.numel(), a.data<T>()[0]);
-      return;
-    }
-    auto o = nd<T>(out);
-    xt::noalias(o) = xt::broadcast(nd<T>(a), detail::to_xshape(shape));
   });
   return out;
 }

@@ -105,25 +105,12 @@ Tensor alias_with_shape(const Tensor& base, const Shape& shape) {
   return Tensor(std::move(impl));
 }
 
-void Tensor::check_defined(const char* what) const {
-  if (!impl_) throw Error(std::string(what) + ": the tensor is undefined");
+void Tensor::throw_undefined(const char* what) {
+  throw Error(std::string(what) + ": the tensor is undefined");
 }
 
-const Shape& Tensor::shape() const {
-  check_defined("shape");
-  return impl_->shape;
-}
-int64_t Tensor::dim() const { return static_cast<int64_t>(shape().size()); }
 int64_t Tensor::size(int64_t d) const {
   return shape()[kernels::normalize_dim("size", d, dim())];
-}
-int64_t Tensor::numel() const {
-  check_defined("numel");
-  return impl_->numel;
-}
-Dtype Tensor::dtype() const {
-  check_defined("dtype");
-  return impl_->dtype;
 }
 
 template <class T>
@@ -269,7 +256,8 @@ Tensor& Tensor::add_(const Tensor& other, double alpha) {
     T* p = data<T>();
     const T* q = o.data<T>();
     const T a = static_cast<T>(alpha);
-    for (int64_t i = 0; i < numel(); ++i) p[i] += a * q[i];
+    const int64_t n = numel();
+    for (int64_t i = 0; i < n; ++i) p[i] += a * q[i];
   });
   return *this;
 }
@@ -280,7 +268,8 @@ Tensor& Tensor::mul_(double factor) {
   for_dtype(dtype(), [&]<class T>() {
     T* p = data<T>();
     const T f = static_cast<T>(factor);
-    for (int64_t i = 0; i < numel(); ++i) p[i] *= f;
+    const int64_t n = numel();
+    for (int64_t i = 0; i < n; ++i) p[i] *= f;
   });
   return *this;
 }
@@ -301,7 +290,8 @@ Tensor& Tensor::add_(double value) {
   check_inplace_allowed(*this, "add_");
   for_dtype(dtype(), [&]<class T>() {
     T* p = data<T>();
-    for (int64_t i = 0; i < numel(); ++i) p[i] += static_cast<T>(value);
+    const int64_t n = numel();
+    for (int64_t i = 0; i < n; ++i) p[i] += static_cast<T>(value);
   });
   return *this;
 }

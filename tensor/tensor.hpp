@@ -50,11 +50,11 @@ class Tensor {
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   bool defined() const { return impl_ != nullptr; }
-  const Shape& shape() const;
-  int64_t dim() const;
+  inline const Shape& shape() const;
+  int64_t dim() const { return static_cast<int64_t>(shape().size()); }
   int64_t size(int64_t d) const;  // negative d counts from the end
-  int64_t numel() const;
-  Dtype dtype() const;
+  inline int64_t numel() const;
+  inline Dtype dtype() const;
 
   // Raw data access; T must match dtype() (float or double), otherwise Error.
   template <class T>
@@ -106,7 +106,10 @@ class Tensor {
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
 
  private:
-  void check_defined(const char* what) const;
+  void check_defined(const char* what) const {
+    if (!impl_) throw_undefined(what);
+  }
+  [[noreturn]] static void throw_undefined(const char* what);
   std::shared_ptr<TensorImpl> impl_;
 };
 
@@ -121,6 +124,19 @@ struct TensorImpl {
   Tensor grad;
   std::shared_ptr<Node> grad_fn;
 };
+
+inline const Shape& Tensor::shape() const {
+  check_defined("shape");
+  return impl_->shape;
+}
+inline int64_t Tensor::numel() const {
+  check_defined("numel");
+  return impl_->numel;
+}
+inline Dtype Tensor::dtype() const {
+  check_defined("dtype");
+  return impl_->dtype;
+}
 
 // A fresh uninitialised tensor (kernels fill it).
 Tensor empty(const Shape& shape, Options options = {});

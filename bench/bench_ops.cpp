@@ -1,0 +1,211 @@
+// Google Benchmark: per-op overhead on tiny tensors, elementwise kernels, matmul against raw
+// sgemm, Linear against the BLAS calls it makes, an Adam step, a whole MNIST-MLP training step,
+// and data loading (CSV parse, IDX decode, DataLoader epoch). Each question is answered by
+// benchmarks that run side by side in the same process.
+#include <benchmark/benchmark.h>
+#include <cblas.h>
+
+#include <filesystem>
+
+#include "xgrad.hpp"
+
+using namespace xgrad;
+
+namespace {
+
+// ---- tiny-op overhead: a chain of 200 ops ----
+Tensor chain(const Tensor& x, int ops) {
+  Tensor y = x;
+  for (int i = 0; i < ops / 4; ++i) y = tanh(y * 0.9 + 0.1) - y * 0.01;
+  return y;
+}
+
+void BM_TinyChainForward(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  Tensor x = ones({n, n}, {float32, true});
+  for (auto _ : st) benchmark::DoNotOptimize(chain(x, 200));
+  st.SetItemsProcessed(st.iterations() * 200);  // items = ops
+}
+BENCHMARK(BM_TinyChainForward)->Arg(1)->Arg(4);
+
+void BM_TinyChainForwardBackward(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  Tensor x = ones({n, n}, {float32, true});
+  for (auto _ : st) {
+    chain(x, 200).sum().backward();
+    x.zero_grad();
+  }
+  st.SetItemsProcessed(st.iterations() * 200);
+}
+BENCHMARK(BM_TinyChainForwardBackward)->Arg(1)->Arg(4);
+
+void BM_TinyChainNoGrad(benchmark::State& st) {
+  Tensor x = ones({1, 1}, {float32, true});
+  NoGradGuard guard;
+  for (auto _ : st) benchmark::DoNotOptimize(chain(x, 200));
+  st.SetItemsProcessed(st.iterations() * 200);
+}
+BENCHMARK(BM_TinyChainNoGrad);
+
+// ---- elementwise kernels ----
+void BM_Add(benchmark::State& st) {
+  Tensor a = randn({st.range(0)}), b = randn({st.range(0)});
+  NoGradGuard guard;
+  for (auto _ : st) benchmark::DoNotOptimize(a + b);
+  st.SetItemsProcessed(st.iterations() * st.range(0));
+}
+BENCHMARK(BM_Add)->Arg(64 * 128)->Arg(1 << 20);
+
+void BM_Exp(benchmark::State& st) {
+  Tensor a = randn({st.range(0)});
+  NoGradGuard guard;
+  for (auto _ : st) benchmark::DoNotOptimize(exp(a));
+  st.SetItemsProcessed(st.iterations() * st.range(0));
+}
+BENCHMARK(BM_Exp)->Arg(64 * 128)->Arg(1 << 20);
+
+void BM_Relu(benchmark::State& st) {
+  Tensor a = randn({st.range(0)});
+  NoGradGuard guard;
+  for (auto _ : st) benchmark::DoNotOptimize(relu(a));
+  st.SetItemsProcessed(st.iterations() * st.range(0));
+}
+BENCHMARK(BM_Relu)->Arg(64 * 128)->Arg(1 << 20);
+
+void BM_AddBroadcastRow(benchmark::State& st) {
+  Tensor a = randn({64, 128}), b = randn({128});
+  NoGradGuard guard;
+  for (auto _ : st) benchmark::DoNotOptimize(a + b);
+  st.SetItemsProcessed(st.iterations() * 64 * 128);
+}
+BENCHMARK(BM_AddBroadcastRow);
+
+// ---- matmul vs raw sgemm, 64x784 @ 784x128 ----
+void BM_Matmul(benchmark::State& st) {
+  Tensor a = randn({64, 784}), b = randn({784, 128});
+  NoGradGuard guard;
+  for (auto _ : st) benchmark::DoNotOptimize(matmul(a, b));
+}
+BENCHMARK(BM_Matmul);
+
+void BM_RawSgemm(benchmark::State& st) {
+  std::vector<float> a(64 * 784, 0.5f), b(784 * 128, 0.25f), c(64 * 128);
+  for (auto _ : st) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 64, 128, 784, 1.0f, a.data(), 784,
+                b.data(), 128, 0.0f, c.data(), 128);
+    benchmark::DoNotOptimize(c.data());
+  }
+}
+BENCHMARK(BM_RawSgemm);
+
+// ---- Linear(784, 128) forward + backward at batch 64 vs its three GEMMs ----
+void BM_LinearForwardBackward(benchmark::State& st) {
+  nn::Linear fc(784, 128);
+  Tensor x = randn({64, 784}, {float32, true});
+  Tensor g = ones({64, 128});
+  for (auto _ : st) {
+    fc(x).backward(g);
+    fc.zero_grad();
+    x.zero_grad();
+  }
+}
+BENCHMARK(BM_LinearForwardBackward);
+
+void BM_LinearRawBlas(benchmark::State& st) {
+  std::vector<float> x(64 * 784, 0.5f), w(128 * 784, 0.1f), bias(128, 0.f), y(64 * 128), g(64 * 128, 1.f),
+      dx(64 * 784), dw(128 * 784), db(128);
+  for (auto _ : st) {
+    for (int i = 0; i < 64; ++i) std::copy(bias.begin(), bias.end(), y.begin() + i * 128);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 64, 128, 784, 1.f, x.data(), 784, w.data(), 784, 1.f, y.data(), 128);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 64, 784, 128, 1.f, g.data(), 128, w.data(), 784, 0.f, dx.data(), 784);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 128, 784, 64, 1.f, g.data(), 128, x.data(), 784, 1.f, dw.data(), 784);
+    for (int i = 0; i < 64; ++i)
+      for (int j = 0; j < 128; ++j) db[j] += g[i * 128 + j];
+    benchmark::DoNotOptimize(dw.data());
+  }
+}
+BENCHMARK(BM_LinearRawBlas);
+
+// ---- the MNIST MLP (784-128-64-10, 109,386 parameters) ----
+std::shared_ptr<nn::Sequential> mnist_mlp() {
+  Generator gen(0);
+  return std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
+      std::make_shared<nn::Linear>(784, 128, true, &gen), std::make_shared<nn::ReLU>(),
+      std::make_shared<nn::Linear>(128, 64, true, &gen), std::make_shared<nn::ReLU>(),
+      std::make_shared<nn::Linear>(64, 10, true, &gen)});
+}
+
+void BM_AdamStepMnistMlp(benchmark::State& st) {
+  auto model = mnist_mlp();
+  for (Tensor& p : model->parameters()) p.set_grad(randn_like(p));
+  optim::Adam opt(model->parameters(), {.lr = 1e-3});
+  for (auto _ : st) opt.step();
+  st.counters["params"] = static_cast<double>(model->num_parameters());
+}
+BENCHMARK(BM_AdamStepMnistMlp);
+
+void BM_MnistMlpTrainStep(benchmark::State& st) {
+  set_num_threads(static_cast<int>(st.range(0)));
+  auto model = mnist_mlp();
+  optim::Adam opt(model->parameters(), {.lr = 1e-3});
+  Generator gen(1);
+  Tensor x = rand({64, 784}, float32, &gen);
+  Tensor y = from_vector(std::vector<double>(64, 3.0), {64});
+  nn::CrossEntropyLoss loss_fn;
+  for (auto _ : st) {
+    opt.zero_grad();
+    loss_fn((*model)(x), y).backward();
+    opt.step();
+  }
+  set_num_threads(1);
+}
+BENCHMARK(BM_MnistMlpTrainStep)->Arg(1)->Arg(2)->UseRealTime();
+
+void BM_MnistMlpInference(benchmark::State& st) {
+  auto model = mnist_mlp();
+  Tensor x = rand({64, 784});
+  NoGradGuard guard;
+  for (auto _ : st) benchmark::DoNotOptimize((*model)(x));
+}
+BENCHMARK(BM_MnistMlpInference);
+
+// ---- data ----
+std::string data_dir() {
+  if (const char* env = std::getenv("XGRAD_DATA")) return env;
+  return XGRAD_DATA_DIR;
+}
+
+void BM_CsvParseBoston(benchmark::State& st) {
+  std::string path = data_dir() + "/boston/boston_house_prices.csv";
+  if (!std::filesystem::exists(path)) return st.SkipWithError("Boston CSV not found");
+  for (auto _ : st)
+    benchmark::DoNotOptimize(data::read_csv(path, {.skip_lines = 1, .target = "MEDV"}));
+  st.SetBytesProcessed(st.iterations() * static_cast<int64_t>(std::filesystem::file_size(path)));
+}
+BENCHMARK(BM_CsvParseBoston)->Unit(benchmark::kMillisecond);
+
+void BM_IdxDecodeMnistTrain(benchmark::State& st) {
+  std::string dir = data_dir() + "/mnist";
+  if (!std::filesystem::exists(dir)) return st.SkipWithError("MNIST not found");
+  for (auto _ : st) benchmark::DoNotOptimize(data::load_mnist(dir, true));
+  st.SetBytesProcessed(st.iterations() * 47040016);  // uncompressed image bytes
+}
+BENCHMARK(BM_IdxDecodeMnistTrain)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+void BM_DataLoaderEpochMnist(benchmark::State& st) {
+  auto ds = std::make_shared<data::TensorDataset>(rand({60000, 28, 28}), zeros({60000}));
+  data::DataLoader loader(ds, {.batch_size = 64, .shuffle = true, .seed = 0});
+  for (auto _ : st)
+    for (const data::Batch& b : loader) benchmark::DoNotOptimize(b.inputs.raw_data());
+}
+BENCHMARK(BM_DataLoaderEpochMnist)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  set_num_threads(1);  // single-threaded unless a benchmark says otherwise
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
