@@ -4,6 +4,7 @@
 # usage: check_trainer.sh NEEDS_PATH METRIC_REGEX MIN_VALUE TRAINER ARGS...
 #   NEEDS_PATH: a file or folder the run needs ("-" for none); missing -> exit 77 (skipped)
 #   METRIC_REGEX: grep -E pattern of the line whose last number is compared with MIN_VALUE
+#   (fgsm: the last number is the adversarial accuracy as a percentage of the clean one)
 #   (prefix MIN_VALUE with "<" to require the value to be at most it)
 set -u
 needs=$1 metric=$2 bound=$3

@@ -1,0 +1,271 @@
+// xgrad-train: train an MLP on any CSV without writing code, then apply it to new rows.
+//   xgrad-train --csv data.csv --target price --task regress --hidden 64,32
+//   xgrad-train predict --model DIR --csv new.csv --output predictions.csv
+// Features are standardised (statistics of the training split), string columns one-hot encoded;
+// the model, the scaler and the encodings are saved to DIR and reused by `predict`.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "trainer.hpp"
+
+using namespace xgrad;
+using namespace xgrad::examples;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char kSep = '\x1f';  // joins lists inside safetensors metadata strings
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? std::string(1, kSep) : "") + v[i];
+  return s;
+}
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, sep)) out.push_back(item);
+  return out;
+}
+
+struct Spec {
+  std::vector<int64_t> hidden;
+  std::string activation = "relu", task = "classify";
+  int64_t inputs = 0, outputs = 0;
+};
+
+std::shared_ptr<nn::Module> activation(const std::string& name) {
+  if (name == "relu") return std::make_shared<nn::ReLU>();
+  if (name == "tanh") return std::make_shared<nn::Tanh>();
+  if (name == "sigmoid") return std::make_shared<nn::Sigmoid>();
+  if (name == "gelu") return std::make_shared<nn::GELU>();
+  if (name == "silu") return std::make_shared<nn::SiLU>();
+  if (name == "elu") return std::make_shared<nn::ELU>();
+  if (name == "leaky_relu") return std::make_shared<nn::LeakyReLU>();
+  throw Error("unknown activation '" + name + "' (relu, tanh, sigmoid, gelu, silu, elu, leaky_relu)");
+}
+
+std::shared_ptr<nn::Sequential> build(const Spec& spec, Generator* gen) {
+  auto model = std::make_shared<nn::Sequential>();
+  int64_t in = spec.inputs;
+  for (int64_t h : spec.hidden) {
+    model->add(std::make_shared<nn::Linear>(in, h, true, gen));
+    model->add(activation(spec.activation));
+    in = h;
+  }
+  model->add(std::make_shared<nn::Linear>(in, spec.outputs, true, gen));
+  return model;
+}
+
+struct CsvFlags {
+  std::string csv, target;
+  bool no_header = false;
+  int64_t skip_lines = 0;
+  char delimiter = ',';
+};
+
+data::CsvOptions csv_options(const CsvFlags& f) {
+  data::CsvOptions o;
+  o.header = !f.no_header;
+  o.skip_lines = f.skip_lines;
+  o.delimiter = f.delimiter;
+  o.missing = data::MissingPolicy::mean;
+  if (!f.target.empty()) {
+    bool numeric = f.target.find_first_not_of("-0123456789") == std::string::npos;
+    if (numeric && f.no_header)
+      o.target_index = std::stoll(f.target);
+    else
+      o.target = f.target;
+  }
+  return o;
+}
+
+int train(const CsvFlags& flags, Spec spec, const TrainerArgs& args, double test_fraction,
+          const std::string& save_dir) {
+  const auto start = std::chrono::steady_clock::now();
+  data::CsvOptions opts = csv_options(flags);
+  data::CsvTable table = data::read_csv(flags.csv, opts);
+  if (!table.target.defined()) throw Error("--target is required for training");
+  const bool classify = spec.task == "classify";
+  if (!classify && spec.task != "regress") throw Error("--task must be classify or regress");
+
+  std::vector<int64_t> labels;
+  std::vector<std::string> classes;
+  if (classify) {
+    labels = data::to_labels(table.target);
+    if (auto it = table.encodings.find(table.target_name); it != table.encodings.end())
+      classes = it->second.categories;
+    else
+      for (int64_t c = 0; c <= *std::max_element(labels.begin(), labels.end()); ++c)
+        classes.push_back(std::to_string(c));
+  }
+  data::Split s = data::train_test_split(table.rows(), test_fraction, args.seed, labels);
+  Tensor x_train_raw = data::take_rows(table.features, s.train), x_test_raw = data::take_rows(table.features, s.test);
+  Tensor y_train = data::take_rows(table.target, s.train), y_test = data::take_rows(table.target, s.test);
+  data::StandardScaler scaler;
+  scaler.fit(x_train_raw);
+  Tensor x_train = scaler.transform(x_train_raw), x_test = scaler.transform(x_test_raw);
+  if (!classify) {
+    y_train = reshape(y_train, {-1, 1});
+    y_test = reshape(y_test, {-1, 1});
+  }
+  spec.inputs = x_train.shape()[1];
+  spec.outputs = classify ? static_cast<int64_t>(classes.size()) : 1;
+  Generator init(args.seed);
+  auto model_ptr = build(spec, &init);
+  nn::Sequential& model = *model_ptr;
+  auto opt = make_optimizer(args.optimizer, model.parameters(), args.lr);
+  std::unique_ptr<nn::Loss> loss_fn;
+  if (classify)
+    loss_fn = std::make_unique<nn::CrossEntropyLoss>();
+  else
+    loss_fn = std::make_unique<nn::MSELoss>();
+  data::DataLoader loader(std::make_shared<data::TensorDataset>(x_train, y_train),
+                          {.batch_size = args.batch_size, .shuffle = true, .seed = args.seed});
+  if (!args.quiet) std::cout << model << "\n";
+  for (int64_t epoch = 0; epoch < args.epochs; ++epoch) {
+    double total = 0;
+    int64_t seen = 0;
+    for (const data::Batch& batch : loader) {
+      opt->zero_grad();
+      Tensor loss = (*loss_fn)(model(batch.inputs), batch.targets);
+      loss.backward();
+      opt->step();
+      total += loss.item() * static_cast<double>(batch.inputs.shape()[0]);
+      seen += batch.inputs.shape()[0];
+    }
+    if (!args.quiet && ((epoch + 1) % 10 == 0 || epoch + 1 == args.epochs))
+      std::printf("epoch %lld/%lld  train loss %.5f\n", static_cast<long long>(epoch + 1),
+                  static_cast<long long>(args.epochs), total / static_cast<double>(seen));
+  }
+  Tensor out = predict(model, x_test, 1024);
+  if (classify) {
+    data::ConfusionMatrix cm(static_cast<int64_t>(classes.size()), classes);
+    cm.add(data::argmax_rows(out), data::to_labels(y_test));
+    if (!args.quiet) std::cout << "\n" << cm;
+    std::printf("test accuracy: %.4f (%zu test rows)\n", cm.accuracy(), s.test.size());
+  } else {
+    std::printf("test MSE %.4f  RMSE %.4f  MAE %.4f  R2 %.4f (%zu test rows)\n", data::mse(out, y_test),
+                data::rmse(out, y_test), data::mae(out, y_test), data::r2_score(out, y_test), s.test.size());
+  }
+  if (!save_dir.empty()) {
+    fs::create_directories(save_dir);
+    Metadata meta{{"task", spec.task}, {"activation", spec.activation}, {"inputs", std::to_string(spec.inputs)},
+                  {"outputs", std::to_string(spec.outputs)}, {"target", table.target_name},
+                  {"classes", join(classes)}, {"feature_names", join(table.feature_names)},
+                  {"no_header", flags.no_header ? "1" : "0"}, {"skip_lines", std::to_string(flags.skip_lines)},
+                  {"delimiter", std::string(1, flags.delimiter)}};
+    std::vector<std::string> hidden;
+    for (int64_t h : spec.hidden) hidden.push_back(std::to_string(h));
+    meta["hidden"] = join(hidden);
+    for (const auto& [col, map] : table.encodings) meta["encoding." + col] = join(map.categories);
+    nn::save(model, save_dir + "/model.safetensors", meta);
+    scaler.save(save_dir + "/scaler.safetensors");
+    std::printf("saved model and scaler to %s\n", save_dir.c_str());
+  }
+  std::printf("wall time: %.2f s\n", seconds_since(start));
+  return 0;
+}
+
+int predict_rows(const std::string& model_dir, const std::string& csv, const std::string& output) {
+  SafetensorsFile file = load_safetensors(model_dir + "/model.safetensors");
+  auto meta = [&](const std::string& k) {
+    auto it = file.metadata.find(k);
+    if (it == file.metadata.end()) throw Error(model_dir + ": model metadata lacks '" + k + "'");
+    return it->second;
+  };
+  Spec spec;
+  spec.task = meta("task");
+  spec.activation = meta("activation");
+  spec.inputs = std::stoll(meta("inputs"));
+  spec.outputs = std::stoll(meta("outputs"));
+  for (const auto& h : split(meta("hidden"), kSep)) spec.hidden.push_back(std::stoll(h));
+  auto model_ptr = build(spec, nullptr);
+  nn::Sequential& model = *model_ptr;
+  model.load_state_dict(file.tensors);
+  data::StandardScaler scaler;
+  scaler.load(model_dir + "/scaler.safetensors");
+
+  CsvFlags flags{csv, "", meta("no_header") == "1", std::stoll(meta("skip_lines")), meta("delimiter")[0]};
+  data::CsvOptions opts = csv_options(flags);
+  const std::string target = meta("target");
+  // The new file may or may not hold the target column: read its header to decide.
+  std::vector<std::string> names;
+  {
+    data::CsvOptions probe = opts;
+    data::CsvTable head = data::read_csv(csv, probe);
+    names = head.feature_names;
+  }
+  for (const auto& [k, v] : file.metadata)
+    if (k.rfind("encoding.", 0) == 0) opts.encodings[k.substr(9)] = data::CategoryMap{split(v, kSep)};
+  if (std::find(names.begin(), names.end(), target) != names.end() ||
+      std::any_of(names.begin(), names.end(), [&](const std::string& n) { return n.rfind(target + "=", 0) == 0; }))
+    opts.target = target;
+  opts.encodings.erase(target);
+  data::CsvTable table = data::read_csv(csv, opts);
+  if (table.feature_names != split(meta("feature_names"), kSep))
+    throw Error(csv + ": columns differ from the training data's");
+  Tensor out = predict(model, scaler.transform(table.features), 1024);
+  std::vector<std::string> classes = split(meta("classes"), kSep);
+  std::ofstream o(output);
+  if (!o) throw Error("cannot write " + output);
+  o << "line,prediction\n";
+  std::vector<int64_t> cls = spec.task == "classify" ? data::argmax_rows(out) : std::vector<int64_t>{};
+  for (int64_t r = 0; r < table.rows(); ++r) {
+    o << table.source_lines[r] << ",";
+    if (spec.task == "classify")
+      o << classes.at(cls[r]) << "\n";
+    else
+      o << out.at({r, 0}) << "\n";
+  }
+  std::printf("wrote %lld predictions to %s\n", static_cast<long long>(table.rows()), output.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  CLI::App app("xgrad-train: train an MLP on any CSV, or apply a saved one (predict)");
+  CsvFlags flags;
+  TrainerArgs args{.epochs = 200, .lr = 1e-3, .batch_size = 8};
+  std::string task = "classify", hidden = "64,32", act = "relu", save_dir;
+  double test_fraction = 0.2;
+  app.add_option("--csv", flags.csv, "the CSV file");
+  app.add_option("--target", flags.target, "target column (name, or index with --no-header)");
+  app.add_option("--task", task, "classify or regress")->capture_default_str();
+  app.add_option("--hidden", hidden, "hidden layer sizes, comma-separated")->capture_default_str();
+  app.add_option("--activation", act, "relu, tanh, sigmoid, gelu, silu, elu, leaky_relu")->capture_default_str();
+  app.add_option("--optimizer", args.optimizer, "sgd, momentum, adam, adamw, rmsprop, adagrad, adadelta")->capture_default_str();
+  app.add_option("--lr", args.lr, "learning rate")->capture_default_str();
+  app.add_option("--epochs", args.epochs, "epochs")->capture_default_str();
+  app.add_option("--batch-size", args.batch_size, "batch size")->capture_default_str();
+  app.add_option("--test-fraction", test_fraction, "share of rows held out for testing")->capture_default_str();
+  app.add_option("--seed", args.seed, "seed for init, split and shuffling")->capture_default_str();
+  app.add_option("--threads", args.threads, "BLAS threads")->capture_default_str();
+  app.add_option("--skip-lines", flags.skip_lines, "lines to skip before the header");
+  app.add_flag("--no-header", flags.no_header, "the file has no header row (columns are column0, column1, ...)");
+  app.add_option("--save", save_dir, "folder for model.safetensors and scaler.safetensors");
+  app.add_flag("--quiet", args.quiet, "only the final results");
+  auto* pred = app.add_subcommand("predict", "apply a saved model to new rows");
+  std::string model_dir, output = "predictions.csv", new_csv;
+  pred->add_option("--model", model_dir, "folder written by --save")->required();
+  pred->add_option("--csv", new_csv, "rows to predict")->required();
+  pred->add_option("--output", output, "predictions CSV")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  set_num_threads(args.threads);
+  if (*pred) return predict_rows(model_dir, new_csv, output);
+  if (flags.csv.empty()) throw Error("--csv is required");
+  Spec spec;
+  spec.task = task;
+  spec.activation = act;
+  for (const auto& h : split(hidden, ',')) spec.hidden.push_back(std::stoll(h));
+  return train(flags, spec, args, test_fraction, save_dir);
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "xgrad-train: %s\n", e.what());
+  return 1;
+}
