@@ -57,14 +57,15 @@ test-accuracy: build
 
 demo: build
 	$(call ensure,$(DEMO_PACKAGES))
+	mkdir -p out
 	$(BUILD)/examples/mnist --data $(DATA) --epochs $(EPOCHS) --plot out/demo
 
 bench: build
 	$(call ensure,$(BENCH_PACKAGES))
-	meson setup --reconfigure $(BUILD) >/dev/null
+	meson configure $(BUILD) -Dcompare=enabled
 	meson compile -C $(BUILD)
 	$(BUILD)/bench/bench_ops --benchmark_min_time=0.2
-	if [ -x $(BUILD)/bench/compare ]; then $(BUILD)/bench/compare; fi
+	$(BUILD)/bench/compare
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) out

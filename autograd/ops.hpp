@@ -140,4 +140,9 @@ Tensor matmul_transposed(const Tensor& a, const Tensor& b, bool transpose_a, boo
 // x Wᵀ + b in one GEMM; x (n, in) or (..., in), W (out, in), b (out) or undefined.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 
+// ---- loss primitives (autograd/ops_loss.cpp) ----
+// -(t log p + (1-t) log(1-p)) elementwise, logs clamped at -100, with a backward that stays
+// finite when p is exactly 0 or 1. nn::functional::binary_cross_entropy builds on it.
+Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& t);
+
 }  // namespace xgrad

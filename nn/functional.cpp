@@ -78,9 +78,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
     if (!(v >= 0.0 && v <= 1.0))
       throw Error("binary_cross_entropy: input must hold probabilities in [0, 1], got " +
                   std::to_string(v));
-  // -(t log p + (1 - t) log(1 - p)), each log clamped at -100
-  Tensor log_p = clamp_min(log(input), -100.0), log_q = clamp_min(log(sub(1.0, input)), -100.0);
-  Tensor losses = neg(add(mul(target, log_p), mul(sub(1.0, target), log_q)));
+  Tensor losses = binary_cross_entropy_elementwise(input, target);
   if (weight.defined()) losses = mul(losses, weight);
   return reduce(losses, r);
 }

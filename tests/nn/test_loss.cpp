@@ -53,6 +53,17 @@ TEST_CASE("binary cross entropy: values, clamping and gradcheck") {
   CHECK_ERROR_MESSAGE(F::binary_cross_entropy(tensor({1.5}), tensor({1.0})),
                        "binary_cross_entropy: input must hold probabilities in [0, 1], got "
                        "1.500000");
+  // Saturated probabilities (exactly 0 and 1) keep finite gradients.
+  Tensor sat = tensor({0.0, 1.0, 1.0}, {float32, true});
+  Tensor sl = F::binary_cross_entropy(sat, tensor({1.0, 0.0, 1.0}));
+  CHECK(sl.item() == doctest::Approx(200.0 / 3));
+  sl.backward();
+  CHECK(finite(sat.grad()));
+  CHECK(sat.grad().at({0}) < 0);
+  CHECK(sat.grad().at({1}) > 0);
+  Tensor pt = testing::input({4}, 0.1, 0.9, 12), tt = testing::input({4}, 0, 1, 13);
+  CHECK(gradcheck([](auto& v) { return F::binary_cross_entropy(v[0], v[1]); }, {pt, tt}));
+  CHECK(gradgradcheck([](auto& v) { return F::binary_cross_entropy(v[0], v[1]); }, {pt, tt}));
   Tensor logits = tensor({2.0, -1.0}, float64);
   Tensor via_logits = F::binary_cross_entropy_with_logits(logits, t);
   Tensor via_sigmoid = F::binary_cross_entropy(sigmoid(logits), t);

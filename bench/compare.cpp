@@ -1,0 +1,233 @@
+// xgrad vs libtorch, side by side in one process on the same synthetic data: each workload is
+// timed in alternating rounds (xgrad, libtorch, xgrad, ...) after a warm-up, and the median of
+// the per-round means is reported with the ratio libtorch/xgrad. For the MLP training steps the
+// BLAS floor (the same sequence of cblas_sgemm calls alone) is timed too. Prints a markdown table.
+#include <cblas.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "xgrad.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double time_per_iter(const std::function<void()>& f, int iters) {
+  auto t0 = Clock::now();
+  for (int i = 0; i < iters; ++i) f();
+  return std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / iters;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+struct Row {
+  std::string name;
+  double ours, theirs, floor;  // µs; floor < 0 when not measured
+};
+std::vector<Row> rows;
+
+// Alternates rounds of the candidates; returns the median per-iteration time of each.
+std::vector<double> race(std::vector<std::function<void()>> fs, int iters, int rounds) {
+  for (auto& f : fs) time_per_iter(f, std::max(1, iters / 4));  // warm-up
+  std::vector<std::vector<double>> t(fs.size());
+  for (int r = 0; r < rounds; ++r)
+    for (std::size_t i = 0; i < fs.size(); ++i) t[i].push_back(time_per_iter(fs[i], iters));
+  std::vector<double> out;
+  for (auto& v : t) out.push_back(median(v));
+  return out;
+}
+
+void record(const std::string& name, std::function<void()> ours, std::function<void()> theirs,
+            int iters, std::function<void()> floor = nullptr, int rounds = 15) {
+  std::vector<std::function<void()>> fs{ours, theirs};
+  if (floor) fs.push_back(floor);
+  auto t = race(fs, iters, rounds);
+  rows.push_back({name, t[0], t[1], floor ? t[2] : -1});
+  std::fprintf(stderr, "  %-44s xgrad %10.2f us   libtorch %10.2f us\n", name.c_str(), t[0], t[1]);
+}
+
+// ---------------- workloads ----------------
+
+void xnor_step() {
+  using namespace xgrad;
+  Generator gen(0);
+  nn::Sequential net{std::make_shared<nn::Linear>(2, 4, true, &gen), std::make_shared<nn::Sigmoid>(),
+                     std::make_shared<nn::Linear>(4, 1, true, &gen), std::make_shared<nn::Sigmoid>()};
+  optim::Adam opt(net.parameters(), {.lr = 0.05});
+  nn::BCELoss bce;
+  Tensor x = tensor({{0, 0}, {0, 1}, {1, 0}, {1, 1}}), y = tensor({{1}, {0}, {0}, {1}});
+
+  torch::nn::Sequential tnet(torch::nn::Linear(2, 4), torch::nn::Sigmoid(), torch::nn::Linear(4, 1),
+                             torch::nn::Sigmoid());
+  torch::optim::Adam topt(tnet->parameters(), torch::optim::AdamOptions(0.05));
+  auto tx = torch::tensor({0.f, 0.f, 0.f, 1.f, 1.f, 0.f, 1.f, 1.f}).reshape({4, 2});
+  auto ty = torch::tensor({1.f, 0.f, 0.f, 1.f}).reshape({4, 1});
+  record("XNOR training step (Adam, 4 samples)",
+         [&] {
+           opt.zero_grad();
+           bce(net(x), y).backward();
+           opt.step();
+         },
+         [&] {
+           topt.zero_grad();
+           torch::binary_cross_entropy(tnet->forward(tx), ty).backward();
+           topt.step();
+         },
+         2000);
+}
+
+void tiny_chain(int64_t n) {
+  using namespace xgrad;
+  Tensor x = ones({n, n}, {float32, true});
+  auto tx = torch::ones({n, n}, torch::requires_grad());
+  auto ours = [&] {
+    Tensor y = x;
+    for (int i = 0; i < 50; ++i) y = tanh(y * 0.9 + 0.1) - y * 0.01;
+    y.sum().backward();
+    x.zero_grad();
+  };
+  auto theirs = [&] {
+    torch::Tensor y = tx;
+    for (int i = 0; i < 50; ++i) y = torch::tanh(y * 0.9 + 0.1) - y * 0.01;
+    y.sum().backward();
+    tx.mutable_grad().zero_();
+  };
+  record("200 tiny ops " + std::to_string(n) + "x" + std::to_string(n) + ", forward+backward", ours, theirs, 200);
+}
+
+// MLP pieces shared by the MNIST and the large MLP.
+struct Mlp {
+  std::vector<int64_t> sizes;
+  int64_t batch;
+  std::shared_ptr<xgrad::nn::Sequential> net;
+  std::unique_ptr<xgrad::optim::Adam> opt;
+  xgrad::Tensor x, y;
+  torch::nn::Sequential tnet;
+  std::unique_ptr<torch::optim::Adam> topt;
+  torch::Tensor tx, ty;
+
+  Mlp(std::vector<int64_t> s, int64_t b) : sizes(std::move(s)), batch(b) {
+    using namespace xgrad;
+    Generator gen(0);
+    net = std::make_shared<nn::Sequential>();
+    for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+      net->add(std::make_shared<nn::Linear>(sizes[i], sizes[i + 1], true, &gen));
+      tnet->push_back(torch::nn::Linear(sizes[i], sizes[i + 1]));
+      if (i + 2 < sizes.size()) {
+        net->add(std::make_shared<nn::ReLU>());
+        tnet->push_back(torch::nn::ReLU());
+      }
+    }
+    opt = std::make_unique<optim::Adam>(net->parameters(), optim::AdamOptions{.lr = 1e-3});
+    topt = std::make_unique<torch::optim::Adam>(tnet->parameters(), torch::optim::AdamOptions(1e-3));
+    x = rand({batch, sizes[0]}, float32, &gen);
+    std::vector<double> labels(static_cast<std::size_t>(batch));
+    for (int64_t i = 0; i < batch; ++i) labels[i] = static_cast<double>(i % sizes.back());
+    y = from_vector(labels, {batch});
+    tx = torch::from_blob(x.data<float>(), {batch, sizes[0]}).clone();
+    ty = torch::arange(batch, torch::kLong).remainder(sizes.back());
+  }
+  void step() {
+    opt->zero_grad();
+    xgrad::nn::functional::cross_entropy((*net)(x), y).backward();
+    opt->step();
+  }
+  void torch_step() {
+    topt->zero_grad();
+    torch::nn::functional::cross_entropy(tnet->forward(tx), ty).backward();
+    topt->step();
+  }
+};
+
+// The GEMMs of one training step (forward, input and weight gradients) with nothing else.
+std::function<void()> blas_floor(const std::vector<int64_t>& sizes, int64_t batch) {
+  auto bufs = std::make_shared<std::vector<std::vector<float>>>();
+  for (std::size_t i = 0; i < sizes.size(); ++i) bufs->emplace_back(batch * sizes[i], 0.5f);  // activations
+  for (std::size_t i = 0; i + 1 < sizes.size(); ++i) bufs->emplace_back(sizes[i] * sizes[i + 1], 0.01f);  // weights
+  for (std::size_t i = 0; i + 1 < sizes.size(); ++i) bufs->emplace_back(sizes[i] * sizes[i + 1], 0.f);  // weight grads
+  for (std::size_t i = 0; i < sizes.size(); ++i) bufs->emplace_back(batch * sizes[i], 0.f);  // activation grads
+  return [bufs, sizes, batch] {
+    auto& b = *bufs;
+    const std::size_t L = sizes.size() - 1, A = 0, W = sizes.size(), G = W + L, D = G + L;
+    for (std::size_t i = 0; i < L; ++i)  // y = x Wᵀ
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, sizes[i + 1], sizes[i], 1.f, b[A + i].data(),
+                  sizes[i], b[W + i].data(), sizes[i], 0.f, b[A + i + 1].data(), sizes[i + 1]);
+    for (std::size_t i = L; i-- > 0;) {
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, sizes[i + 1], sizes[i], batch, 1.f, b[D + i + 1].data(),
+                  sizes[i + 1], b[A + i].data(), sizes[i], 0.f, b[G + i].data(), sizes[i]);  // dW = dyᵀ x
+      if (i > 0)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, sizes[i], sizes[i + 1], 1.f,
+                    b[D + i + 1].data(), sizes[i + 1], b[W + i].data(), sizes[i], 0.f, b[D + i].data(), sizes[i]);
+    }
+  };
+}
+
+void mlp_step(const std::string& name, std::vector<int64_t> sizes, int64_t batch, int threads, int iters) {
+  xgrad::set_num_threads(threads);
+  torch::set_num_threads(threads);
+  Mlp m(sizes, batch);
+  record(name + ", " + std::to_string(threads) + " thread" + (threads > 1 ? "s" : ""), [&] { m.step(); },
+         [&] { m.torch_step(); }, iters, blas_floor(sizes, batch), 11);
+}
+
+void mlp_inference() {
+  xgrad::set_num_threads(1);
+  torch::set_num_threads(1);
+  Mlp m({784, 128, 64, 10}, 64);
+  record("MNIST MLP inference, batch 64, no-grad",
+         [&] {
+           xgrad::NoGradGuard g;
+           (*m.net)(m.x);
+         },
+         [&] {
+           torch::NoGradGuard g;
+           m.tnet->forward(m.tx);
+         },
+         2000);
+}
+
+void adam_only() {
+  xgrad::set_num_threads(1);
+  torch::set_num_threads(1);
+  Mlp m({784, 128, 64, 10}, 64);
+  m.step();
+  m.torch_step();
+  record("Adam step alone (109,386 parameters)", [&] { m.opt->step(); }, [&] { m.topt->step(); }, 2000);
+}
+
+}  // namespace
+
+int main() {
+  std::fprintf(stderr, "timing (alternating rounds, medians)...\n");
+  xgrad::set_num_threads(1);
+  torch::set_num_threads(1);
+  xnor_step();
+  tiny_chain(1);
+  tiny_chain(4);
+  mlp_step("MNIST MLP step 784-128-64-10, batch 64", {784, 128, 64, 10}, 64, 1, 300);
+  mlp_step("MNIST MLP step 784-128-64-10, batch 64", {784, 128, 64, 10}, 64, 2, 300);
+  mlp_inference();
+  mlp_step("Large MLP step 784-1024-1024-10, batch 1024", {784, 1024, 1024, 10}, 1024, 1, 3);
+  mlp_step("Large MLP step 784-1024-1024-10, batch 1024", {784, 1024, 1024, 10}, 1024, 2, 3);
+  adam_only();
+
+  std::printf("| workload | xgrad (µs) | libtorch (µs) | libtorch / xgrad | BLAS floor (µs) | xgrad / floor |\n");
+  std::printf("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+  for (const Row& r : rows) {
+    std::printf("| %s | %.1f | %.1f | %.2f× |", r.name.c_str(), r.ours, r.theirs, r.theirs / r.ours);
+    if (r.floor > 0)
+      std::printf(" %.1f | %.2f |\n", r.floor, r.ours / r.floor);
+    else
+      std::printf(" – | – |\n");
+  }
+  return 0;
+}
