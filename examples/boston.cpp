@@ -64,32 +64,18 @@ std::pair<Metrics, Metrics> run(const TrainerArgs& args, uint64_t seed, const da
   Curves curves({"epoch", "train_mse", "test_mse"});
   Progress progress(!verbose);
   for (int64_t epoch = first; epoch < args.epochs; ++epoch) {
-    model.train();
     progress.start(epoch + 1, args.epochs, loader.num_batches());
-    double total = 0;
-    int64_t seen = 0, b = 0;
-    for (const data::Batch& batch : loader) {
-      opt->zero_grad();
-      Tensor loss = loss_fn(model(batch.inputs), batch.targets);
-      loss.backward();
-      opt->step();
-      total += loss.item() * static_cast<double>(batch.inputs.shape()[0]);
-      seen += batch.inputs.shape()[0];
-      progress.update(b++, loss.item(), batch.inputs.shape()[0]);
-    }
+    const double train_mse = train_epoch(model, *opt, loss_fn, loader, &progress);
     double test_mse = data::mse(predict(model, x_test, 1024), y_test);
-    curves.add({static_cast<double>(epoch + 1), total / static_cast<double>(seen), test_mse});
+    curves.add({static_cast<double>(epoch + 1), train_mse, test_mse});
     if (verbose && ((epoch + 1) % 20 == 0 || epoch + 1 == args.epochs)) {
       char line[96];
-      std::snprintf(line, sizeof line, "train MSE %.3f  test MSE %.3f", total / static_cast<double>(seen), test_mse);
+      std::snprintf(line, sizeof line, "train MSE %.3f  test MSE %.3f", train_mse, test_mse);
       progress.finish(line);
     }
     if (!args.save.empty()) save_checkpoint(args.save, model, *opt, epoch + 1);
   }
-  if (verbose && !args.plot.empty()) {
-    std::string png = curves.write(args.plot);
-    std::printf("curves: %s.csv%s\n", args.plot.c_str(), png.empty() ? "" : (", plot: " + png).c_str());
-  }
+  if (verbose) report_curves(curves, args.plot);
   return {metrics(predict(model, x_test, 1024), y_test), metrics(least_squares(x_train_raw, y_train, x_test_raw), y_test)};
 }
 

@@ -38,19 +38,10 @@ int main(int argc, char** argv) try {
     data::DataLoader loader(std::make_shared<data::TensorDataset>(train.images, train.labels),
                             {.batch_size = args.batch_size, .shuffle = true, .seed = args.seed});
     for (int64_t epoch = 0; epoch < args.epochs; ++epoch) {
-      double total = 0;
-      int64_t seen = 0;
-      for (const data::Batch& batch : loader) {
-        opt->zero_grad();
-        Tensor loss = loss_fn(model(batch.inputs), batch.targets);
-        loss.backward();
-        opt->step();
-        total += loss.item() * static_cast<double>(batch.inputs.shape()[0]);
-        seen += batch.inputs.shape()[0];
-      }
+      const double train_loss = train_epoch(model, *opt, loss_fn, loader);
       if (!args.quiet)
         std::printf("epoch %lld/%lld  train loss %.4f\n", static_cast<long long>(epoch + 1),
-                    static_cast<long long>(args.epochs), total / static_cast<double>(seen));
+                    static_cast<long long>(args.epochs), train_loss);
     }
     if (!args.get("save-model").empty()) nn::save(model, args.get("save-model"));
   }

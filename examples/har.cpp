@@ -85,34 +85,20 @@ int main(int argc, char** argv) try {
   Curves curves({"epoch", "train_loss", "test_accuracy"});
   Progress progress(args.quiet);
   for (int64_t epoch = first; epoch < args.epochs; ++epoch) {
-    model.train();
     progress.start(epoch + 1, args.epochs, loader.num_batches());
-    double total = 0;
-    int64_t seen = 0, b = 0;
-    for (const data::Batch& batch : loader) {
-      opt->zero_grad();
-      Tensor loss = loss_fn(model(batch.inputs), batch.targets);
-      loss.backward();
-      opt->step();
-      total += loss.item() * static_cast<double>(batch.inputs.shape()[0]);
-      seen += batch.inputs.shape()[0];
-      progress.update(b++, loss.item(), batch.inputs.shape()[0]);
-    }
+    const double train_loss = train_epoch(model, *opt, loss_fn, loader, &progress);
     double acc = data::accuracy(data::argmax_rows(predict(model, x_test, 1024)), truth);
     char line[96];
-    std::snprintf(line, sizeof line, "train loss %.4f  test accuracy %.4f", total / static_cast<double>(seen), acc);
+    std::snprintf(line, sizeof line, "train loss %.4f  test accuracy %.4f", train_loss, acc);
     progress.finish(line);
-    curves.add({static_cast<double>(epoch + 1), total / static_cast<double>(seen), acc});
+    curves.add({static_cast<double>(epoch + 1), train_loss, acc});
     if (!args.save.empty()) save_checkpoint(args.save, model, *opt, epoch + 1);
   }
   data::ConfusionMatrix cm(classes, names);
   cm.add(data::argmax_rows(predict(model, x_test, 1024)), truth);
   if (!args.quiet) std::cout << "\n" << cm;
   std::printf("test accuracy: %.4f (the dataset paper's multiclass SVM: ~0.96)\n", cm.accuracy());
-  if (!args.plot.empty()) {
-    std::string png = curves.write(args.plot);
-    std::printf("curves: %s.csv%s\n", args.plot.c_str(), png.empty() ? "" : (", plot: " + png).c_str());
-  }
+  report_curves(curves, args.plot);
   std::printf("wall time: %.1f s\n", seconds_since(start));
   return 0;
 } catch (const std::exception& e) {

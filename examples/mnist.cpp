@@ -55,22 +55,8 @@ int main(int argc, char** argv) try {
   Progress progress(args.quiet);
   double last_loss = 0;
   for (int64_t epoch = first_epoch; epoch < args.epochs; ++epoch) {
-    model.train();
     progress.start(epoch + 1, args.epochs, loader.num_batches());
-    double total = 0;
-    int64_t seen = 0, b = 0;
-    for (const data::Batch& batch : loader) {
-      optimizer->zero_grad();
-      Tensor loss = loss_fn(model(batch.inputs), batch.targets);
-      loss.backward();
-      optimizer->step();
-      const int64_t n = batch.inputs.shape()[0];
-      total += loss.item() * static_cast<double>(n);
-      seen += n;
-      progress.update(b++, loss.item(), n);
-    }
-    model.eval();
-    last_loss = total / static_cast<double>(seen);
+    last_loss = train_epoch(model, *optimizer, loss_fn, loader, &progress);
     double acc = data::accuracy(evaluate(), test_labels);
     char line[128];
     std::snprintf(line, sizeof line, "train loss %.4f  test accuracy %.4f", last_loss, acc);
@@ -88,10 +74,7 @@ int main(int argc, char** argv) try {
               static_cast<long long>(cm.accuracy() * static_cast<double>(test_labels.size()) + 0.5),
               static_cast<long long>(test_labels.size()));
   std::printf("wall time: %.1f s\n", seconds_since(start));
-  if (!args.plot.empty()) {
-    std::string png = curves.write(args.plot);
-    std::printf("curves: %s.csv%s\n", args.plot.c_str(), png.empty() ? " (gnuplot not installed, no PNG)" : (", plot: " + png).c_str());
-  }
+  report_curves(curves, args.plot);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "mnist: %s\n", e.what());

@@ -51,10 +51,7 @@ int main(int argc, char** argv) try {
   }
   std::printf("full-data loss: first epoch %.4f, last epoch %.4f\n", first_loss, last_full);
   std::printf("loss ratio last/first: %.4f\n", last_full / first_loss);
-  if (!args.plot.empty()) {
-    std::string png = curves.write(args.plot);
-    std::printf("curves: %s.csv%s\n", args.plot.c_str(), png.empty() ? "" : (", plot: " + png).c_str());
-  }
+  report_curves(curves, args.plot);
   std::printf("wall time: %.2f s\n", seconds_since(start));
   return 0;
 } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
@@ -89,6 +90,8 @@ double Progress::finish(const std::string& summary) {
 }
 
 std::string Curves::write(const std::string& prefix) const {
+  if (auto dir = std::filesystem::path(prefix).parent_path(); !dir.empty())
+    std::filesystem::create_directories(dir);
   std::ofstream csv(prefix + ".csv");
   if (!csv) throw Error("cannot write " + prefix + ".csv");
   for (std::size_t c = 0; c < columns_.size(); ++c) csv << (c ? "," : "") << columns_[c];
@@ -129,6 +132,32 @@ int64_t load_checkpoint(const std::string& path, nn::Module& model, optim::Optim
   auto it = f.metadata.find("epochs_done");
   if (it == f.metadata.end()) throw Error(path + ": not a trainer checkpoint (no epochs_done)");
   return std::stoll(it->second);
+}
+
+double train_epoch(nn::Module& model, optim::Optimizer& optimizer, const nn::Loss& loss_fn,
+                   data::DataLoader& loader, Progress* progress) {
+  model.train();
+  double total = 0;
+  int64_t seen = 0, b = 0;
+  for (const data::Batch& batch : loader) {
+    optimizer.zero_grad();
+    Tensor loss = loss_fn(model(batch.inputs), batch.targets);
+    loss.backward();
+    optimizer.step();
+    const int64_t n = batch.inputs.shape()[0];
+    total += loss.item() * static_cast<double>(n);
+    seen += n;
+    if (progress) progress->update(b++, loss.item(), n);
+  }
+  model.eval();
+  return total / static_cast<double>(std::max<int64_t>(seen, 1));
+}
+
+void report_curves(const Curves& curves, const std::string& prefix) {
+  if (prefix.empty()) return;
+  std::string png = curves.write(prefix);
+  std::printf("curves: %s.csv%s\n", prefix.c_str(),
+              png.empty() ? " (no PNG: gnuplot is not installed)" : (", plot: " + png).c_str());
 }
 
 Tensor predict(nn::Module& model, const Tensor& inputs, int64_t batch_size) {

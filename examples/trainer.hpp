@@ -77,6 +77,14 @@ void save_checkpoint(const std::string& path, const nn::Module& model,
 // Returns the number of finished epochs stored in the checkpoint.
 int64_t load_checkpoint(const std::string& path, nn::Module& model, optim::Optimizer& optimizer);
 
+// One epoch over the loader (train mode): zero_grad, loss, backward, step per batch.
+// Returns the mean training loss; progress (if given) is updated per batch.
+double train_epoch(nn::Module& model, optim::Optimizer& optimizer, const nn::Loss& loss_fn,
+                   data::DataLoader& loader, Progress* progress = nullptr);
+
+// Writes the curves (when a --plot prefix was given) and says where.
+void report_curves(const Curves& curves, const std::string& prefix);
+
 // Scores (N, C) -> predicted classes; evaluates `model` in batches under no-grad.
 Tensor predict(nn::Module& model, const Tensor& inputs, int64_t batch_size);
 double seconds_since(std::chrono::steady_clock::time_point start);

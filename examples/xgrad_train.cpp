@@ -129,19 +129,10 @@ int train(const CsvFlags& flags, Spec spec, const TrainerArgs& args, double test
                           {.batch_size = args.batch_size, .shuffle = true, .seed = args.seed});
   if (!args.quiet) std::cout << model << "\n";
   for (int64_t epoch = 0; epoch < args.epochs; ++epoch) {
-    double total = 0;
-    int64_t seen = 0;
-    for (const data::Batch& batch : loader) {
-      opt->zero_grad();
-      Tensor loss = (*loss_fn)(model(batch.inputs), batch.targets);
-      loss.backward();
-      opt->step();
-      total += loss.item() * static_cast<double>(batch.inputs.shape()[0]);
-      seen += batch.inputs.shape()[0];
-    }
+    const double train_loss = train_epoch(model, *opt, *loss_fn, loader);
     if (!args.quiet && ((epoch + 1) % 10 == 0 || epoch + 1 == args.epochs))
       std::printf("epoch %lld/%lld  train loss %.5f\n", static_cast<long long>(epoch + 1),
-                  static_cast<long long>(args.epochs), total / static_cast<double>(seen));
+                  static_cast<long long>(args.epochs), train_loss);
   }
   Tensor out = predict(model, x_test, 1024);
   if (classify) {

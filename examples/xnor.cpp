@@ -108,10 +108,7 @@ int main(int argc, char** argv) try {
     std::printf("seed %llu: %d/4 correct, final loss %.6f, solved after %lld epochs\n",
                 static_cast<unsigned long long>(args.seed), r.correct, r.final_loss,
                 static_cast<long long>(r.epochs_to_solve));
-    if (!args.plot.empty()) {
-      std::string png = curves.write(args.plot);
-      std::printf("curves: %s.csv%s\n", args.plot.c_str(), png.empty() ? "" : (", plot: " + png).c_str());
-    }
+    report_curves(curves, args.plot);
   }
   std::printf("wall time: %.2f s\n", seconds_since(start));
   return 0;
