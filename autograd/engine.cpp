@@ -50,8 +50,8 @@ std::vector<std::shared_ptr<TensorImpl>> topological_order(const std::vector<Ten
 void check_gradient(const char* where, const Tensor& t, const Tensor& g) {
   if (g.shape() != t.shape() || g.dtype() != t.dtype())
     throw Error(std::string(where) + ": gradient of shape " + format_shape(g.shape()) + " " +
-                dtype_name(g.dtype()) + " for a tensor of shape " + format_shape(t.shape()) +
-                " " + dtype_name(t.dtype()));
+                dtype_name(g.dtype()) + " for a tensor of shape " + format_shape(t.shape()) + " " +
+                dtype_name(t.dtype()));
 }
 
 std::vector<Tensor> root_gradients(const std::vector<Tensor>& outputs,
@@ -180,7 +180,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
 }
 
 void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
-  xgrad::backward({*this}, gradient.defined() ? std::vector<Tensor>{gradient} : std::vector<Tensor>{},
+  xgrad::backward({*this},
+                  gradient.defined() ? std::vector<Tensor>{gradient} : std::vector<Tensor>{},
                   retain_graph, create_graph);
 }
 

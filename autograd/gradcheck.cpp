@@ -72,8 +72,8 @@ std::string vjp(const Tensor& out, const Tensor& v, const std::vector<Tensor>& i
     }
     if (first[k].shape() != in.shape() || first[k].dtype() != in.dtype())
       return "gradcheck: gradient for input " + std::to_string(ids[k]) + " has shape " +
-             format_shape(first[k].shape()) + " " + dtype_name(first[k].dtype()) +
-             ", input has " + format_shape(in.shape()) + " " + dtype_name(in.dtype());
+             format_shape(first[k].shape()) + " " + dtype_name(first[k].dtype()) + ", input has " +
+             format_shape(in.shape()) + " " + dtype_name(in.dtype());
     result[k] = first[k].to_vector();
     if (result[k] != second[k].to_vector())
       return "gradcheck: backward is not deterministic for input " + std::to_string(ids[k]);
@@ -161,9 +161,8 @@ GradcheckResult gradgradcheck(const DifferentiableFunction& fn, const std::vecto
     for (std::size_t i : ids) wrt.push_back(xs[i]);
     Tensor y = fn(xs);
     std::vector<Tensor> parts;
-    std::vector<Tensor> grads =
-        y.requires_grad() ? grad({y}, wrt, {args.back()}, true, true, true)
-                          : std::vector<Tensor>(wrt.size());
+    std::vector<Tensor> grads = y.requires_grad() ? grad({y}, wrt, {args.back()}, true, true, true)
+                                                  : std::vector<Tensor>(wrt.size());
     for (std::size_t k = 0; k < wrt.size(); ++k)
       parts.push_back(reshape(grads[k].defined() ? grads[k] : zeros_like(wrt[k]), {-1}));
     return concat(parts, 0);

@@ -13,9 +13,9 @@
 namespace xgrad {
 
 struct BackwardArgs {
-  const Tensor& grad;                // d loss / d output, in the output's shape
-  const Tensor& output;              // the op's result
-  const std::vector<Tensor>& inputs; // the op's inputs, in order
+  const Tensor& grad;                 // d loss / d output, in the output's shape
+  const Tensor& output;               // the op's result
+  const std::vector<Tensor>& inputs;  // the op's inputs, in order
   bool needs(std::size_t i) const { return inputs[i].requires_grad(); }
 };
 
@@ -79,7 +79,8 @@ Tensor record(const char* name, Tensor output, const Tensor& a, const Tensor& b,
 }
 template <class F>
 Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs, F&& backward) {
-  if (detail::should_record(inputs)) detail::attach(output, name, inputs, std::forward<F>(backward));
+  if (detail::should_record(inputs))
+    detail::attach(output, name, inputs, std::forward<F>(backward));
   return output;
 }
 

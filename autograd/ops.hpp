@@ -103,7 +103,7 @@ Tensor min(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor var(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased = true,
            bool keepdim = false);
 Tensor stddev(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased = true,
-           bool keepdim = false);
+              bool keepdim = false);
 Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);

@@ -10,36 +10,34 @@ using kernels::Binary;
 
 Tensor add(const Tensor& a, const Tensor& b) {
   // d(a+b)/da = 1, d(a+b)/db = 1
-  return record("add", kernels::binary("add", Binary::add, a, b), a, b,
-                [](const BackwardArgs& g) { return std::vector<Tensor>{g.grad, g.grad}; });
+  return record("add", kernels::binary("add", Binary::add, a, b), a, b, [](const BackwardArgs& g) {
+    return std::vector<Tensor>{g.grad, g.grad};
+  });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
-  return record("sub", kernels::binary("sub", Binary::sub, a, b), a, b,
-                [](const BackwardArgs& g) {
-                  return std::vector<Tensor>{g.grad, g.needs(1) ? neg(g.grad) : Tensor()};
-                });
+  return record("sub", kernels::binary("sub", Binary::sub, a, b), a, b, [](const BackwardArgs& g) {
+    return std::vector<Tensor>{g.grad, g.needs(1) ? neg(g.grad) : Tensor()};
+  });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   // d(ab)/da = b, d(ab)/db = a
-  return record("mul", kernels::binary("mul", Binary::mul, a, b), a, b,
-                [](const BackwardArgs& g) {
-                  const Tensor &x = g.inputs[0], &y = g.inputs[1];
-                  return std::vector<Tensor>{g.needs(0) ? mul(g.grad, y) : Tensor(),
-                                             g.needs(1) ? mul(g.grad, x) : Tensor()};
-                });
+  return record("mul", kernels::binary("mul", Binary::mul, a, b), a, b, [](const BackwardArgs& g) {
+    const Tensor &x = g.inputs[0], &y = g.inputs[1];
+    return std::vector<Tensor>{g.needs(0) ? mul(g.grad, y) : Tensor(),
+                               g.needs(1) ? mul(g.grad, x) : Tensor()};
+  });
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
   // d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -out/b
-  return record("div", kernels::binary("div", Binary::div, a, b), a, b,
-                [](const BackwardArgs& g) {
-                  const Tensor& y = g.inputs[1];
-                  Tensor ga = g.needs(0) || g.needs(1) ? div(g.grad, y) : Tensor();
-                  return std::vector<Tensor>{g.needs(0) ? ga : Tensor(),
-                                             g.needs(1) ? neg(mul(ga, g.output)) : Tensor()};
-                });
+  return record("div", kernels::binary("div", Binary::div, a, b), a, b, [](const BackwardArgs& g) {
+    const Tensor& y = g.inputs[1];
+    Tensor ga = g.needs(0) || g.needs(1) ? div(g.grad, y) : Tensor();
+    return std::vector<Tensor>{g.needs(0) ? ga : Tensor(),
+                               g.needs(1) ? neg(mul(ga, g.output)) : Tensor()};
+  });
 }
 
 Tensor neg(const Tensor& a) {
@@ -59,18 +57,14 @@ Tensor pow(const Tensor& a, double p) {
 
 Tensor pow(const Tensor& a, const Tensor& b) {
   // d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a
-  return record("pow", kernels::binary("pow", Binary::pow, a, b), a, b,
-                [](const BackwardArgs& g) {
-                  const Tensor &x = g.inputs[0], &y = g.inputs[1];
-                  return std::vector<Tensor>{
-                      g.needs(0) ? mul(g.grad, mul(y, pow(x, sub(y, 1.0)))) : Tensor(),
-                      g.needs(1) ? mul(g.grad, mul(g.output, log(x))) : Tensor()};
-                });
+  return record("pow", kernels::binary("pow", Binary::pow, a, b), a, b, [](const BackwardArgs& g) {
+    const Tensor &x = g.inputs[0], &y = g.inputs[1];
+    return std::vector<Tensor>{g.needs(0) ? mul(g.grad, mul(y, pow(x, sub(y, 1.0)))) : Tensor(),
+                               g.needs(1) ? mul(g.grad, mul(g.output, log(x))) : Tensor()};
+  });
 }
 
-Tensor pow(double base, const Tensor& exponent) {
-  return pow(full_like(exponent, base), exponent);
-}
+Tensor pow(double base, const Tensor& exponent) { return pow(full_like(exponent, base), exponent); }
 
 Tensor add(const Tensor& a, double s) {
   return record("add", kernels::binary_scalar(Binary::add, a, s, false), a,

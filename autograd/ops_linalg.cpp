@@ -34,10 +34,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 1 && b.dim() == 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), {});
   if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, -1)), -1);
-  if (a.dim() <= 3 && b.dim() <= 3 && (a.dim() == 2 || b.dim() == 2 || a.shape()[0] == b.shape()[0]))
+  if (a.dim() <= 3 && b.dim() <= 3 &&
+      (a.dim() == 2 || b.dim() == 2 || a.shape()[0] == b.shape()[0]))
     return matmul_transposed(a, b, false, false);
   // General batched case: broadcast the batch dims, fold them into one, multiply, unfold.
-  Shape batch_a(a.shape().begin(), a.shape().end() - 2), batch_b(b.shape().begin(), b.shape().end() - 2);
+  Shape batch_a(a.shape().begin(), a.shape().end() - 2),
+      batch_b(b.shape().begin(), b.shape().end() - 2);
   Shape batch = kernels::broadcast_shapes("matmul", batch_a, batch_b);
   const int64_t m = a.shape()[a.dim() - 2], n = b.shape().back();
   Shape full_a = batch, full_b = batch;

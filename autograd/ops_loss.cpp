@@ -12,7 +12,8 @@ Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& t) {
   Tensor out;
   {
     NoGradGuard guard;
-    out = neg(add(mul(t, clamp_min(log(p), -100.0)), mul(sub(1.0, t), clamp_min(log(sub(1.0, p)), -100.0))));
+    out = neg(add(mul(t, clamp_min(log(p), -100.0)),
+                  mul(sub(1.0, t), clamp_min(log(sub(1.0, p)), -100.0))));
   }
   return record("binary_cross_entropy", out, p, t, [](const BackwardArgs& g) {
     const Tensor &prob = g.inputs[0], &target = g.inputs[1];

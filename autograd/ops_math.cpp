@@ -46,10 +46,9 @@ Tensor square(const Tensor& x) { return pow(x, 2.0); }
 
 Tensor reciprocal(const Tensor& x) {
   // d (1/x) = -1/x² = -out²
-  return record("reciprocal", kernels::unary(Unary::reciprocal, x), x,
-                [](const BackwardArgs& g) {
-                  return one(neg(mul(g.grad, mul(g.output, g.output))));
-                });
+  return record("reciprocal", kernels::unary(Unary::reciprocal, x), x, [](const BackwardArgs& g) {
+    return one(neg(mul(g.grad, mul(g.output, g.output))));
+  });
 }
 
 Tensor sin(const Tensor& x) {

@@ -108,8 +108,7 @@ Tensor var(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased, boo
   std::vector<int64_t> d = normalize_dims("var", dims, x.dim());
   int64_t n = reduced_count(x.shape(), d);
   Tensor centered = sub(x, mean(x, d, true));
-  return div(sum(mul(centered, centered), d, keepdim),
-             static_cast<double>(n - (unbiased ? 1 : 0)));
+  return div(sum(mul(centered, centered), d, keepdim), static_cast<double>(n - (unbiased ? 1 : 0)));
 }
 
 Tensor stddev(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased, bool keepdim) {
@@ -133,8 +132,7 @@ Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
                                   false);
 }
 Tensor argmin(const Tensor& x, int64_t dim, bool keepdim) {
-  return kernels::arg_extreme_dim(x, kernels::normalize_dim("argmin", dim, x.dim()), keepdim,
-                                  true);
+  return kernels::arg_extreme_dim(x, kernels::normalize_dim("argmin", dim, x.dim()), keepdim, true);
 }
 
 Tensor Tensor::sum() const { return xgrad::sum(*this); }

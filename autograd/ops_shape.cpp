@@ -20,15 +20,15 @@ Indices to_indices(const char* op, const Tensor& index, int64_t limit) {
   out->reserve(index.numel());
   for (double v : index.to_vector()) {
     if (v != std::floor(v) || v < 0 || v >= static_cast<double>(limit))
-      throw Error(std::string(op) + ": index " + std::to_string(v) +
-                  " is not an integer in [0, " + std::to_string(limit) + ")");
+      throw Error(std::string(op) + ": index " + std::to_string(v) + " is not an integer in [0, " +
+                  std::to_string(limit) + ")");
     out->push_back(static_cast<int64_t>(v));
   }
   return out;
 }
 
-Tensor slice_scatter(const Tensor& src, const Shape& shape, int64_t dim, int64_t start,
-                     int64_t end, int64_t step) {
+Tensor slice_scatter(const Tensor& src, const Shape& shape, int64_t dim, int64_t start, int64_t end,
+                     int64_t step) {
   return record("slice_backward", kernels::slice_scatter(src, shape, dim, start, end, step), src,
                 [dim, start, end, step](const BackwardArgs& g) {
                   return std::vector<Tensor>{slice(g.grad, dim, start, end, step)};
@@ -53,11 +53,11 @@ Tensor scatter_add(const Shape& shape, int64_t dim, const Indices& index, const 
 }
 
 Tensor gather_indices(const Tensor& x, int64_t dim, const Indices& index, const Shape& ishape) {
-  return record("gather", kernels::gather(x, dim, *index, ishape), x,
-                [dim, index, ishape](const BackwardArgs& g) {
-                  return std::vector<Tensor>{
-                      scatter_add(g.inputs[0].shape(), dim, index, ishape, g.grad)};
-                });
+  return record(
+      "gather", kernels::gather(x, dim, *index, ishape), x,
+      [dim, index, ishape](const BackwardArgs& g) {
+        return std::vector<Tensor>{scatter_add(g.inputs[0].shape(), dim, index, ishape, g.grad)};
+      });
 }
 
 }  // namespace
@@ -67,7 +67,8 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   int64_t known = 1, infer = -1;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == -1) {
-      if (infer >= 0) throw Error("reshape: only one dimension can be -1 in " + format_shape(shape));
+      if (infer >= 0)
+        throw Error("reshape: only one dimension can be -1 in " + format_shape(shape));
       infer = static_cast<int64_t>(i);
     } else if (s[i] < 0) {
       throw Error("reshape: invalid shape " + format_shape(shape));
@@ -173,11 +174,11 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
   if (end < 0) end += n;
   start = std::clamp<int64_t>(start, 0, n);
   end = std::clamp<int64_t>(end, start, n);
-  return record("slice", kernels::slice(x, d, start, end, step), x,
-                [d, start, end, step](const BackwardArgs& g) {
-                  return std::vector<Tensor>{
-                      slice_scatter(g.grad, g.inputs[0].shape(), d, start, end, step)};
-                });
+  return record(
+      "slice", kernels::slice(x, d, start, end, step), x,
+      [d, start, end, step](const BackwardArgs& g) {
+        return std::vector<Tensor>{slice_scatter(g.grad, g.inputs[0].shape(), d, start, end, step)};
+      });
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const std::vector<int64_t>& index) {
@@ -228,16 +229,15 @@ Tensor concat(const std::vector<Tensor>& tensors, int64_t dim) {
                   format_shape(t.shape()) + " differ outside dim " + std::to_string(dim));
     sizes.push_back(t.shape()[d]);
   }
-  return record("concat", kernels::concat(tensors, d), tensors,
-                [d, sizes](const BackwardArgs& g) {
-                  std::vector<Tensor> grads;
-                  int64_t offset = 0;
-                  for (int64_t s : sizes) {
-                    grads.push_back(slice(g.grad, d, offset, offset + s));
-                    offset += s;
-                  }
-                  return grads;
-                });
+  return record("concat", kernels::concat(tensors, d), tensors, [d, sizes](const BackwardArgs& g) {
+    std::vector<Tensor> grads;
+    int64_t offset = 0;
+    for (int64_t s : sizes) {
+      grads.push_back(slice(g.grad, d, offset, offset + s));
+      offset += s;
+    }
+    return grads;
+  });
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {

@@ -112,13 +112,16 @@ void BM_LinearForwardBackward(benchmark::State& st) {
 BENCHMARK(BM_LinearForwardBackward);
 
 void BM_LinearRawBlas(benchmark::State& st) {
-  std::vector<float> x(64 * 784, 0.5f), w(128 * 784, 0.1f), bias(128, 0.f), y(64 * 128), g(64 * 128, 1.f),
-      dx(64 * 784), dw(128 * 784), db(128);
+  std::vector<float> x(64 * 784, 0.5f), w(128 * 784, 0.1f), bias(128, 0.f), y(64 * 128),
+      g(64 * 128, 1.f), dx(64 * 784), dw(128 * 784), db(128);
   for (auto _ : st) {
     for (int i = 0; i < 64; ++i) std::copy(bias.begin(), bias.end(), y.begin() + i * 128);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 64, 128, 784, 1.f, x.data(), 784, w.data(), 784, 1.f, y.data(), 128);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 64, 784, 128, 1.f, g.data(), 128, w.data(), 784, 0.f, dx.data(), 784);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 128, 784, 64, 1.f, g.data(), 128, x.data(), 784, 1.f, dw.data(), 784);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 64, 128, 784, 1.f, x.data(), 784, w.data(),
+                784, 1.f, y.data(), 128);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 64, 784, 128, 1.f, g.data(), 128,
+                w.data(), 784, 0.f, dx.data(), 784);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 128, 784, 64, 1.f, g.data(), 128, x.data(),
+                784, 1.f, dw.data(), 784);
     for (int i = 0; i < 64; ++i)
       for (int j = 0; j < 128; ++j) db[j] += g[i * 128 + j];
     benchmark::DoNotOptimize(dw.data());

@@ -60,8 +60,9 @@ void record(const std::string& name, std::function<void()> ours, std::function<v
 void xnor_step() {
   using namespace xgrad;
   Generator gen(0);
-  nn::Sequential net{std::make_shared<nn::Linear>(2, 4, true, &gen), std::make_shared<nn::Sigmoid>(),
-                     std::make_shared<nn::Linear>(4, 1, true, &gen), std::make_shared<nn::Sigmoid>()};
+  nn::Sequential net{
+      std::make_shared<nn::Linear>(2, 4, true, &gen), std::make_shared<nn::Sigmoid>(),
+      std::make_shared<nn::Linear>(4, 1, true, &gen), std::make_shared<nn::Sigmoid>()};
   optim::Adam opt(net.parameters(), {.lr = 0.05});
   nn::BCELoss bce;
   Tensor x = tensor({{0, 0}, {0, 1}, {1, 0}, {1, 1}}), y = tensor({{1}, {0}, {0}, {1}});
@@ -71,18 +72,19 @@ void xnor_step() {
   torch::optim::Adam topt(tnet->parameters(), torch::optim::AdamOptions(0.05));
   auto tx = torch::tensor({0.f, 0.f, 0.f, 1.f, 1.f, 0.f, 1.f, 1.f}).reshape({4, 2});
   auto ty = torch::tensor({1.f, 0.f, 0.f, 1.f}).reshape({4, 1});
-  record("XNOR training step (Adam, 4 samples)",
-         [&] {
-           opt.zero_grad();
-           bce(net(x), y).backward();
-           opt.step();
-         },
-         [&] {
-           topt.zero_grad();
-           torch::binary_cross_entropy(tnet->forward(tx), ty).backward();
-           topt.step();
-         },
-         2000);
+  record(
+      "XNOR training step (Adam, 4 samples)",
+      [&] {
+        opt.zero_grad();
+        bce(net(x), y).backward();
+        opt.step();
+      },
+      [&] {
+        topt.zero_grad();
+        torch::binary_cross_entropy(tnet->forward(tx), ty).backward();
+        topt.step();
+      },
+      2000);
 }
 
 void tiny_chain(int64_t n) {
@@ -101,7 +103,8 @@ void tiny_chain(int64_t n) {
     y.sum().backward();
     tx.mutable_grad().zero_();
   };
-  record("200 tiny ops " + std::to_string(n) + "x" + std::to_string(n) + ", forward+backward", ours, theirs, 200);
+  record("200 tiny ops " + std::to_string(n) + "x" + std::to_string(n) + ", forward+backward", ours,
+         theirs, 200);
 }
 
 // MLP pieces shared by the MNIST and the large MLP.
@@ -128,7 +131,8 @@ struct Mlp {
       }
     }
     opt = std::make_unique<optim::Adam>(net->parameters(), optim::AdamOptions{.lr = 1e-3});
-    topt = std::make_unique<torch::optim::Adam>(tnet->parameters(), torch::optim::AdamOptions(1e-3));
+    topt =
+        std::make_unique<torch::optim::Adam>(tnet->parameters(), torch::optim::AdamOptions(1e-3));
     x = rand({batch, sizes[0]}, float32, &gen);
     std::vector<double> labels(static_cast<std::size_t>(batch));
     for (int64_t i = 0; i < batch; ++i) labels[i] = static_cast<double>(i % sizes.back());
@@ -151,48 +155,58 @@ struct Mlp {
 // The GEMMs of one training step (forward, input and weight gradients) with nothing else.
 std::function<void()> blas_floor(const std::vector<int64_t>& sizes, int64_t batch) {
   auto bufs = std::make_shared<std::vector<std::vector<float>>>();
-  for (std::size_t i = 0; i < sizes.size(); ++i) bufs->emplace_back(batch * sizes[i], 0.5f);  // activations
-  for (std::size_t i = 0; i + 1 < sizes.size(); ++i) bufs->emplace_back(sizes[i] * sizes[i + 1], 0.01f);  // weights
-  for (std::size_t i = 0; i + 1 < sizes.size(); ++i) bufs->emplace_back(sizes[i] * sizes[i + 1], 0.f);  // weight grads
-  for (std::size_t i = 0; i < sizes.size(); ++i) bufs->emplace_back(batch * sizes[i], 0.f);  // activation grads
+  for (std::size_t i = 0; i < sizes.size(); ++i)
+    bufs->emplace_back(batch * sizes[i], 0.5f);  // activations
+  for (std::size_t i = 0; i + 1 < sizes.size(); ++i)
+    bufs->emplace_back(sizes[i] * sizes[i + 1], 0.01f);  // weights
+  for (std::size_t i = 0; i + 1 < sizes.size(); ++i)
+    bufs->emplace_back(sizes[i] * sizes[i + 1], 0.f);  // weight grads
+  for (std::size_t i = 0; i < sizes.size(); ++i)
+    bufs->emplace_back(batch * sizes[i], 0.f);  // activation grads
   return [bufs, sizes, batch] {
     auto& b = *bufs;
     const std::size_t L = sizes.size() - 1, A = 0, W = sizes.size(), G = W + L, D = G + L;
     for (std::size_t i = 0; i < L; ++i)  // y = x Wᵀ
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, sizes[i + 1], sizes[i], 1.f, b[A + i].data(),
-                  sizes[i], b[W + i].data(), sizes[i], 0.f, b[A + i + 1].data(), sizes[i + 1]);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, sizes[i + 1], sizes[i], 1.f,
+                  b[A + i].data(), sizes[i], b[W + i].data(), sizes[i], 0.f, b[A + i + 1].data(),
+                  sizes[i + 1]);
     for (std::size_t i = L; i-- > 0;) {
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, sizes[i + 1], sizes[i], batch, 1.f, b[D + i + 1].data(),
-                  sizes[i + 1], b[A + i].data(), sizes[i], 0.f, b[G + i].data(), sizes[i]);  // dW = dyᵀ x
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, sizes[i + 1], sizes[i], batch, 1.f,
+                  b[D + i + 1].data(), sizes[i + 1], b[A + i].data(), sizes[i], 0.f,
+                  b[G + i].data(), sizes[i]);  // dW = dyᵀ x
       if (i > 0)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, sizes[i], sizes[i + 1], 1.f,
-                    b[D + i + 1].data(), sizes[i + 1], b[W + i].data(), sizes[i], 0.f, b[D + i].data(), sizes[i]);
+                    b[D + i + 1].data(), sizes[i + 1], b[W + i].data(), sizes[i], 0.f,
+                    b[D + i].data(), sizes[i]);
     }
   };
 }
 
-void mlp_step(const std::string& name, std::vector<int64_t> sizes, int64_t batch, int threads, int iters) {
+void mlp_step(const std::string& name, std::vector<int64_t> sizes, int64_t batch, int threads,
+              int iters) {
   xgrad::set_num_threads(threads);
   torch::set_num_threads(threads);
   Mlp m(sizes, batch);
-  record(name + ", " + std::to_string(threads) + " thread" + (threads > 1 ? "s" : ""), [&] { m.step(); },
-         [&] { m.torch_step(); }, iters, blas_floor(sizes, batch), 11);
+  record(
+      name + ", " + std::to_string(threads) + " thread" + (threads > 1 ? "s" : ""),
+      [&] { m.step(); }, [&] { m.torch_step(); }, iters, blas_floor(sizes, batch), 11);
 }
 
 void mlp_inference() {
   xgrad::set_num_threads(1);
   torch::set_num_threads(1);
   Mlp m({784, 128, 64, 10}, 64);
-  record("MNIST MLP inference, batch 64, no-grad",
-         [&] {
-           xgrad::NoGradGuard g;
-           (*m.net)(m.x);
-         },
-         [&] {
-           torch::NoGradGuard g;
-           m.tnet->forward(m.tx);
-         },
-         2000);
+  record(
+      "MNIST MLP inference, batch 64, no-grad",
+      [&] {
+        xgrad::NoGradGuard g;
+        (*m.net)(m.x);
+      },
+      [&] {
+        torch::NoGradGuard g;
+        m.tnet->forward(m.tx);
+      },
+      2000);
 }
 
 void adam_only() {
@@ -201,7 +215,9 @@ void adam_only() {
   Mlp m({784, 128, 64, 10}, 64);
   m.step();
   m.torch_step();
-  record("Adam step alone (109,386 parameters)", [&] { m.opt->step(); }, [&] { m.topt->step(); }, 2000);
+  record(
+      "Adam step alone (109,386 parameters)", [&] { m.opt->step(); }, [&] { m.topt->step(); },
+      2000);
 }
 
 }  // namespace
@@ -220,10 +236,13 @@ int main() {
   mlp_step("Large MLP step 784-1024-1024-10, batch 1024", {784, 1024, 1024, 10}, 1024, 2, 3);
   adam_only();
 
-  std::printf("| workload | xgrad (µs) | libtorch (µs) | libtorch / xgrad | BLAS floor (µs) | xgrad / floor |\n");
+  std::printf(
+      "| workload | xgrad (µs) | libtorch (µs) | libtorch / xgrad | BLAS floor (µs) | xgrad / "
+      "floor |\n");
   std::printf("| --- | ---: | ---: | ---: | ---: | ---: |\n");
   for (const Row& r : rows) {
-    std::printf("| %s | %.1f | %.1f | %.2f× |", r.name.c_str(), r.ours, r.theirs, r.theirs / r.ours);
+    std::printf("| %s | %.1f | %.1f | %.2f× |", r.name.c_str(), r.ours, r.theirs,
+                r.theirs / r.ours);
     if (r.floor > 0)
       std::printf(" %.1f | %.2f |\n", r.floor, r.ours / r.floor);
     else

@@ -54,7 +54,8 @@ int64_t CategoryMap::code(const std::string& value) const {
   return it != categories.end() && *it == value ? it - categories.begin() : -1;
 }
 
-std::vector<std::string> split_csv_line(const std::string& line, char delim, const std::string& where) {
+std::vector<std::string> split_csv_line(const std::string& line, char delim,
+                                        const std::string& where) {
   std::vector<std::string> fields;
   std::string cur;
   bool quoted = false, was_quoted = false;
@@ -97,7 +98,8 @@ CsvTable read_csv(const std::string& path, const CsvOptions& o) {
   const std::size_t first_data = o.header ? li + 1 : li;
   {
     auto f = split_csv_line(lines[li], o.delimiter, file + ":" + std::to_string(li + 1));
-    for (std::size_t c = 0; c < f.size(); ++c) names.push_back(o.header ? f[c] : "column" + std::to_string(c));
+    for (std::size_t c = 0; c < f.size(); ++c)
+      names.push_back(o.header ? f[c] : "column" + std::to_string(c));
   }
   const int64_t ncols = static_cast<int64_t>(names.size());
   auto find_col = [&](const std::string& name) -> int64_t {
@@ -137,7 +139,8 @@ CsvTable read_csv(const std::string& path, const CsvOptions& o) {
     std::string where = file + ":" + std::to_string(l + 1);
     auto f = split_csv_line(lines[l], o.delimiter, where);
     if (static_cast<int64_t>(f.size()) != ncols)
-      throw Error(where + ": expected " + std::to_string(ncols) + " fields, got " + std::to_string(f.size()));
+      throw Error(where + ": expected " + std::to_string(ncols) + " fields, got " +
+                  std::to_string(f.size()));
     rows.push_back(std::move(f));
     row_lines.push_back(static_cast<int64_t>(l + 1));
   }
@@ -205,7 +208,8 @@ CsvTable read_csv(const std::string& path, const CsvOptions& o) {
   std::vector<std::vector<double>> out_rows;
   for (int64_t c : cols) {
     if (categorical[c] && o.categorical == CategoricalEncoding::one_hot)
-      for (const auto& cat : table.encodings[names[c]].categories) table.feature_names.push_back(names[c] + "=" + cat);
+      for (const auto& cat : table.encodings[names[c]].categories)
+        table.feature_names.push_back(names[c] + "=" + cat);
     else
       table.feature_names.push_back(names[c]);
   }
@@ -229,7 +233,8 @@ CsvTable read_csv(const std::string& path, const CsvOptions& o) {
       }
       if (categorical[c] && o.categorical == CategoricalEncoding::one_hot) {
         const std::size_t n = table.encodings[names[c]].categories.size();
-        for (std::size_t j = 0; j < n; ++j) row.push_back(std::isnan(v) ? nan : (static_cast<std::size_t>(v) == j ? 1.0 : 0.0));
+        for (std::size_t j = 0; j < n; ++j)
+          row.push_back(std::isnan(v) ? nan : (static_cast<std::size_t>(v) == j ? 1.0 : 0.0));
       } else {
         row.push_back(v);
       }
@@ -256,7 +261,8 @@ CsvTable read_csv(const std::string& path, const CsvOptions& o) {
 }
 
 std::vector<double> impute_mean(Tensor& features, const std::vector<int64_t>& rows) {
-  if (features.dim() != 2) throw Error("impute_mean: expected a 2-D tensor, got " + format_shape(features.shape()));
+  if (features.dim() != 2)
+    throw Error("impute_mean: expected a 2-D tensor, got " + format_shape(features.shape()));
   const int64_t n = features.shape()[0], f = features.shape()[1];
   std::vector<double> all = features.to_vector(), means(static_cast<std::size_t>(f), 0.0);
   for (int64_t c = 0; c < f; ++c) {
@@ -279,7 +285,8 @@ std::vector<double> impute_mean(Tensor& features, const std::vector<int64_t>& ro
 void fill_missing(Tensor& features, const std::vector<double>& column_values) {
   const int64_t f = features.shape()[1];
   if (static_cast<int64_t>(column_values.size()) != f)
-    throw Error("fill_missing: " + std::to_string(column_values.size()) + " values for " + std::to_string(f) + " columns");
+    throw Error("fill_missing: " + std::to_string(column_values.size()) + " values for " +
+                std::to_string(f) + " columns");
   for (int64_t i = 0; i < features.numel(); ++i) {
     Shape idx{i / f, i % f};
     if (std::isnan(features.at(idx))) features.set(idx, column_values[i % f]);

@@ -15,14 +15,14 @@ enum class CategoricalEncoding { codes, one_hot };
 
 // A string column's categories; the mapping learned on training data is reused on test data.
 struct CategoryMap {
-  std::vector<std::string> categories;  // sorted; code = position
+  std::vector<std::string> categories;           // sorted; code = position
   int64_t code(const std::string& value) const;  // -1 when unknown
 };
 
 struct CsvOptions {
   char delimiter = ',';
-  bool header = true;     // the first (non-skipped) line holds column names
-  int64_t skip_lines = 0; // lines before the header (e.g. sklearn's "150,4,setosa,..." line)
+  bool header = true;      // the first (non-skipped) line holds column names
+  int64_t skip_lines = 0;  // lines before the header (e.g. sklearn's "150,4,setosa,..." line)
   // Feature columns by name or by 0-based index; empty = every column but the target.
   std::vector<std::string> columns;
   std::vector<int64_t> column_indices;

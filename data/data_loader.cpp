@@ -19,7 +19,8 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     : dataset_(std::move(dataset)), options_(options), generator_(options.seed) {
   if (!dataset_) throw Error("DataLoader: dataset is null");
   if (options_.batch_size <= 0)
-    throw Error("DataLoader: batch_size must be positive, got " + std::to_string(options_.batch_size));
+    throw Error("DataLoader: batch_size must be positive, got " +
+                std::to_string(options_.batch_size));
   order_.resize(static_cast<std::size_t>(dataset_->size()));
   std::iota(order_.begin(), order_.end(), 0);
 }
@@ -48,7 +49,8 @@ Tensor stack_examples(const std::vector<Tensor>& parts) {
   Shape shape = parts.at(0).shape();
   shape.insert(shape.begin(), static_cast<int64_t>(parts.size()));
   Tensor out = empty(shape, parts[0].dtype());
-  const std::size_t bytes = static_cast<std::size_t>(parts[0].numel()) * dtype_size(parts[0].dtype());
+  const std::size_t bytes =
+      static_cast<std::size_t>(parts[0].numel()) * dtype_size(parts[0].dtype());
   char* dst = static_cast<char*>(out.raw_data());
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].shape() != parts[0].shape() || parts[i].dtype() != parts[0].dtype())

@@ -11,7 +11,8 @@ Tensor take_rows(const Tensor& t, const std::vector<int64_t>& rows) {
   const int64_t n = shape[0];
   shape[0] = static_cast<int64_t>(rows.size());
   Tensor out = empty(shape, t.dtype());
-  const std::size_t row_bytes = static_cast<std::size_t>(n ? t.numel() / n : 0) * dtype_size(t.dtype());
+  const std::size_t row_bytes =
+      static_cast<std::size_t>(n ? t.numel() / n : 0) * dtype_size(t.dtype());
   const char* src = static_cast<const char*>(t.raw_data());
   char* dst = static_cast<char*>(out.raw_data());
   for (std::size_t i = 0; i < rows.size(); ++i) {

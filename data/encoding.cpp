@@ -18,7 +18,8 @@ std::vector<int64_t> to_labels(const Tensor& labels) {
 }
 
 Tensor one_hot(const Tensor& labels, int64_t num_classes, Dtype dtype) {
-  if (labels.dim() != 1) throw Error("one_hot: expected labels of shape (N,), got " + format_shape(labels.shape()));
+  if (labels.dim() != 1)
+    throw Error("one_hot: expected labels of shape (N,), got " + format_shape(labels.shape()));
   std::vector<int64_t> l = to_labels(labels);
   Tensor out = zeros({static_cast<int64_t>(l.size()), num_classes}, dtype);
   for (std::size_t i = 0; i < l.size(); ++i) {
@@ -31,7 +32,8 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes, Dtype dtype) {
 }
 
 std::vector<int64_t> argmax_rows(const Tensor& scores) {
-  if (scores.dim() != 2) throw Error("argmax_rows: expected (N, C) scores, got " + format_shape(scores.shape()));
+  if (scores.dim() != 2)
+    throw Error("argmax_rows: expected (N, C) scores, got " + format_shape(scores.shape()));
   const int64_t n = scores.shape()[0], c = scores.shape()[1];
   std::vector<double> v = scores.to_vector();
   std::vector<int64_t> out(static_cast<std::size_t>(n));

@@ -38,7 +38,8 @@ std::vector<int64_t> parse_header(const std::string& path, const std::string& by
   const uint64_t want = 4 + 4 * static_cast<uint64_t>(dims) + payload;
   if (bytes.size() != want)
     fail(path, std::string(bytes.size() < want ? "truncated" : "trailing bytes") + ": " +
-                   std::to_string(bytes.size()) + " bytes, the header implies " + std::to_string(want));
+                   std::to_string(bytes.size()) + " bytes, the header implies " +
+                   std::to_string(want));
   return sizes;
 }
 

@@ -10,10 +10,13 @@ namespace xgrad::data {
 
 namespace {
 void check_sizes(const char* who, std::size_t a, std::size_t b) {
-  if (a != b) throw Error(std::string(who) + ": " + std::to_string(a) + " predictions for " + std::to_string(b) + " targets");
+  if (a != b)
+    throw Error(std::string(who) + ": " + std::to_string(a) + " predictions for " +
+                std::to_string(b) + " targets");
   if (a == 0) throw Error(std::string(who) + ": no examples");
 }
-std::pair<std::vector<double>, std::vector<double>> values(const char* who, const Tensor& p, const Tensor& t) {
+std::pair<std::vector<double>, std::vector<double>> values(const char* who, const Tensor& p,
+                                                           const Tensor& t) {
   auto a = p.to_vector(), b = t.to_vector();
   check_sizes(who, a.size(), b.size());
   return {a, b};
@@ -32,7 +35,8 @@ ConfusionMatrix::ConfusionMatrix(int64_t n, std::vector<std::string> names)
   if (n <= 0) throw Error("ConfusionMatrix: need at least one class");
   if (names_.empty())
     for (int64_t c = 0; c < n; ++c) names_.push_back(std::to_string(c));
-  if (static_cast<int64_t>(names_.size()) != n) throw Error("ConfusionMatrix: one name per class needed");
+  if (static_cast<int64_t>(names_.size()) != n)
+    throw Error("ConfusionMatrix: one name per class needed");
 }
 
 void ConfusionMatrix::add(const std::vector<int64_t>& p, const std::vector<int64_t>& t) {
@@ -74,13 +78,15 @@ std::string ConfusionMatrix::to_string() const {
   for (const auto& s : names_) w = std::max(w, s.size() + 1);
   std::ostringstream os;
   os << std::setw(static_cast<int>(w)) << "true\\pred";
-  for (int64_t j = 0; j < n_; ++j) os << std::setw(static_cast<int>(std::max<std::size_t>(7, names_[j].size() + 1))) << names_[j];
+  for (int64_t j = 0; j < n_; ++j)
+    os << std::setw(static_cast<int>(std::max<std::size_t>(7, names_[j].size() + 1))) << names_[j];
   os << "  precision  recall     f1\n";
   for (int64_t i = 0; i < n_; ++i) {
     os << std::setw(static_cast<int>(w)) << names_[i];
-    for (int64_t j = 0; j < n_; ++j) os << std::setw(static_cast<int>(std::max<std::size_t>(7, names_[j].size() + 1))) << at(i, j);
-    os << std::fixed << std::setprecision(3) << std::setw(11) << precision(i) << std::setw(8) << recall(i)
-       << std::setw(7) << f1(i) << "\n";
+    for (int64_t j = 0; j < n_; ++j)
+      os << std::setw(static_cast<int>(std::max<std::size_t>(7, names_[j].size() + 1))) << at(i, j);
+    os << std::fixed << std::setprecision(3) << std::setw(11) << precision(i) << std::setw(8)
+       << recall(i) << std::setw(7) << f1(i) << "\n";
     os.unsetf(std::ios::fixed);
   }
   return os.str();

@@ -114,7 +114,8 @@ Tensor MinMaxScaler::inverse_transform(const Tensor& x) const {
 void MinMaxScaler::save(const std::string& path) const {
   check_fitted(min_, "MinMaxScaler");
   save_safetensors(path,
-                   {{"min", min_}, {"range", range_},
+                   {{"min", min_},
+                    {"range", range_},
                     {"feature_range", from_vector(std::vector<double>{low_, high_}, {2}, float64)}},
                    {{"type", "MinMaxScaler"}});
 }

@@ -12,7 +12,8 @@ namespace xgrad::data {
 Split train_test_split(int64_t n, double test_fraction, uint64_t seed,
                        const std::vector<int64_t>& labels) {
   if (!(test_fraction > 0.0 && test_fraction < 1.0))
-    throw Error("train_test_split: test_fraction must be in (0, 1), got " + std::to_string(test_fraction));
+    throw Error("train_test_split: test_fraction must be in (0, 1), got " +
+                std::to_string(test_fraction));
   if (!labels.empty() && static_cast<int64_t>(labels.size()) != n)
     throw Error("train_test_split: " + std::to_string(labels.size()) + " labels for " +
                 std::to_string(n) + " examples");
@@ -27,7 +28,8 @@ Split train_test_split(int64_t n, double test_fraction, uint64_t seed,
     std::map<int64_t, std::vector<int64_t>> by_class;
     for (int64_t i : order) by_class[labels[i]].push_back(i);
     for (auto& [label, idx] : by_class) {
-      auto n_test = static_cast<int64_t>(std::llround(static_cast<double>(idx.size()) * test_fraction));
+      auto n_test =
+          static_cast<int64_t>(std::llround(static_cast<double>(idx.size()) * test_fraction));
       s.test.insert(s.test.end(), idx.begin(), idx.begin() + n_test);
       s.train.insert(s.train.end(), idx.begin() + n_test, idx.end());
     }
@@ -39,7 +41,8 @@ Split train_test_split(int64_t n, double test_fraction, uint64_t seed,
 
 std::vector<Split> k_fold(int64_t n, int64_t k, uint64_t seed) {
   if (k < 2 || k > n)
-    throw Error("k_fold: k must be in [2, n], got k=" + std::to_string(k) + ", n=" + std::to_string(n));
+    throw Error("k_fold: k must be in [2, n], got k=" + std::to_string(k) +
+                ", n=" + std::to_string(n));
   Generator gen(seed);
   std::vector<int64_t> order = permutation(n, gen);
   std::vector<Split> folds;

@@ -18,7 +18,8 @@ struct Metrics {
   double mse, rmse, mae, r2;
 };
 Metrics metrics(const Tensor& pred, const Tensor& truth) {
-  return {data::mse(pred, truth), data::rmse(pred, truth), data::mae(pred, truth), data::r2_score(pred, truth)};
+  return {data::mse(pred, truth), data::rmse(pred, truth), data::mae(pred, truth),
+          data::r2_score(pred, truth)};
 }
 
 // Least squares with an intercept column, fitted on the training rows.
@@ -46,12 +47,14 @@ std::pair<Metrics, Metrics> run(const TrainerArgs& args, uint64_t seed, const da
   Tensor y_test = reshape(data::take_rows(table.target, split.test), {-1, 1});
   data::StandardScaler scaler;
   scaler.fit(x_train_raw);
-  Tensor x_train = scaler.transform(x_train_raw).to(float32), x_test = scaler.transform(x_test_raw).to(float32);
+  Tensor x_train = scaler.transform(x_train_raw).to(float32),
+         x_test = scaler.transform(x_test_raw).to(float32);
 
   Generator init(seed);
-  nn::Sequential model{std::make_shared<nn::Linear>(13, 64, true, &init), std::make_shared<nn::ReLU>(),
-                       std::make_shared<nn::Linear>(64, 32, true, &init), std::make_shared<nn::ReLU>(),
-                       std::make_shared<nn::Linear>(32, 1, true, &init)};
+  nn::Sequential model{
+      std::make_shared<nn::Linear>(13, 64, true, &init), std::make_shared<nn::ReLU>(),
+      std::make_shared<nn::Linear>(64, 32, true, &init), std::make_shared<nn::ReLU>(),
+      std::make_shared<nn::Linear>(32, 1, true, &init)};
   auto opt = make_optimizer(args.optimizer, model.parameters(), args.lr);
   nn::MSELoss loss_fn;
   data::DataLoader loader(std::make_shared<data::TensorDataset>(x_train, y_train.to(float32)),
@@ -76,32 +79,37 @@ std::pair<Metrics, Metrics> run(const TrainerArgs& args, uint64_t seed, const da
     if (!args.save.empty()) save_checkpoint(args.save, model, *opt, epoch + 1);
   }
   if (verbose) report_curves(curves, args.plot);
-  return {metrics(predict(model, x_test, 1024), y_test), metrics(least_squares(x_train_raw, y_train, x_test_raw), y_test)};
+  return {metrics(predict(model, x_test, 1024), y_test),
+          metrics(least_squares(x_train_raw, y_train, x_test_raw), y_test)};
 }
 
 void print(const char* name, const Metrics& m) {
-  std::printf("%-14s test MSE %7.3f  RMSE %6.3f  MAE %6.3f  R2 %6.4f\n", name, m.mse, m.rmse, m.mae, m.r2);
+  std::printf("%-14s test MSE %7.3f  RMSE %6.3f  MAE %6.3f  R2 %6.4f\n", name, m.mse, m.rmse, m.mae,
+              m.r2);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) try {
-  TrainerArgs args = parse_args(
-      argc, argv, "Boston housing: an MLP against least squares",
-      {.epochs = 200, .lr = 1e-3, .batch_size = 16},
-      {{"--csv", "the Boston CSV (sklearn layout)", XGRAD_SOURCE_DIR "/examples/data/boston_house_prices.csv"},
-       {"--sweep", "run seeds 0..N-1 and report mean test MSE", "0"}});
+  TrainerArgs args = parse_args(argc, argv, "Boston housing: an MLP against least squares",
+                                {.epochs = 200, .lr = 1e-3, .batch_size = 16},
+                                {{"--csv", "the Boston CSV (sklearn layout)",
+                                  XGRAD_SOURCE_DIR "/examples/data/boston_house_prices.csv"},
+                                 {"--sweep", "run seeds 0..N-1 and report mean test MSE", "0"}});
   const auto start = std::chrono::steady_clock::now();
-  data::CsvTable table = data::read_csv(args.get("csv"), {.skip_lines = 1, .target = "MEDV", .dtype = float64});
+  data::CsvTable table =
+      data::read_csv(args.get("csv"), {.skip_lines = 1, .target = "MEDV", .dtype = float64});
   if (int64_t sweep = args.get_int("sweep"); sweep > 0) {
     double mlp = 0, ols = 0;
     for (int64_t s = 0; s < sweep; ++s) {
       auto [m, o] = run(args, static_cast<uint64_t>(s), table, false);
-      std::printf("seed %lld: MLP test MSE %.3f, least squares %.3f\n", static_cast<long long>(s), m.mse, o.mse);
+      std::printf("seed %lld: MLP test MSE %.3f, least squares %.3f\n", static_cast<long long>(s),
+                  m.mse, o.mse);
       mlp += m.mse / static_cast<double>(sweep);
       ols += o.mse / static_cast<double>(sweep);
     }
-    std::printf("mean test MSE over %lld seeds: MLP %.3f, least squares %.3f\n", static_cast<long long>(sweep), mlp, ols);
+    std::printf("mean test MSE over %lld seeds: MLP %.3f, least squares %.3f\n",
+                static_cast<long long>(sweep), mlp, ols);
     std::printf("MLP improvement over least squares: %.1f%%\n", 100.0 * (1.0 - mlp / ols));
   } else {
     auto [m, o] = run(args, args.seed, table, !args.quiet);

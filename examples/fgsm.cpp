@@ -11,7 +11,8 @@ using namespace xgrad::examples;
 
 int main(int argc, char** argv) try {
   TrainerArgs args = parse_args(
-      argc, argv, "FGSM adversarial examples against the MNIST MLP", {.epochs = 3, .lr = 1e-3, .batch_size = 64},
+      argc, argv, "FGSM adversarial examples against the MNIST MLP",
+      {.epochs = 3, .lr = 1e-3, .batch_size = 64},
       {{"--data", "folder with MNIST-format IDX files", "/usr/share/datasets/fashion-mnist"},
        {"--load", "a model saved with --save-model (skips training)", ""},
        {"--save-model", "write the trained model here", ""},
@@ -24,9 +25,10 @@ int main(int argc, char** argv) try {
     test = {slice(test.images, 0, 0, n), slice(test.labels, 0, 0, n)};
 
   Generator init(args.seed);
-  nn::Sequential model{std::make_shared<nn::Flatten>(), std::make_shared<nn::Linear>(784, 128, true, &init),
-                       std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(128, 64, true, &init),
-                       std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(64, 10, true, &init)};
+  nn::Sequential model{
+      std::make_shared<nn::Flatten>(), std::make_shared<nn::Linear>(784, 128, true, &init),
+      std::make_shared<nn::ReLU>(),    std::make_shared<nn::Linear>(128, 64, true, &init),
+      std::make_shared<nn::ReLU>(),    std::make_shared<nn::Linear>(64, 10, true, &init)};
   nn::CrossEntropyLoss loss_fn;
   if (!args.get("load").empty()) {
     nn::load(model, args.get("load"));
@@ -64,7 +66,8 @@ int main(int argc, char** argv) try {
     const double eps = std::stod(item);
     Tensor adversarial = clamp(test.images + direction * eps, 0.0, 1.0);
     double acc = data::accuracy(data::argmax_rows(predict(model, adversarial, 1000)), labels);
-    std::printf("epsilon %.2f: adversarial accuracy %.4f (%.1f%% of clean)\n", eps, acc, 100.0 * acc / clean);
+    std::printf("epsilon %.2f: adversarial accuracy %.4f (%.1f%% of clean)\n", eps, acc,
+                100.0 * acc / clean);
   }
   std::printf("wall time: %.1f s\n", seconds_since(start));
   return 0;

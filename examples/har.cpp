@@ -39,18 +39,20 @@ Tensor read_labels(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  TrainerArgs args = parse_args(
-      argc, argv, "UCI HAR activity recognition with an MLP", {.epochs = 20, .lr = 1e-3, .batch_size = 64},
-      {{"--data", "the 'UCI HAR Dataset' folder", "UCI HAR Dataset"},
-       {"--hidden", "hidden units of the two layers", "128"}});
+  TrainerArgs args = parse_args(argc, argv, "UCI HAR activity recognition with an MLP",
+                                {.epochs = 20, .lr = 1e-3, .batch_size = 64},
+                                {{"--data", "the 'UCI HAR Dataset' folder", "UCI HAR Dataset"},
+                                 {"--hidden", "hidden units of the two layers", "128"}});
   const auto start = std::chrono::steady_clock::now();
   const std::string dir = args.get("data");
   if (!fs::exists(fs::path(dir) / "train" / "X_train.txt"))
     throw Error("no train/X_train.txt under '" + dir +
                 "'; download the UCI HAR Dataset and pass its folder with --data");
-  Tensor x_train_raw = data::read_whitespace_matrix((fs::path(dir) / "train" / "X_train.txt").string());
+  Tensor x_train_raw =
+      data::read_whitespace_matrix((fs::path(dir) / "train" / "X_train.txt").string());
   Tensor y_train = read_labels((fs::path(dir) / "train" / "y_train.txt").string());
-  Tensor x_test_raw = data::read_whitespace_matrix((fs::path(dir) / "test" / "X_test.txt").string());
+  Tensor x_test_raw =
+      data::read_whitespace_matrix((fs::path(dir) / "test" / "X_test.txt").string());
   Tensor y_test = read_labels((fs::path(dir) / "test" / "y_test.txt").string());
   if (x_train_raw.shape()[0] != y_train.shape()[0] || x_test_raw.shape()[0] != y_test.shape()[0] ||
       x_train_raw.shape()[1] != x_test_raw.shape()[1])
@@ -61,17 +63,19 @@ int main(int argc, char** argv) try {
   std::vector<std::string> names = activity_names(dir, classes);
   if (!args.quiet)
     std::printf("data: %lld train, %lld test rows, %lld features, %lld activities\n",
-                static_cast<long long>(x_train_raw.shape()[0]), static_cast<long long>(x_test_raw.shape()[0]),
-                static_cast<long long>(features), static_cast<long long>(classes));
+                static_cast<long long>(x_train_raw.shape()[0]),
+                static_cast<long long>(x_test_raw.shape()[0]), static_cast<long long>(features),
+                static_cast<long long>(classes));
 
   data::StandardScaler scaler;
   scaler.fit(x_train_raw);
   Tensor x_train = scaler.transform(x_train_raw), x_test = scaler.transform(x_test_raw);
   const int64_t hidden = args.get_int("hidden");
   Generator init(args.seed);
-  nn::Sequential model{std::make_shared<nn::Linear>(features, hidden, true, &init), std::make_shared<nn::ReLU>(),
-                       std::make_shared<nn::Linear>(hidden, hidden / 2, true, &init), std::make_shared<nn::ReLU>(),
-                       std::make_shared<nn::Linear>(hidden / 2, classes, true, &init)};
+  nn::Sequential model{
+      std::make_shared<nn::Linear>(features, hidden, true, &init), std::make_shared<nn::ReLU>(),
+      std::make_shared<nn::Linear>(hidden, hidden / 2, true, &init), std::make_shared<nn::ReLU>(),
+      std::make_shared<nn::Linear>(hidden / 2, classes, true, &init)};
   auto opt = make_optimizer(args.optimizer, model.parameters(), args.lr);
   nn::CrossEntropyLoss loss_fn;
   data::DataLoader loader(std::make_shared<data::TensorDataset>(x_train, y_train),

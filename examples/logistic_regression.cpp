@@ -10,9 +10,9 @@ using namespace xgrad;
 using namespace xgrad::examples;
 
 int main(int argc, char** argv) try {
-  TrainerArgs args = parse_args(argc, argv, "Logistic regression: hand-derived gradient vs autograd",
-                                {.epochs = 200, .lr = 0.01, .batch_size = 200},
-                                {{"--samples", "examples per class", "100"}});
+  TrainerArgs args = parse_args(
+      argc, argv, "Logistic regression: hand-derived gradient vs autograd",
+      {.epochs = 200, .lr = 0.01, .batch_size = 200}, {{"--samples", "examples per class", "100"}});
   const auto start = std::chrono::steady_clock::now();
   // Two Gaussian blobs in 2-D, centred at (-1, -1) and (1.5, 1).
   Generator gen(args.seed);
@@ -24,7 +24,7 @@ int main(int argc, char** argv) try {
   // J(w, b) = -Σ [y log σ(z) + (1 - y) log(1 - σ(z))], z = xw + b
   auto loss_of = [&](const Tensor& w, const Tensor& b) {
     return nn::functional::binary_cross_entropy_with_logits(matmul(x, w) + b, y, Tensor(),
-                                                             nn::Reduction::sum);
+                                                            nn::Reduction::sum);
   };
   Tensor w_hand = zeros({2}, float64), b_hand = zeros({1}, float64);
   Tensor w_auto = zeros({2}, {float64, true}), b_auto = zeros({1}, {float64, true});
@@ -38,11 +38,13 @@ int main(int argc, char** argv) try {
     opt.zero_grad();
     loss_of(w_auto, b_auto).backward();
     if (step == 0) {
-      std::printf("step 0 gradient by hand:  dJ/dw = (%.10f, %.10f)  dJ/db = %.10f\n", dw.at({0}), dw.at({1}), db.at({0}));
-      std::printf("step 0 gradient autograd: dJ/dw = (%.10f, %.10f)  dJ/db = %.10f\n", w_auto.grad().at({0}),
-                  w_auto.grad().at({1}), b_auto.grad().at({0}));
+      std::printf("step 0 gradient by hand:  dJ/dw = (%.10f, %.10f)  dJ/db = %.10f\n", dw.at({0}),
+                  dw.at({1}), db.at({0}));
+      std::printf("step 0 gradient autograd: dJ/dw = (%.10f, %.10f)  dJ/db = %.10f\n",
+                  w_auto.grad().at({0}), w_auto.grad().at({1}), b_auto.grad().at({0}));
     }
-    for (int i = 0; i < 2; ++i) max_diff = std::max(max_diff, std::abs(dw.at({i}) - w_auto.grad().at({i})));
+    for (int i = 0; i < 2; ++i)
+      max_diff = std::max(max_diff, std::abs(dw.at({i}) - w_auto.grad().at({i})));
     max_diff = std::max(max_diff, std::abs(db.at({0}) - b_auto.grad().at({0})));
     w_hand = w_hand - dw * args.lr;
     b_hand = b_hand - db * args.lr;

@@ -10,12 +10,13 @@ using namespace xgrad;
 using namespace xgrad::examples;
 
 int main(int argc, char** argv) try {
-  TrainerArgs args = parse_args(
-      argc, argv, "Train the 784-128-64-10 MLP on MNIST-format IDX files",
-      {.epochs = 10, .lr = 1e-3, .batch_size = 64},
-      {{"--data", "folder with the four IDX files (.gz or raw)", "/usr/share/datasets/fashion-mnist"},
-       {"--limit", "use only the first N training images (0 = all)", "0"},
-       {"--test-limit", "use only the first N test images (0 = all)", "0"}});
+  TrainerArgs args =
+      parse_args(argc, argv, "Train the 784-128-64-10 MLP on MNIST-format IDX files",
+                 {.epochs = 10, .lr = 1e-3, .batch_size = 64},
+                 {{"--data", "folder with the four IDX files (.gz or raw)",
+                   "/usr/share/datasets/fashion-mnist"},
+                  {"--limit", "use only the first N training images (0 = all)", "0"},
+                  {"--test-limit", "use only the first N test images (0 = all)", "0"}});
   const auto start = std::chrono::steady_clock::now();
 
   data::MnistSplit train = data::load_mnist(args.get("data"), true);
@@ -30,12 +31,10 @@ int main(int argc, char** argv) try {
                 static_cast<long long>(test.images.shape()[0]));
 
   Generator init(args.seed);
-  nn::Sequential model{std::make_shared<nn::Flatten>(),
-                       std::make_shared<nn::Linear>(784, 128, true, &init),
-                       std::make_shared<nn::ReLU>(),
-                       std::make_shared<nn::Linear>(128, 64, true, &init),
-                       std::make_shared<nn::ReLU>(),
-                       std::make_shared<nn::Linear>(64, 10, true, &init)};
+  nn::Sequential model{
+      std::make_shared<nn::Flatten>(), std::make_shared<nn::Linear>(784, 128, true, &init),
+      std::make_shared<nn::ReLU>(),    std::make_shared<nn::Linear>(128, 64, true, &init),
+      std::make_shared<nn::ReLU>(),    std::make_shared<nn::Linear>(64, 10, true, &init)};
   auto optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr);
   nn::CrossEntropyLoss loss_fn;
   data::DataLoader loader(std::make_shared<data::TensorDataset>(train.images, train.labels),
@@ -45,8 +44,9 @@ int main(int argc, char** argv) try {
   if (!args.resume.empty()) {
     first_epoch = load_checkpoint(args.resume, model, *optimizer);
     for (int64_t e = 0; e < first_epoch; ++e) loader.begin();  // replay the shuffles
-    if (!args.quiet) std::printf("resumed from %s after epoch %lld\n", args.resume.c_str(),
-                                 static_cast<long long>(first_epoch));
+    if (!args.quiet)
+      std::printf("resumed from %s after epoch %lld\n", args.resume.c_str(),
+                  static_cast<long long>(first_epoch));
   }
 
   const std::vector<int64_t> test_labels = data::to_labels(test.labels);

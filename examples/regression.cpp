@@ -21,7 +21,8 @@ int main(int argc, char** argv) try {
   Tensor y = matmul(x, w) + sin(slice(x, 1, 0, 1)) * 0.5 + randn({n, 1}, float32, &gen) * 0.1;
 
   Generator init(args.seed + 1);
-  nn::Sequential model{std::make_shared<nn::Linear>(10, 50, true, &init), std::make_shared<nn::ReLU>(),
+  nn::Sequential model{std::make_shared<nn::Linear>(10, 50, true, &init),
+                       std::make_shared<nn::ReLU>(),
                        std::make_shared<nn::Linear>(50, 1, true, &init)};
   auto opt = make_optimizer(args.optimizer, model.parameters(), args.lr);
   nn::MSELoss loss_fn;
@@ -33,7 +34,8 @@ int main(int argc, char** argv) try {
   double first_loss = -1, last_full = 0;
   for (int64_t epoch = first; epoch < args.epochs; ++epoch) {
     std::vector<int64_t> rows;
-    for (int64_t i = 0; i < args.batch_size; ++i) rows.push_back(static_cast<int64_t>(sampler.below(static_cast<uint64_t>(n))));
+    for (int64_t i = 0; i < args.batch_size; ++i)
+      rows.push_back(static_cast<int64_t>(sampler.below(static_cast<uint64_t>(n))));
     opt->zero_grad();
     Tensor loss = loss_fn(model(data::take_rows(x, rows)), data::take_rows(y, rows));
     loss.backward();
@@ -45,8 +47,9 @@ int main(int argc, char** argv) try {
     if (first_loss < 0) first_loss = last_full;
     curves.add({static_cast<double>(epoch + 1), loss.item(), last_full});
     if (!args.quiet && ((epoch + 1) % 10 == 0 || epoch + 1 == args.epochs))
-      std::printf("epoch %lld/%lld  batch loss %.4f  full-data loss %.4f\n", static_cast<long long>(epoch + 1),
-                  static_cast<long long>(args.epochs), loss.item(), last_full);
+      std::printf("epoch %lld/%lld  batch loss %.4f  full-data loss %.4f\n",
+                  static_cast<long long>(epoch + 1), static_cast<long long>(args.epochs),
+                  loss.item(), last_full);
     if (!args.save.empty()) save_checkpoint(args.save, model, *opt, epoch + 1);
   }
   std::printf("full-data loss: first epoch %.4f, last epoch %.4f\n", first_loss, last_full);

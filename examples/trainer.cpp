@@ -20,7 +20,8 @@ TrainerArgs parse_args(int argc, char** argv, const std::string& description, Tr
   app.add_option("--lr", a.lr, "learning rate")->capture_default_str();
   app.add_option("--batch-size", a.batch_size, "examples per batch")->capture_default_str();
   app.add_option("--seed", a.seed, "seed for init, shuffling and splits")->capture_default_str();
-  app.add_option("--optimizer", a.optimizer, "sgd, momentum, adam, adamw, rmsprop, adagrad, adadelta")
+  app.add_option("--optimizer", a.optimizer,
+                 "sgd, momentum, adam, adamw, rmsprop, adagrad, adadelta")
       ->capture_default_str();
   app.add_option("--threads", a.threads, "BLAS threads")->capture_default_str();
   app.add_option("--save", a.save, "write a checkpoint here after every epoch");
@@ -46,14 +47,16 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const std::string& name,
                                                  const std::vector<Tensor>& params, double lr) {
   using namespace optim;
   if (name == "sgd") return std::make_unique<SGD>(params, SGDOptions{.lr = lr});
-  if (name == "momentum") return std::make_unique<SGD>(params, SGDOptions{.lr = lr, .momentum = 0.9});
+  if (name == "momentum")
+    return std::make_unique<SGD>(params, SGDOptions{.lr = lr, .momentum = 0.9});
   if (name == "adam") return std::make_unique<Adam>(params, AdamOptions{.lr = lr});
   if (name == "adamw")
     return std::make_unique<AdamW>(params, AdamOptions{.lr = lr, .weight_decay = 0.01});
   if (name == "rmsprop") return std::make_unique<RMSprop>(params, RMSpropOptions{.lr = lr});
   if (name == "adagrad") return std::make_unique<Adagrad>(params, AdagradOptions{.lr = lr});
   if (name == "adadelta") return std::make_unique<Adadelta>(params, AdadeltaOptions{.lr = lr});
-  throw Error("unknown optimizer '" + name + "' (sgd, momentum, adam, adamw, rmsprop, adagrad, adadelta)");
+  throw Error("unknown optimizer '" + name +
+              "' (sgd, momentum, adam, adamw, rmsprop, adagrad, adadelta)");
 }
 
 Progress::Progress(bool quiet) : tty_(isatty(STDOUT_FILENO)), quiet_(quiet) {}
@@ -105,11 +108,12 @@ std::string Curves::write(const std::string& prefix) const {
   std::string script = prefix + ".gp";
   std::ofstream gp(script);
   gp << "set terminal pngcairo size 900,500 noenhanced\nset output '" << prefix << ".png'\n"
-     << "set datafile separator ','\nset key autotitle columnhead\nset xlabel '" << columns_[0] << "'\n"
+     << "set datafile separator ','\nset key autotitle columnhead\nset xlabel '" << columns_[0]
+     << "'\n"
      << "set y2tics\nset ytics nomirror\nplot ";
   for (std::size_t c = 1; c < columns_.size(); ++c)
-    gp << (c > 1 ? ", " : "") << "'" << prefix << ".csv' using 1:" << c + 1 << " with linespoints axes "
-       << (c == 1 ? "x1y1" : "x1y2");
+    gp << (c > 1 ? ", " : "") << "'" << prefix << ".csv' using 1:" << c + 1
+       << " with linespoints axes " << (c == 1 ? "x1y1" : "x1y2");
   gp << "\n";
   gp.close();
   if (std::system(("gnuplot '" + script + "' 2>/dev/null").c_str()) != 0) return "";
@@ -164,7 +168,8 @@ Tensor predict(nn::Module& model, const Tensor& inputs, int64_t batch_size) {
   NoGradGuard guard;
   const int64_t n = inputs.shape()[0];
   std::vector<Tensor> parts;
-  for (int64_t i = 0; i < n; i += batch_size) parts.push_back(model(slice(inputs, 0, i, i + batch_size)));
+  for (int64_t i = 0; i < n; i += batch_size)
+    parts.push_back(model(slice(inputs, 0, i, i + batch_size)));
   return concat(parts, 0);
 }
 

@@ -47,7 +47,8 @@ std::shared_ptr<nn::Module> activation(const std::string& name) {
   if (name == "silu") return std::make_shared<nn::SiLU>();
   if (name == "elu") return std::make_shared<nn::ELU>();
   if (name == "leaky_relu") return std::make_shared<nn::LeakyReLU>();
-  throw Error("unknown activation '" + name + "' (relu, tanh, sigmoid, gelu, silu, elu, leaky_relu)");
+  throw Error("unknown activation '" + name +
+              "' (relu, tanh, sigmoid, gelu, silu, elu, leaky_relu)");
 }
 
 std::shared_ptr<nn::Sequential> build(const Spec& spec, Generator* gen) {
@@ -105,8 +106,10 @@ int train(const CsvFlags& flags, Spec spec, const TrainerArgs& args, double test
         classes.push_back(std::to_string(c));
   }
   data::Split s = data::train_test_split(table.rows(), test_fraction, args.seed, labels);
-  Tensor x_train_raw = data::take_rows(table.features, s.train), x_test_raw = data::take_rows(table.features, s.test);
-  Tensor y_train = data::take_rows(table.target, s.train), y_test = data::take_rows(table.target, s.test);
+  Tensor x_train_raw = data::take_rows(table.features, s.train),
+         x_test_raw = data::take_rows(table.features, s.test);
+  Tensor y_train = data::take_rows(table.target, s.train),
+         y_test = data::take_rows(table.target, s.test);
   data::StandardScaler scaler;
   scaler.fit(x_train_raw);
   Tensor x_train = scaler.transform(x_train_raw), x_test = scaler.transform(x_test_raw);
@@ -141,15 +144,21 @@ int train(const CsvFlags& flags, Spec spec, const TrainerArgs& args, double test
     if (!args.quiet) std::cout << "\n" << cm;
     std::printf("test accuracy: %.4f (%zu test rows)\n", cm.accuracy(), s.test.size());
   } else {
-    std::printf("test MSE %.4f  RMSE %.4f  MAE %.4f  R2 %.4f (%zu test rows)\n", data::mse(out, y_test),
-                data::rmse(out, y_test), data::mae(out, y_test), data::r2_score(out, y_test), s.test.size());
+    std::printf("test MSE %.4f  RMSE %.4f  MAE %.4f  R2 %.4f (%zu test rows)\n",
+                data::mse(out, y_test), data::rmse(out, y_test), data::mae(out, y_test),
+                data::r2_score(out, y_test), s.test.size());
   }
   if (!save_dir.empty()) {
     fs::create_directories(save_dir);
-    Metadata meta{{"task", spec.task}, {"activation", spec.activation}, {"inputs", std::to_string(spec.inputs)},
-                  {"outputs", std::to_string(spec.outputs)}, {"target", table.target_name},
-                  {"classes", join(classes)}, {"feature_names", join(table.feature_names)},
-                  {"no_header", flags.no_header ? "1" : "0"}, {"skip_lines", std::to_string(flags.skip_lines)},
+    Metadata meta{{"task", spec.task},
+                  {"activation", spec.activation},
+                  {"inputs", std::to_string(spec.inputs)},
+                  {"outputs", std::to_string(spec.outputs)},
+                  {"target", table.target_name},
+                  {"classes", join(classes)},
+                  {"feature_names", join(table.feature_names)},
+                  {"no_header", flags.no_header ? "1" : "0"},
+                  {"skip_lines", std::to_string(flags.skip_lines)},
                   {"delimiter", std::string(1, flags.delimiter)}};
     std::vector<std::string> hidden;
     for (int64_t h : spec.hidden) hidden.push_back(std::to_string(h));
@@ -182,7 +191,8 @@ int predict_rows(const std::string& model_dir, const std::string& csv, const std
   data::StandardScaler scaler;
   scaler.load(model_dir + "/scaler.safetensors");
 
-  CsvFlags flags{csv, "", meta("no_header") == "1", std::stoll(meta("skip_lines")), meta("delimiter")[0]};
+  CsvFlags flags{csv, "", meta("no_header") == "1", std::stoll(meta("skip_lines")),
+                 meta("delimiter")[0]};
   data::CsvOptions opts = csv_options(flags);
   const std::string target = meta("target");
   // The new file may or may not hold the target column: read its header to decide.
@@ -193,9 +203,11 @@ int predict_rows(const std::string& model_dir, const std::string& csv, const std
     names = head.feature_names;
   }
   for (const auto& [k, v] : file.metadata)
-    if (k.rfind("encoding.", 0) == 0) opts.encodings[k.substr(9)] = data::CategoryMap{split(v, kSep)};
+    if (k.rfind("encoding.", 0) == 0)
+      opts.encodings[k.substr(9)] = data::CategoryMap{split(v, kSep)};
   if (std::find(names.begin(), names.end(), target) != names.end() ||
-      std::any_of(names.begin(), names.end(), [&](const std::string& n) { return n.rfind(target + "=", 0) == 0; }))
+      std::any_of(names.begin(), names.end(),
+                  [&](const std::string& n) { return n.rfind(target + "=", 0) == 0; }))
     opts.target = target;
   opts.encodings.erase(target);
   data::CsvTable table = data::read_csv(csv, opts);
@@ -206,7 +218,8 @@ int predict_rows(const std::string& model_dir, const std::string& csv, const std
   std::ofstream o(output);
   if (!o) throw Error("cannot write " + output);
   o << "line,prediction\n";
-  std::vector<int64_t> cls = spec.task == "classify" ? data::argmax_rows(out) : std::vector<int64_t>{};
+  std::vector<int64_t> cls =
+      spec.task == "classify" ? data::argmax_rows(out) : std::vector<int64_t>{};
   for (int64_t r = 0; r < table.rows(); ++r) {
     o << table.source_lines[r] << ",";
     if (spec.task == "classify")
@@ -214,7 +227,8 @@ int predict_rows(const std::string& model_dir, const std::string& csv, const std
     else
       o << out.at({r, 0}) << "\n";
   }
-  std::printf("wrote %lld predictions to %s\n", static_cast<long long>(table.rows()), output.c_str());
+  std::printf("wrote %lld predictions to %s\n", static_cast<long long>(table.rows()),
+              output.c_str());
   return 0;
 }
 
@@ -230,16 +244,21 @@ int main(int argc, char** argv) try {
   app.add_option("--target", flags.target, "target column (name, or index with --no-header)");
   app.add_option("--task", task, "classify or regress")->capture_default_str();
   app.add_option("--hidden", hidden, "hidden layer sizes, comma-separated")->capture_default_str();
-  app.add_option("--activation", act, "relu, tanh, sigmoid, gelu, silu, elu, leaky_relu")->capture_default_str();
-  app.add_option("--optimizer", args.optimizer, "sgd, momentum, adam, adamw, rmsprop, adagrad, adadelta")->capture_default_str();
+  app.add_option("--activation", act, "relu, tanh, sigmoid, gelu, silu, elu, leaky_relu")
+      ->capture_default_str();
+  app.add_option("--optimizer", args.optimizer,
+                 "sgd, momentum, adam, adamw, rmsprop, adagrad, adadelta")
+      ->capture_default_str();
   app.add_option("--lr", args.lr, "learning rate")->capture_default_str();
   app.add_option("--epochs", args.epochs, "epochs")->capture_default_str();
   app.add_option("--batch-size", args.batch_size, "batch size")->capture_default_str();
-  app.add_option("--test-fraction", test_fraction, "share of rows held out for testing")->capture_default_str();
+  app.add_option("--test-fraction", test_fraction, "share of rows held out for testing")
+      ->capture_default_str();
   app.add_option("--seed", args.seed, "seed for init, split and shuffling")->capture_default_str();
   app.add_option("--threads", args.threads, "BLAS threads")->capture_default_str();
   app.add_option("--skip-lines", flags.skip_lines, "lines to skip before the header");
-  app.add_flag("--no-header", flags.no_header, "the file has no header row (columns are column0, column1, ...)");
+  app.add_flag("--no-header", flags.no_header,
+               "the file has no header row (columns are column0, column1, ...)");
   app.add_option("--save", save_dir, "folder for model.safetensors and scaler.safetensors");
   app.add_flag("--quiet", args.quiet, "only the final results");
   auto* pred = app.add_subcommand("predict", "apply a saved model to new rows");

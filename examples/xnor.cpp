@@ -38,8 +38,9 @@ struct Result {
 
 Result train(const TrainerArgs& args, uint64_t seed, bool verbose, Curves* curves) {
   Generator gen(seed);
-  nn::Sequential net{std::make_shared<nn::Linear>(2, 4, true, &gen), std::make_shared<nn::Sigmoid>(),
-                     std::make_shared<nn::Linear>(4, 1, true, &gen), std::make_shared<nn::Sigmoid>()};
+  nn::Sequential net{
+      std::make_shared<nn::Linear>(2, 4, true, &gen), std::make_shared<nn::Sigmoid>(),
+      std::make_shared<nn::Linear>(4, 1, true, &gen), std::make_shared<nn::Sigmoid>()};
   auto opt = make_optimizer(args.optimizer, net.parameters(), args.lr);
   nn::BCELoss loss_fn;
   int64_t first = 0;
@@ -55,8 +56,9 @@ Result train(const TrainerArgs& args, uint64_t seed, bool verbose, Curves* curve
     if (r.correct == 4 && r.epochs_to_solve < 0) r.epochs_to_solve = epoch + 1;
     if (curves) curves->add({static_cast<double>(epoch + 1), r.final_loss, r.correct / 4.0});
     if (verbose && ((epoch + 1) % 100 == 0 || epoch + 1 == args.epochs))
-      std::printf("epoch %lld/%lld  train loss %.5f  accuracy %d/4\n", static_cast<long long>(epoch + 1),
-                  static_cast<long long>(args.epochs), r.final_loss, r.correct);
+      std::printf("epoch %lld/%lld  train loss %.5f  accuracy %d/4\n",
+                  static_cast<long long>(epoch + 1), static_cast<long long>(args.epochs),
+                  r.final_loss, r.correct);
     if (!args.save.empty()) save_checkpoint(args.save, net, *opt, epoch + 1);
   }
   if (verbose) {
@@ -72,15 +74,17 @@ Result train(const TrainerArgs& args, uint64_t seed, bool verbose, Curves* curve
 }  // namespace
 
 int main(int argc, char** argv) try {
-  TrainerArgs args = parse_args(argc, argv, "XNOR: a hand-set network and a trained one",
-                                {.epochs = 1000, .lr = 0.05, .batch_size = 4},
-                                {{"--sweep", "train seeds 0..N-1 and report how many solve XNOR", "0"}});
+  TrainerArgs args =
+      parse_args(argc, argv, "XNOR: a hand-set network and a trained one",
+                 {.epochs = 1000, .lr = 0.05, .batch_size = 4},
+                 {{"--sweep", "train seeds 0..N-1 and report how many solve XNOR", "0"}});
   const auto start = std::chrono::steady_clock::now();
 
   // (a) AND (b=-30, w=20,20) and NOR (b=10, w=-20,-20) feed OR (b=-10, w=20,20).
   nn::Sequential hand{neuron_layer(tensor({{20, 20}, {-20, -20}}), tensor({-30, 10})),
                       std::make_shared<nn::Sigmoid>(),
-                      neuron_layer(tensor({{20, 20}}), tensor({-10})), std::make_shared<nn::Sigmoid>()};
+                      neuron_layer(tensor({{20, 20}}), tensor({-10})),
+                      std::make_shared<nn::Sigmoid>()};
   std::printf("hand-set network (AND, NOR -> OR):\n");
   {
     NoGradGuard guard;
@@ -98,7 +102,8 @@ int main(int argc, char** argv) try {
       Result r = train(args, static_cast<uint64_t>(s), false, nullptr);
       solved += r.correct == 4;
       std::printf("seed %lld: %d/4 correct, final loss %.5f, solved after %lld epochs\n",
-                  static_cast<long long>(s), r.correct, r.final_loss, static_cast<long long>(r.epochs_to_solve));
+                  static_cast<long long>(s), r.correct, r.final_loss,
+                  static_cast<long long>(r.epochs_to_solve));
     }
     std::printf("solved XNOR for %d of %lld seeds within %lld epochs\n", solved,
                 static_cast<long long>(sweep), static_cast<long long>(args.epochs));

@@ -34,26 +34,30 @@ struct Tanh : Activation {
 };
 struct ELU : Activation {
   explicit ELU(double alpha = 1.0)
-      : Activation("ELU", [alpha](const Tensor& x) { return elu(x, alpha); },
-                   "alpha=" + std::to_string(alpha)) {}
+      : Activation(
+            "ELU", [alpha](const Tensor& x) { return elu(x, alpha); },
+            "alpha=" + std::to_string(alpha)) {}
 };
 struct LeakyReLU : Activation {
   explicit LeakyReLU(double slope = 0.01)
-      : Activation("LeakyReLU", [slope](const Tensor& x) { return leaky_relu(x, slope); },
-                   "negative_slope=" + std::to_string(slope)) {}
+      : Activation(
+            "LeakyReLU", [slope](const Tensor& x) { return leaky_relu(x, slope); },
+            "negative_slope=" + std::to_string(slope)) {}
 };
 struct Softplus : Activation {
   explicit Softplus(double beta = 1.0)
-      : Activation("Softplus", [beta](const Tensor& x) { return softplus(x, beta); },
-                   "beta=" + std::to_string(beta)) {}
+      : Activation(
+            "Softplus", [beta](const Tensor& x) { return softplus(x, beta); },
+            "beta=" + std::to_string(beta)) {}
 };
 struct SiLU : Activation {
   SiLU() : Activation("SiLU", [](const Tensor& x) { return silu(x); }) {}
 };
 struct GELU : Activation {
   explicit GELU(GeluApproximation a = GeluApproximation::none)
-      : Activation("GELU", [a](const Tensor& x) { return gelu(x, a); },
-                   a == GeluApproximation::tanh ? "approximate=tanh" : "") {}
+      : Activation(
+            "GELU", [a](const Tensor& x) { return gelu(x, a); },
+            a == GeluApproximation::tanh ? "approximate=tanh" : "") {}
 };
 struct Mish : Activation {
   Mish() : Activation("Mish", [](const Tensor& x) { return mish(x); }) {}
@@ -73,13 +77,15 @@ struct Hardtanh : Activation {
 };
 struct Softmax : Activation {
   explicit Softmax(int64_t dim)
-      : Activation("Softmax", [dim](const Tensor& x) { return softmax(x, dim); },
-                   "dim=" + std::to_string(dim)) {}
+      : Activation(
+            "Softmax", [dim](const Tensor& x) { return softmax(x, dim); },
+            "dim=" + std::to_string(dim)) {}
 };
 struct LogSoftmax : Activation {
   explicit LogSoftmax(int64_t dim)
-      : Activation("LogSoftmax", [dim](const Tensor& x) { return log_softmax(x, dim); },
-                   "dim=" + std::to_string(dim)) {}
+      : Activation(
+            "LogSoftmax", [dim](const Tensor& x) { return log_softmax(x, dim); },
+            "dim=" + std::to_string(dim)) {}
 };
 
 }  // namespace xgrad::nn

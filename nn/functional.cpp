@@ -16,9 +16,12 @@ namespace {
 
 Tensor reduce(const Tensor& losses, Reduction r) {
   switch (r) {
-    case Reduction::none: return losses;
-    case Reduction::sum: return sum(losses);
-    case Reduction::mean: return mean(losses);
+    case Reduction::none:
+      return losses;
+    case Reduction::sum:
+      return sum(losses);
+    case Reduction::mean:
+      return mean(losses);
   }
   return losses;
 }
@@ -88,7 +91,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   check_same_shape("binary_cross_entropy_with_logits", input, target);
   Tensor log_weight = pos_weight.defined() ? add(mul(sub(pos_weight, 1.0), target), 1.0) : Tensor();
   Tensor sp = softplus(neg(input));  // log(1 + e^-x), stable for any x
-  Tensor losses = add(mul(sub(1.0, target), input), log_weight.defined() ? mul(log_weight, sp) : sp);
+  Tensor losses =
+      add(mul(sub(1.0, target), input), log_weight.defined() ? mul(log_weight, sp) : sp);
   return reduce(losses, r);
 }
 
@@ -124,7 +128,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntr
   Tensor smooth = neg(sum(all, {1}));
   Tensor smooth_reduced;
   if (o.reduction == Reduction::mean && o.weight.defined())
-    smooth_reduced = div(sum(smooth), sum(index_select(o.weight.detach(), 0, reshape(index, {-1}))));
+    smooth_reduced =
+        div(sum(smooth), sum(index_select(o.weight.detach(), 0, reshape(index, {-1}))));
   else
     smooth_reduced = reduce(smooth, o.reduction);
   return add(mul(nll, 1.0 - eps), mul(smooth_reduced, eps / static_cast<double>(classes)));

@@ -11,18 +11,24 @@ double calculate_gain(Nonlinearity n, double param) {
   switch (n) {
     case Nonlinearity::linear:
     case Nonlinearity::identity:
-    case Nonlinearity::sigmoid: return 1.0;
-    case Nonlinearity::tanh: return 5.0 / 3.0;
-    case Nonlinearity::relu: return std::sqrt(2.0);
-    case Nonlinearity::leaky_relu: return std::sqrt(2.0 / (1.0 + param * param));
-    case Nonlinearity::selu: return 0.75;
+    case Nonlinearity::sigmoid:
+      return 1.0;
+    case Nonlinearity::tanh:
+      return 5.0 / 3.0;
+    case Nonlinearity::relu:
+      return std::sqrt(2.0);
+    case Nonlinearity::leaky_relu:
+      return std::sqrt(2.0 / (1.0 + param * param));
+    case Nonlinearity::selu:
+      return 0.75;
   }
   return 1.0;
 }
 
 std::pair<int64_t, int64_t> fan_in_and_fan_out(const Tensor& t) {
   if (t.dim() < 2)
-    throw Error("init: fan in and fan out need at least 2 dims, got shape " + format_shape(t.shape()));
+    throw Error("init: fan in and fan out need at least 2 dims, got shape " +
+                format_shape(t.shape()));
   int64_t receptive = 1;
   for (int64_t d = 2; d < t.dim(); ++d) receptive *= t.shape()[d];
   return {t.shape()[1] * receptive, t.shape()[0] * receptive};

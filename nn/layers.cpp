@@ -15,7 +15,8 @@ Linear::Linear(int64_t in, int64_t out, bool with_bias, Generator* gen)
     throw Error("Linear: features must be positive, got in=" + std::to_string(in) +
                 ", out=" + std::to_string(out));
   Tensor w = empty({out, in});
-  init::kaiming_uniform_(w, std::sqrt(5.0), init::FanMode::fan_in, init::Nonlinearity::leaky_relu, gen);
+  init::kaiming_uniform_(w, std::sqrt(5.0), init::FanMode::fan_in, init::Nonlinearity::leaky_relu,
+                         gen);
   weight = register_parameter("weight", w);
   if (with_bias) {
     double bound = 1.0 / std::sqrt(static_cast<double>(in));
@@ -28,8 +29,9 @@ Linear::Linear(int64_t in, int64_t out, bool with_bias, Generator* gen)
 Tensor Linear::forward(const Tensor& x) { return linear(x, weight, bias); }
 
 std::string Linear::extra_repr() const {
-  return "in_features=" + std::to_string(in_features) + ", out_features=" +
-         std::to_string(out_features) + ", bias=" + (bias.defined() ? "true" : "false");
+  return "in_features=" + std::to_string(in_features) +
+         ", out_features=" + std::to_string(out_features) +
+         ", bias=" + (bias.defined() ? "true" : "false");
 }
 
 Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules) {
@@ -59,13 +61,10 @@ std::shared_ptr<Module> Sequential::operator[](std::size_t i) const {
 }
 
 Dropout::Dropout(double p, Generator* gen) : p_(p), gen_(gen) {
-  if (!(p >= 0.0 && p < 1.0))
-    throw Error("Dropout: p must be in [0, 1), got " + std::to_string(p));
+  if (!(p >= 0.0 && p < 1.0)) throw Error("Dropout: p must be in [0, 1), got " + std::to_string(p));
 }
 
-Tensor Dropout::forward(const Tensor& x) {
-  return functional::dropout(x, p_, is_training(), gen_);
-}
+Tensor Dropout::forward(const Tensor& x) { return functional::dropout(x, p_, is_training(), gen_); }
 
 std::string Dropout::extra_repr() const {
   std::ostringstream os;

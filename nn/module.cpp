@@ -137,9 +137,9 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
     if (it == state.end()) {
       missing.push_back(n);
     } else if (it->second.shape() != t.shape() || it->second.dtype() != t.dtype()) {
-      mismatched.push_back(n + " (expected " + format_shape(t.shape()) + " " + dtype_name(t.dtype()) +
-                           ", got " + format_shape(it->second.shape()) + " " +
-                           dtype_name(it->second.dtype()) + ")");
+      mismatched.push_back(n + " (expected " + format_shape(t.shape()) + " " +
+                           dtype_name(t.dtype()) + ", got " + format_shape(it->second.shape()) +
+                           " " + dtype_name(it->second.dtype()) + ")");
     }
   }
   if (!mismatched.empty() || (strict && (!missing.empty() || !unexpected.empty()))) {

@@ -21,7 +21,8 @@ std::string summary(Module& model, const Shape& input_shape) {
   const std::string rule(64, '-');
   os << rule << "\n"
      << std::left << std::setw(28) << "Layer (type)" << std::setw(22) << "Output Shape"
-     << std::right << std::setw(14) << "Param #" << "\n"
+     << std::right << std::setw(14) << "Param #"
+     << "\n"
      << std::string(64, '=') << "\n";
   auto* seq = dynamic_cast<Sequential*>(&model);
   if (seq) {
@@ -38,7 +39,8 @@ std::string summary(Module& model, const Shape& input_shape) {
          << "-" << std::right << std::setw(14) << count(*child) << "\n";
     x = model.forward(x);
     os << std::left << std::setw(28) << "output" << std::setw(22) << format_shape(x.shape())
-       << std::right << std::setw(14) << "" << "\n";
+       << std::right << std::setw(14) << ""
+       << "\n";
   }
   os << std::string(64, '=') << "\n"
      << "Total params: " << model.num_parameters() << "\n";

@@ -43,7 +43,8 @@ StateDict LRScheduler::state_dict() const {
 
 void LRScheduler::load_state_dict(const StateDict& sd) {
   last_epoch_ = static_cast<int64_t>(get(sd, "last_epoch"));
-  for (std::size_t g = 0; g < base_lrs_.size(); ++g) base_lrs_[g] = get(sd, "base_lr." + std::to_string(g));
+  for (std::size_t g = 0; g < base_lrs_.size(); ++g)
+    base_lrs_[g] = get(sd, "base_lr." + std::to_string(g));
   apply();
 }
 
@@ -74,8 +75,9 @@ CosineAnnealingLR::CosineAnnealingLR(Optimizer& opt, int64_t t_max, double eta_m
   if (t_max <= 0) throw Error("CosineAnnealingLR: T_max must be positive");
 }
 double CosineAnnealingLR::lr_at(std::size_t g, int64_t e) const {
-  return eta_min_ + (base_lrs_[g] - eta_min_) *
-                        (1 + std::cos(M_PI * static_cast<double>(e) / static_cast<double>(t_max_))) / 2;
+  return eta_min_ +
+         (base_lrs_[g] - eta_min_) *
+             (1 + std::cos(M_PI * static_cast<double>(e) / static_cast<double>(t_max_))) / 2;
 }
 
 LinearLR::LinearLR(Optimizer& opt, double start, double end, int64_t total)
@@ -90,7 +92,8 @@ double LinearLR::lr_at(std::size_t g, int64_t e) const {
 }
 
 ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& opt, Options options)
-    : optimizer_(opt), o_(options),
+    : optimizer_(opt),
+      o_(options),
       best_(options.mode == Mode::min ? std::numeric_limits<double>::infinity()
                                       : -std::numeric_limits<double>::infinity()) {
   if (o_.factor <= 0 || o_.factor >= 1) throw Error("ReduceLROnPlateau: factor must be in (0, 1)");

@@ -44,7 +44,8 @@ StateDict Optimizer::state_dict() const {
       if (s.buffers.empty()) continue;
       std::string key = "state." + std::to_string(g) + "." + std::to_string(i) + ".";
       sd.emplace_back(key + "step", scalar_tensor(static_cast<double>(s.step), float64));
-      for (std::size_t b = 0; b < names.size(); ++b) sd.emplace_back(key + names[b], s.buffers[b].clone());
+      for (std::size_t b = 0; b < names.size(); ++b)
+        sd.emplace_back(key + names[b], s.buffers[b].clone());
     }
   }
   return sd;

@@ -22,7 +22,7 @@ class Optimizer {
   void zero_grad(bool set_to_none = false);
 
   double lr() const { return lr(0); }  // the first group's learning rate
-  void set_lr(double lr);               // every group
+  void set_lr(double lr);              // every group
   double lr(std::size_t group) const;
   void set_lr(std::size_t group, double lr);
   std::size_t num_groups() const { return params_.size(); }

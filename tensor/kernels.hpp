@@ -11,7 +11,21 @@ namespace xgrad::kernels {
 
 enum class Binary { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge };
 enum class Unary {
-  neg, exp, log, log1p, sqrt, abs, sin, cos, tanh, sigmoid, relu, sign, step, erf, reciprocal,
+  neg,
+  exp,
+  log,
+  log1p,
+  sqrt,
+  abs,
+  sin,
+  cos,
+  tanh,
+  sigmoid,
+  relu,
+  sign,
+  step,
+  erf,
+  reciprocal,
   square
 };
 

@@ -18,8 +18,8 @@ using detail::nd;
 int64_t normalize_dim(const char* op, int64_t dim, int64_t rank) {
   int64_t d = dim < 0 ? dim + rank : dim;
   if (d < 0 || d >= std::max<int64_t>(rank, 1) || (rank == 0 && d != 0))
-    throw Error(std::string(op) + ": dim " + std::to_string(dim) + " out of range for a tensor with " +
-                std::to_string(rank) + " dimensions");
+    throw Error(std::string(op) + ": dim " + std::to_string(dim) +
+                " out of range for a tensor with " + std::to_string(rank) + " dimensions");
   return d;
 }
 
@@ -44,19 +44,32 @@ struct BinaryFn {
   Binary kind;
   T operator()(T x, T y) const {
     switch (kind) {
-      case Binary::add: return x + y;
-      case Binary::sub: return x - y;
-      case Binary::mul: return x * y;
-      case Binary::div: return x / y;
-      case Binary::pow: return std::pow(x, y);
-      case Binary::maximum: return x > y || std::isnan(x) ? x : y;
-      case Binary::minimum: return x < y || std::isnan(x) ? x : y;
-      case Binary::eq: return x == y;
-      case Binary::ne: return x != y;
-      case Binary::lt: return x < y;
-      case Binary::le: return x <= y;
-      case Binary::gt: return x > y;
-      case Binary::ge: return x >= y;
+      case Binary::add:
+        return x + y;
+      case Binary::sub:
+        return x - y;
+      case Binary::mul:
+        return x * y;
+      case Binary::div:
+        return x / y;
+      case Binary::pow:
+        return std::pow(x, y);
+      case Binary::maximum:
+        return x > y || std::isnan(x) ? x : y;
+      case Binary::minimum:
+        return x < y || std::isnan(x) ? x : y;
+      case Binary::eq:
+        return x == y;
+      case Binary::ne:
+        return x != y;
+      case Binary::lt:
+        return x < y;
+      case Binary::le:
+        return x <= y;
+      case Binary::gt:
+        return x > y;
+      case Binary::ge:
+        return x >= y;
     }
     return T(0);
   }
@@ -80,13 +93,20 @@ void loop_scalar_left(T s, const T* b, T* o, int64_t n, F f) {
 template <class T, class Body>
 void with_binary_fn(Binary kind, Body&& body) {
   switch (kind) {
-    case Binary::add: return body([](T x, T y) { return x + y; });
-    case Binary::sub: return body([](T x, T y) { return x - y; });
-    case Binary::mul: return body([](T x, T y) { return x * y; });
-    case Binary::div: return body([](T x, T y) { return x / y; });
-    case Binary::maximum: return body([](T x, T y) { return x > y ? x : y; });
-    case Binary::minimum: return body([](T x, T y) { return x < y ? x : y; });
-    default: return body(BinaryFn<T>{kind});
+    case Binary::add:
+      return body([](T x, T y) { return x + y; });
+    case Binary::sub:
+      return body([](T x, T y) { return x - y; });
+    case Binary::mul:
+      return body([](T x, T y) { return x * y; });
+    case Binary::div:
+      return body([](T x, T y) { return x / y; });
+    case Binary::maximum:
+      return body([](T x, T y) { return x > y ? x : y; });
+    case Binary::minimum:
+      return body([](T x, T y) { return x < y ? x : y; });
+    default:
+      return body(BinaryFn<T>{kind});
   }
 }
 
@@ -172,12 +192,14 @@ Tensor binary(const char* op, Binary kind, const Tensor& a, const Tensor& b) {
 Tensor expand(const Tensor& a, const Shape& shape) {
   Shape b = broadcast_shapes("expand", a.shape(), shape);
   if (b != shape)
-    throw Error("expand: cannot expand shape " + format_shape(a.shape()) + " to " + format_shape(shape));
+    throw Error("expand: cannot expand shape " + format_shape(a.shape()) + " to " +
+                format_shape(shape));
   Tensor out = empty(shape, a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     const T* pa = a.data<T>();
     T* po = out.data<T>();
-    for_each_broadcast_row(shape, broadcast_strides(a.shape(), shape), std::vector<int64_t>(shape.size(), 0),
+    for_each_broadcast_row(shape, broadcast_strides(a.shape(), shape),
+                           std::vector<int64_t>(shape.size(), 0),
                            [&](int64_t o, int64_t ia, int64_t, int64_t len, int64_t step, int64_t) {
                              if (step)
                                std::copy(pa + ia, pa + ia + len, po + o);
@@ -219,22 +241,54 @@ Tensor unary(Unary kind, const Tensor& a) {
     auto x = flat<T>(a);
     auto o = flat<T>(out);
     switch (kind) {
-      case Unary::neg: map<T>(a, out, [](T v) { return -v; }); break;
-      case Unary::exp: xt::noalias(o) = xt::exp(x); break;
-      case Unary::log: xt::noalias(o) = xt::log(x); break;
-      case Unary::log1p: xt::noalias(o) = xt::log1p(x); break;
-      case Unary::sqrt: xt::noalias(o) = xt::sqrt(x); break;
-      case Unary::abs: xt::noalias(o) = xt::abs(x); break;
-      case Unary::sin: xt::noalias(o) = xt::sin(x); break;
-      case Unary::cos: xt::noalias(o) = xt::cos(x); break;
-      case Unary::tanh: xt::noalias(o) = xt::tanh(x); break;
-      case Unary::sigmoid: xt::noalias(o) = T(1) / (T(1) + xt::exp(-x)); break;
-      case Unary::relu: map<T>(a, out, [](T v) { return v > T(0) ? v : T(0); }); break;
-      case Unary::sign: map<T>(a, out, [](T v) { return T((v > T(0)) - (v < T(0))); }); break;
-      case Unary::step: map<T>(a, out, [](T v) { return v > T(0) ? T(1) : T(0); }); break;
-      case Unary::erf: xt::noalias(o) = xt::erf(x); break;
-      case Unary::reciprocal: map<T>(a, out, [](T v) { return T(1) / v; }); break;
-      case Unary::square: map<T>(a, out, [](T v) { return v * v; }); break;
+      case Unary::neg:
+        map<T>(a, out, [](T v) { return -v; });
+        break;
+      case Unary::exp:
+        xt::noalias(o) = xt::exp(x);
+        break;
+      case Unary::log:
+        xt::noalias(o) = xt::log(x);
+        break;
+      case Unary::log1p:
+        xt::noalias(o) = xt::log1p(x);
+        break;
+      case Unary::sqrt:
+        xt::noalias(o) = xt::sqrt(x);
+        break;
+      case Unary::abs:
+        xt::noalias(o) = xt::abs(x);
+        break;
+      case Unary::sin:
+        xt::noalias(o) = xt::sin(x);
+        break;
+      case Unary::cos:
+        xt::noalias(o) = xt::cos(x);
+        break;
+      case Unary::tanh:
+        xt::noalias(o) = xt::tanh(x);
+        break;
+      case Unary::sigmoid:
+        xt::noalias(o) = T(1) / (T(1) + xt::exp(-x));
+        break;
+      case Unary::relu:
+        map<T>(a, out, [](T v) { return v > T(0) ? v : T(0); });
+        break;
+      case Unary::sign:
+        map<T>(a, out, [](T v) { return T((v > T(0)) - (v < T(0))); });
+        break;
+      case Unary::step:
+        map<T>(a, out, [](T v) { return v > T(0) ? T(1) : T(0); });
+        break;
+      case Unary::erf:
+        xt::noalias(o) = xt::erf(x);
+        break;
+      case Unary::reciprocal:
+        map<T>(a, out, [](T v) { return T(1) / v; });
+        break;
+      case Unary::square:
+        map<T>(a, out, [](T v) { return v * v; });
+        break;
     }
   });
   return out;
@@ -276,8 +330,8 @@ Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype() || mask.dtype() != a.dtype())
     throw Error(std::string("where: dtype mismatch ") + dtype_name(mask.dtype()) + ", " +
                 dtype_name(a.dtype()) + ", " + dtype_name(b.dtype()));
-  Shape shape = broadcast_shapes("where", broadcast_shapes("where", mask.shape(), a.shape()),
-                                 b.shape());
+  Shape shape =
+      broadcast_shapes("where", broadcast_shapes("where", mask.shape(), a.shape()), b.shape());
   Tensor out = empty(shape, a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     auto o = nd<T>(out);

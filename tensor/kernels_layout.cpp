@@ -98,14 +98,16 @@ Tensor sum_dims(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim)
 Tensor sum_to(const Tensor& a, const Shape& shape) {
   if (a.shape() == shape) return a;
   const int64_t lead = a.dim() - static_cast<int64_t>(shape.size());
-  if (lead < 0) throw Error("sum_to: cannot reduce " + format_shape(a.shape()) + " to " + format_shape(shape));
+  if (lead < 0)
+    throw Error("sum_to: cannot reduce " + format_shape(a.shape()) + " to " + format_shape(shape));
   std::vector<int64_t> dims;
   for (int64_t d = 0; d < a.dim(); ++d) {
     if (d < lead) {
       dims.push_back(d);
     } else if (shape[d - lead] != a.shape()[d]) {
       if (shape[d - lead] != 1)
-        throw Error("sum_to: cannot reduce " + format_shape(a.shape()) + " to " + format_shape(shape));
+        throw Error("sum_to: cannot reduce " + format_shape(a.shape()) + " to " +
+                    format_shape(shape));
       dims.push_back(d);
     }
   }
@@ -115,7 +117,9 @@ Tensor sum_to(const Tensor& a, const Shape& shape) {
 Tensor extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min) {
   Tensor idx = arg_extreme_dim(a, dim, true, is_min);
   Around g = around(a.shape(), dim);
-  if (g.n == 0) throw Error(std::string(is_min ? "min" : "max") + ": reduction over an empty dim of shape " + format_shape(a.shape()));
+  if (g.n == 0)
+    throw Error(std::string(is_min ? "min" : "max") + ": reduction over an empty dim of shape " +
+                format_shape(a.shape()));
   Tensor out = empty(reduced_shape(a.shape(), dim, keepdim), a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     const T* x = a.data<T>();
@@ -132,7 +136,9 @@ Tensor extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min) {
 
 Tensor arg_extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min) {
   Around g = around(a.shape(), dim);
-  if (g.n == 0) throw Error(std::string(is_min ? "argmin" : "argmax") + ": reduction over an empty dim of shape " + format_shape(a.shape()));
+  if (g.n == 0)
+    throw Error(std::string(is_min ? "argmin" : "argmax") +
+                ": reduction over an empty dim of shape " + format_shape(a.shape()));
   Tensor out = empty(reduced_shape(a.shape(), dim, keepdim), a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     const T* x = a.data<T>();
@@ -196,8 +202,8 @@ Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t end, int64_t s
   return out;
 }
 
-Tensor slice_scatter(const Tensor& src, const Shape& shape, int64_t dim, int64_t start,
-                     int64_t end, int64_t step) {
+Tensor slice_scatter(const Tensor& src, const Shape& shape, int64_t dim, int64_t start, int64_t end,
+                     int64_t step) {
   Tensor out = zeros(shape, src.dtype());
   dispatch(src.dtype(), [&]<class T>() {
     copy_slice(out.data<T>(), const_cast<T*>(src.data<T>()), shape, dim, start,
@@ -249,7 +255,8 @@ void for_gather_positions(const Shape& shape, int64_t dim, const std::vector<int
                           const Shape& index_shape, F f) {
   const std::size_t rank = index_shape.size();
   std::vector<int64_t> strides(rank, 1);
-  for (int64_t d = static_cast<int64_t>(rank) - 2; d >= 0; --d) strides[d] = strides[d + 1] * shape[d + 1];
+  for (int64_t d = static_cast<int64_t>(rank) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
   std::vector<int64_t> coord(rank, 0);
   const int64_t n = static_cast<int64_t>(index.size());
   for (int64_t pos = 0; pos < n; ++pos) {

@@ -38,9 +38,11 @@ void save_safetensors(const std::string& path, const StateDict& tensors, const M
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::size_t offset = 0;
   for (const auto& [name, t] : tensors) {
-    if (name == "__metadata__" || header.contains(name)) fail(path, "duplicate or reserved name '" + name + "'");
+    if (name == "__metadata__" || header.contains(name))
+      fail(path, "duplicate or reserved name '" + name + "'");
     std::size_t bytes = static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype());
-    header[name] = {{"dtype", st_dtype(t.dtype())}, {"shape", t.shape()},
+    header[name] = {{"dtype", st_dtype(t.dtype())},
+                    {"shape", t.shape()},
                     {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
@@ -57,7 +59,8 @@ void save_safetensors(const std::string& path, const StateDict& tensors, const M
     write_all(fd, len, 8, path);
     write_all(fd, text.data(), text.size(), path);
     for (const auto& [name, t] : tensors)  // x86-64 and aarch64 are little-endian already
-      write_all(fd, t.raw_data(), static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype()), path);
+      write_all(fd, t.raw_data(), static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype()),
+                path);
     if (::fsync(fd) != 0) fail(path, std::string("fsync failed: ") + std::strerror(errno));
   } catch (...) {
     ::close(fd);
@@ -90,12 +93,14 @@ SafetensorsFile load_safetensors(const std::string& path) {
   in.seekg(0, std::ios::end);
   const uint64_t file_size = static_cast<uint64_t>(in.tellg());
   in.seekg(0);
-  if (file_size < 8) fail(path, "file too short for a header (" + std::to_string(file_size) + " bytes)");
+  if (file_size < 8)
+    fail(path, "file too short for a header (" + std::to_string(file_size) + " bytes)");
   unsigned char len[8];
   in.read(reinterpret_cast<char*>(len), 8);
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | len[i];
-  if (n > file_size - 8) fail(path, "header length " + std::to_string(n) + " exceeds the file size");
+  if (n > file_size - 8)
+    fail(path, "header length " + std::to_string(n) + " exceeds the file size");
   std::string text(n, '\0');
   in.read(text.data(), static_cast<std::streamsize>(n));
   nlohmann::json header;
@@ -119,7 +124,8 @@ SafetensorsFile load_safetensors(const std::string& path) {
     if (it.key() == "__metadata__") {
       if (!it.value().is_object()) fail(path, "__metadata__ is not an object");
       for (auto m = it.value().begin(); m != it.value().end(); ++m) {
-        if (!m.value().is_string()) fail(path, "metadata value for '" + m.key() + "' is not a string");
+        if (!m.value().is_string())
+          fail(path, "metadata value for '" + m.key() + "' is not a string");
         file.metadata[m.key()] = m.value().get<std::string>();
       }
       continue;
@@ -133,7 +139,8 @@ SafetensorsFile load_safetensors(const std::string& path) {
       else if (dt == "F64")
         e.dtype = Dtype::float64;
       else
-        fail(path, "tensor '" + e.name + "' has unsupported dtype " + dt + " (xgrad reads F32 and F64)");
+        fail(path,
+             "tensor '" + e.name + "' has unsupported dtype " + dt + " (xgrad reads F32 and F64)");
       e.shape = v.at("shape").get<Shape>();
       for (int64_t d : e.shape)
         if (d < 0) fail(path, "tensor '" + e.name + "' has a negative dimension");
@@ -146,20 +153,24 @@ SafetensorsFile load_safetensors(const std::string& path) {
       fail(path, "bad entry for tensor '" + it.key() + "': " + ex.what());
     }
   }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
   uint64_t expected = 0;
   for (const Entry& e : entries) {
     uint64_t bytes = static_cast<uint64_t>(shape_numel(e.shape)) * dtype_size(e.dtype);
     if (e.end < e.begin || e.end - e.begin != bytes)
-      fail(path, "tensor '" + e.name + "' of shape " + format_shape(e.shape) + " has data_offsets [" +
-                     std::to_string(e.begin) + ", " + std::to_string(e.end) + ") that do not match its size");
-    if (e.begin != expected) fail(path, "tensor data overlaps or leaves a hole at '" + e.name + "'");
+      fail(path, "tensor '" + e.name + "' of shape " + format_shape(e.shape) +
+                     " has data_offsets [" + std::to_string(e.begin) + ", " +
+                     std::to_string(e.end) + ") that do not match its size");
+    if (e.begin != expected)
+      fail(path, "tensor data overlaps or leaves a hole at '" + e.name + "'");
     if (e.end > data_size)
-      fail(path, "truncated: tensor '" + e.name + "' ends at byte " + std::to_string(e.end) + " of a " +
-                     std::to_string(data_size) + "-byte data section");
+      fail(path, "truncated: tensor '" + e.name + "' ends at byte " + std::to_string(e.end) +
+                     " of a " + std::to_string(data_size) + "-byte data section");
     expected = e.end;
   }
-  if (expected != data_size) fail(path, "data section has " + std::to_string(data_size - expected) + " trailing bytes");
+  if (expected != data_size)
+    fail(path, "data section has " + std::to_string(data_size - expected) + " trailing bytes");
   for (const Entry& e : entries) {
     Tensor t = empty(e.shape, e.dtype);
     in.seekg(static_cast<std::streamoff>(8 + n + e.begin));

@@ -48,7 +48,8 @@ std::shared_ptr<void> allocate_bytes(std::size_t bytes) {
 
 void check_shape(const char* op, const Shape& shape) {
   for (int64_t d : shape)
-    if (d < 0) throw Error(std::string(op) + ": negative dimension in shape " + format_shape(shape));
+    if (d < 0)
+      throw Error(std::string(op) + ": negative dimension in shape " + format_shape(shape));
 }
 
 template <class F>
@@ -109,9 +110,7 @@ void Tensor::throw_undefined(const char* what) {
   throw Error(std::string(what) + ": the tensor is undefined");
 }
 
-int64_t Tensor::size(int64_t d) const {
-  return shape()[kernels::normalize_dim("size", d, dim())];
-}
+int64_t Tensor::size(int64_t d) const { return shape()[kernels::normalize_dim("size", d, dim())]; }
 
 template <class T>
 T* Tensor::data() {
@@ -145,13 +144,13 @@ double Tensor::item() const {
   if (impl_->numel != 1)
     throw Error("item: expected a tensor with one element, got shape " + format_shape(shape()));
   return impl_->dtype == Dtype::float32 ? static_cast<const float*>(impl_->data)[0]
-                                         : static_cast<const double*>(impl_->data)[0];
+                                        : static_cast<const double*>(impl_->data)[0];
 }
 
 double Tensor::at(const Shape& index) const {
   int64_t off = flat_offset(shape(), index);
   return impl_->dtype == Dtype::float32 ? static_cast<const float*>(impl_->data)[off]
-                                         : static_cast<const double*>(impl_->data)[off];
+                                        : static_cast<const double*>(impl_->data)[off];
 }
 
 void Tensor::set(const Shape& index, double value) {
@@ -201,8 +200,8 @@ void Tensor::set_grad(const Tensor& grad) {
   check_defined("set_grad");
   if (grad.defined() && (grad.shape() != shape() || grad.dtype() != dtype()))
     throw Error("set_grad: gradient of shape " + format_shape(grad.shape()) + " " +
-                dtype_name(grad.dtype()) + " for a tensor of shape " + format_shape(shape()) +
-                " " + dtype_name(dtype()));
+                dtype_name(grad.dtype()) + " for a tensor of shape " + format_shape(shape()) + " " +
+                dtype_name(dtype()));
   impl_->grad = grad;
 }
 void Tensor::zero_grad(bool set_to_none) {
@@ -246,8 +245,8 @@ Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_defined("add_");
   check_inplace_allowed(*this, "add_");
   if (other.dtype() != dtype())
-    throw Error(std::string("add_: dtype mismatch ") + dtype_name(dtype()) + " += " +
-                dtype_name(other.dtype()));
+    throw Error(std::string("add_: dtype mismatch ") + dtype_name(dtype()) +
+                " += " + dtype_name(other.dtype()));
   Tensor o = other.shape() == shape() ? other : kernels::expand(other, shape());
   if (o.shape() != shape())
     throw Error("add_: cannot add shape " + format_shape(other.shape()) + " into " +
@@ -304,7 +303,8 @@ Tensor from_vector(const std::vector<double>& values, const Shape& shape, Option
     throw Error("from_vector: " + std::to_string(values.size()) + " values for shape " +
                 format_shape(shape));
   Tensor t = empty(shape, options.dtype);
-  for_dtype(options.dtype, [&]<class T>() { std::copy(values.begin(), values.end(), t.data<T>()); });
+  for_dtype(options.dtype,
+            [&]<class T>() { std::copy(values.begin(), values.end(), t.data<T>()); });
   t.requires_grad_(options.requires_grad);
   return t;
 }
@@ -421,8 +421,7 @@ Tensor randn(const Shape& shape, Options options, Generator* gen) {
 }
 Tensor uniform(const Shape& shape, double low, double high, Options options, Generator* gen) {
   if (!(low <= high)) throw Error("uniform: low must not exceed high");
-  return random_tensor(shape, options, gen,
-                       [=](Generator& g) { return g.uniform(low, high); });
+  return random_tensor(shape, options, gen, [=](Generator& g) { return g.uniform(low, high); });
 }
 Tensor normal(const Shape& shape, double mean, double stddev, Options options, Generator* gen) {
   if (!(stddev >= 0)) throw Error("normal: stddev must be non-negative");

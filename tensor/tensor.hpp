@@ -64,14 +64,14 @@ class Tensor {
   void* raw_data();
   const void* raw_data() const;
 
-  double item() const;                       // the value of a one-element tensor
-  double at(const Shape& index) const;       // element by multi-index (negative allowed)
+  double item() const;                         // the value of a one-element tensor
+  double at(const Shape& index) const;         // element by multi-index (negative allowed)
   void set(const Shape& index, double value);  // element write (no autograd)
-  std::vector<double> to_vector() const;     // all values, row-major
+  std::vector<double> to_vector() const;       // all values, row-major
 
-  Tensor clone() const;         // deep copy, differentiable
-  Tensor to(Dtype dtype) const; // differentiable cast; returns *this when dtype matches
-  Tensor detach() const;        // shares storage, no graph
+  Tensor clone() const;            // deep copy, differentiable
+  Tensor to(Dtype dtype) const;    // differentiable cast; returns *this when dtype matches
+  Tensor detach() const;           // shares storage, no graph
   Tensor contiguous_copy() const;  // deep copy without graph
 
   // Autograd.

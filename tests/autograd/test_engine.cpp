@@ -23,11 +23,11 @@ TEST_CASE("backward(gradient) on a non-scalar and its errors") {
   Tensor x = tensor({{1.0, 2.0}, {3.0, 4.0}}, {float32, true});
   Tensor y = x * 2.0;
   CHECK_ERROR_MESSAGE(y.backward(),
-                       "backward: a gradient can be implied only for a scalar output, got shape "
-                       "(2, 2); pass backward(gradient)");
+                      "backward: a gradient can be implied only for a scalar output, got shape "
+                      "(2, 2); pass backward(gradient)");
   CHECK_ERROR_MESSAGE(y.backward(ones({3})),
-                       "backward: gradient of shape (3,) float32 for a tensor of shape (2, 2) "
-                       "float32");
+                      "backward: gradient of shape (3,) float32 for a tensor of shape (2, 2) "
+                      "float32");
   y.backward(tensor({{1.0, 0.0}, {0.0, 1.0}}));
   CHECK(x.grad().to_vector() == std::vector<double>{2, 0, 0, 2});
 }
@@ -39,11 +39,11 @@ TEST_CASE("the graph is released after backward unless retain_graph") {
   y.backward();
   CHECK(x.grad().at({0}) == doctest::Approx(2 * std::exp(1.0)));
   CHECK_ERROR_MESSAGE(y.backward(),
-                       "backward: the graph through 'sum' was already released by an earlier "
-                       "backward; pass retain_graph=true to the first backward to run it again");
+                      "backward: the graph through 'sum' was already released by an earlier "
+                      "backward; pass retain_graph=true to the first backward to run it again");
   Tensor c = tensor({1.0});
   CHECK_ERROR_MESSAGE(c.backward(),
-                       "backward: tensor of shape (1,) does not require grad and has no grad_fn");
+                      "backward: tensor of shape (1,) does not require grad and has no grad_fn");
 }
 
 TEST_CASE("leaves, detach and requires_grad") {
@@ -58,8 +58,8 @@ TEST_CASE("leaves, detach and requires_grad") {
   CHECK(d.raw_data() == y.raw_data());
   CHECK_FALSE((ones({2}) * 2.0).requires_grad());
   CHECK_ERROR_MESSAGE(y.requires_grad_(false),
-                       "requires_grad_: cannot turn off requires_grad of a non-leaf tensor; use "
-                       "detach()");
+                      "requires_grad_: cannot turn off requires_grad of a non-leaf tensor; use "
+                      "detach()");
 }
 
 TEST_CASE("grad() returns gradients w.r.t. inputs and intermediates without touching .grad") {
@@ -72,8 +72,8 @@ TEST_CASE("grad() returns gradients w.r.t. inputs and intermediates without touc
   CHECK_FALSE(x.grad().defined());
   Tensor unused = tensor({1.0}, {float64, true});
   CHECK_ERROR_MESSAGE(grad({loss}, {unused}, {}, true),
-                       "grad: input 0 of shape (1,) was not used to compute the outputs; pass "
-                       "allow_unused=true");
+                      "grad: input 0 of shape (1,) was not used to compute the outputs; pass "
+                      "allow_unused=true");
   CHECK_FALSE(grad({loss}, {unused}, {}, true, false, true)[0].defined());
 }
 
@@ -109,8 +109,8 @@ TEST_CASE("NoGradGuard records nothing") {
   CHECK(is_grad_enabled());
   CHECK(x.at({0}) == 1.5);
   CHECK_ERROR_MESSAGE(x.add_(ones({3})),
-                       "add_: in-place update of a tensor that requires grad; wrap it in "
-                       "NoGradGuard");
+                      "add_: in-place update of a tensor that requires grad; wrap it in "
+                      "NoGradGuard");
 }
 
 TEST_CASE("a chain of 1,000,000 ops backpropagates and is destroyed without stack overflow") {

@@ -8,8 +8,9 @@ namespace {
 // x² with a deliberately wrong backward (3x instead of 2x).
 Tensor bad_square(const Tensor& x) {
   Tensor out = x.detach() * x.detach();  // computed without recording
-  return record("bad_square", out, x,
-                [](const BackwardArgs& g) { return std::vector<Tensor>{g.grad * g.inputs[0] * 3.0}; });
+  return record("bad_square", out, x, [](const BackwardArgs& g) {
+    return std::vector<Tensor>{g.grad * g.inputs[0] * 3.0};
+  });
 }
 }  // namespace
 
@@ -36,7 +37,7 @@ TEST_CASE("gradcheck accepts correct gradients, also in fast mode on a large inp
 TEST_CASE("gradcheck insists on float64") {
   Tensor x = ones({2}, {float32, true});
   CHECK_ERROR_MESSAGE(gradcheck([](auto& v) { return v[0] * 2.0; }, {x}),
-                       "gradcheck: input 0 is float32; finite differences need float64 inputs");
+                      "gradcheck: input 0 is float32; finite differences need float64 inputs");
 }
 
 namespace {

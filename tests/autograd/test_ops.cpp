@@ -8,8 +8,8 @@ using testing::off_kink;
 
 namespace {
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-void check_unary(const std::string& name, const std::function<Tensor(const Tensor&)>& f,
-                 Tensor x, bool second_order = true) {
+void check_unary(const std::string& name, const std::function<Tensor(const Tensor&)>& f, Tensor x,
+                 bool second_order = true) {
   INFO(name);
   Fn fn = [f](const std::vector<Tensor>& v) { return f(v[0]); };
   CHECK(gradcheck(fn, {x}));
@@ -40,16 +40,26 @@ TEST_CASE("repeated inputs accumulate") {
 
 TEST_CASE("scalar operators on either side") {
   Tensor x = input({2, 3}, 0.5, 2);
-  check_unary("x+2", [](const Tensor& t) { return t + 2.0; }, x);
-  check_unary("2-x", [](const Tensor& t) { return 2.0 - t; }, x);
-  check_unary("x-2", [](const Tensor& t) { return t - 2.0; }, x);
-  check_unary("3*x", [](const Tensor& t) { return 3.0 * t; }, x);
-  check_unary("x/3", [](const Tensor& t) { return t / 3.0; }, x);
-  check_unary("3/x", [](const Tensor& t) { return 3.0 / t; }, x);
-  check_unary("-x", [](const Tensor& t) { return -t; }, x);
-  check_unary("x^3", [](const Tensor& t) { return pow(t, 3.0); }, x);
-  check_unary("x^2.5", [](const Tensor& t) { return pow(t, 2.5); }, x);
-  check_unary("2^x", [](const Tensor& t) { return pow(2.0, t); }, x);
+  check_unary(
+      "x+2", [](const Tensor& t) { return t + 2.0; }, x);
+  check_unary(
+      "2-x", [](const Tensor& t) { return 2.0 - t; }, x);
+  check_unary(
+      "x-2", [](const Tensor& t) { return t - 2.0; }, x);
+  check_unary(
+      "3*x", [](const Tensor& t) { return 3.0 * t; }, x);
+  check_unary(
+      "x/3", [](const Tensor& t) { return t / 3.0; }, x);
+  check_unary(
+      "3/x", [](const Tensor& t) { return 3.0 / t; }, x);
+  check_unary(
+      "-x", [](const Tensor& t) { return -t; }, x);
+  check_unary(
+      "x^3", [](const Tensor& t) { return pow(t, 3.0); }, x);
+  check_unary(
+      "x^2.5", [](const Tensor& t) { return pow(t, 2.5); }, x);
+  check_unary(
+      "2^x", [](const Tensor& t) { return pow(2.0, t); }, x);
   Tensor e = input({3}, 0.5, 2, 7);
   CHECK(gradcheck([](auto& v) { return pow(v[0], v[1]); }, {input({2, 3}, 0.5, 2), e}));
   CHECK(gradgradcheck([](auto& v) { return pow(v[0], v[1]); }, {input({2, 3}, 0.5, 2), e}));
@@ -57,20 +67,31 @@ TEST_CASE("scalar operators on either side") {
 
 TEST_CASE("elementwise math passes gradcheck and gradgradcheck") {
   Tensor x = input({3, 2}, -2, 2), pos = input({3, 2}, 0.2, 3);
-  check_unary("exp", [](const Tensor& t) { return exp(t); }, x);
-  check_unary("log", [](const Tensor& t) { return log(t); }, pos);
-  check_unary("log1p", [](const Tensor& t) { return log1p(t); }, pos);
-  check_unary("sqrt", [](const Tensor& t) { return sqrt(t); }, pos);
-  check_unary("square", [](const Tensor& t) { return square(t); }, x);
-  check_unary("reciprocal", [](const Tensor& t) { return reciprocal(t); }, pos);
-  check_unary("sin", [](const Tensor& t) { return sin(t); }, x);
-  check_unary("cos", [](const Tensor& t) { return cos(t); }, x);
-  check_unary("erf", [](const Tensor& t) { return erf(t); }, x);
-  check_unary("abs", [](const Tensor& t) { return abs(t); }, off_kink({3, 2}), false);
-  check_unary("clamp", [](const Tensor& t) { return clamp(t, -0.5, 0.5); },
-              off_kink({4, 3}, 0.05), false);
+  check_unary(
+      "exp", [](const Tensor& t) { return exp(t); }, x);
+  check_unary(
+      "log", [](const Tensor& t) { return log(t); }, pos);
+  check_unary(
+      "log1p", [](const Tensor& t) { return log1p(t); }, pos);
+  check_unary(
+      "sqrt", [](const Tensor& t) { return sqrt(t); }, pos);
+  check_unary(
+      "square", [](const Tensor& t) { return square(t); }, x);
+  check_unary(
+      "reciprocal", [](const Tensor& t) { return reciprocal(t); }, pos);
+  check_unary(
+      "sin", [](const Tensor& t) { return sin(t); }, x);
+  check_unary(
+      "cos", [](const Tensor& t) { return cos(t); }, x);
+  check_unary(
+      "erf", [](const Tensor& t) { return erf(t); }, x);
+  check_unary(
+      "abs", [](const Tensor& t) { return abs(t); }, off_kink({3, 2}), false);
+  check_unary(
+      "clamp", [](const Tensor& t) { return clamp(t, -0.5, 0.5); }, off_kink({4, 3}, 0.05), false);
   Tensor s = input({}, 0.5, 2);
-  check_unary("0-d exp", [](const Tensor& t) { return exp(t); }, s);
+  check_unary(
+      "0-d exp", [](const Tensor& t) { return exp(t); }, s);
 }
 
 TEST_CASE("maximum, minimum and where") {
@@ -85,21 +106,35 @@ TEST_CASE("maximum, minimum and where") {
 
 TEST_CASE("activations pass gradcheck") {
   Tensor x = off_kink({3, 4}, 0.1, 11);
-  check_unary("relu", [](const Tensor& t) { return relu(t); }, x, false);
-  check_unary("sigmoid", [](const Tensor& t) { return sigmoid(t); }, x);
-  check_unary("tanh", [](const Tensor& t) { return tanh(t); }, x);
-  check_unary("elu", [](const Tensor& t) { return elu(t, 1.3); }, x, false);
-  check_unary("leaky_relu", [](const Tensor& t) { return leaky_relu(t, 0.1); }, x, false);
-  check_unary("softplus", [](const Tensor& t) { return softplus(t, 2.0); }, x);
-  check_unary("silu", [](const Tensor& t) { return silu(t); }, x);
-  check_unary("gelu", [](const Tensor& t) { return gelu(t); }, x);
-  check_unary("gelu tanh", [](const Tensor& t) { return gelu(t, GeluApproximation::tanh); }, x);
-  check_unary("mish", [](const Tensor& t) { return mish(t); }, x);
-  check_unary("softsign", [](const Tensor& t) { return softsign(t); }, x, false);
-  check_unary("gaussian", [](const Tensor& t) { return gaussian(t); }, x);
-  check_unary("log_sigmoid", [](const Tensor& t) { return log_sigmoid(t); }, x);
-  check_unary("hardtanh", [](const Tensor& t) { return hardtanh(t, -0.5, 0.5); },
-              off_kink({3, 4}, 0.05, 12), false);
+  check_unary(
+      "relu", [](const Tensor& t) { return relu(t); }, x, false);
+  check_unary(
+      "sigmoid", [](const Tensor& t) { return sigmoid(t); }, x);
+  check_unary(
+      "tanh", [](const Tensor& t) { return tanh(t); }, x);
+  check_unary(
+      "elu", [](const Tensor& t) { return elu(t, 1.3); }, x, false);
+  check_unary(
+      "leaky_relu", [](const Tensor& t) { return leaky_relu(t, 0.1); }, x, false);
+  check_unary(
+      "softplus", [](const Tensor& t) { return softplus(t, 2.0); }, x);
+  check_unary(
+      "silu", [](const Tensor& t) { return silu(t); }, x);
+  check_unary(
+      "gelu", [](const Tensor& t) { return gelu(t); }, x);
+  check_unary(
+      "gelu tanh", [](const Tensor& t) { return gelu(t, GeluApproximation::tanh); }, x);
+  check_unary(
+      "mish", [](const Tensor& t) { return mish(t); }, x);
+  check_unary(
+      "softsign", [](const Tensor& t) { return softsign(t); }, x, false);
+  check_unary(
+      "gaussian", [](const Tensor& t) { return gaussian(t); }, x);
+  check_unary(
+      "log_sigmoid", [](const Tensor& t) { return log_sigmoid(t); }, x);
+  check_unary(
+      "hardtanh", [](const Tensor& t) { return hardtanh(t, -0.5, 0.5); },
+      off_kink({3, 4}, 0.05, 12), false);
 }
 
 TEST_CASE("activation values match their definitions") {
@@ -107,8 +142,8 @@ TEST_CASE("activation values match their definitions") {
   CHECK(testing::allclose(relu(x), tensor({0.0, 0.0, 0.0, 0.5, 3.0}, float64)));
   CHECK(testing::allclose(step(x), tensor({0.0, 0.0, 0.0, 1.0, 1.0}, float64)));
   CHECK(testing::allclose(leaky_relu(x, 0.1), tensor({-0.2, -0.05, 0.0, 0.5, 3.0}, float64)));
-  CHECK(testing::allclose(elu(x, 1.0), tensor({std::exp(-2.0) - 1, std::exp(-0.5) - 1, 0, 0.5, 3},
-                                              float64)));
+  CHECK(testing::allclose(elu(x, 1.0),
+                          tensor({std::exp(-2.0) - 1, std::exp(-0.5) - 1, 0, 0.5, 3}, float64)));
   CHECK(gelu(tensor({1.0}, float64)).item() == doctest::Approx(0.8413447460685429));
   CHECK(gelu(tensor({1.0}, float64), GeluApproximation::tanh).item() ==
         doctest::Approx(0.8411919906082768));
@@ -175,20 +210,25 @@ TEST_CASE("shape ops pass gradcheck") {
   CHECK(gradcheck([](auto& v) { return sum_to(v[0], {3, 1}); }, {x}));
   CHECK(gradcheck([](auto& v) { return slice(v[0], 2, 1, 4, 2); }, {x}));
   CHECK(gradcheck([](auto& v) { return slice(v[0], -1, -3, 100); }, {x}));
-  CHECK(gradcheck([](auto& v) { return index_select(v[0], 1, std::vector<int64_t>{2, 0, 2}); },
-                  {x}));
+  CHECK(gradcheck(
+      [](auto& v) {
+        return index_select(v[0], 1, std::vector<int64_t>{2, 0, 2});
+      },
+      {x}));
   Tensor idx = tensor({{{0, 3}, {1, 1}, {2, 0}}, {{3, 3}, {0, 1}, {2, 2}}});
   CHECK(gradcheck([idx](auto& v) { return gather(v[0], 2, idx); }, {x}));
   Tensor y = input({2, 2, 4}, -1, 1, 32);
   CHECK(gradcheck([](auto& v) { return concat({v[0], v[1]}, 1); }, {x, y}));
   CHECK(gradcheck([](auto& v) { return stack({v[0], v[0] * 2.0}, 3); }, {x}));
   CHECK(gradcheck([](auto& v) { return clone(v[0]) * v[0]; }, {x}));
-  CHECK(gradcheck([](auto& v) { return v[0].to(float32).to(float64); }, {x},
-                  {.eps = 1e-3}));
+  CHECK(gradcheck([](auto& v) { return v[0].to(float32).to(float64); }, {x}, {.eps = 1e-3}));
   CHECK(gradgradcheck([idx](auto& v) { return gather(v[0] * v[0], 2, idx); }, {x}));
   CHECK(gradgradcheck([](auto& v) { return slice(v[0] * v[0], 2, 1, 4, 2); }, {x}));
   CHECK(gradgradcheck(
-      [](auto& v) { return index_select(v[0] * v[0], 0, std::vector<int64_t>{1, 1}); }, {x}));
+      [](auto& v) {
+        return index_select(v[0] * v[0], 0, std::vector<int64_t>{1, 1});
+      },
+      {x}));
   CHECK(gradgradcheck([](auto& v) { return expand(v[0] * v[0], {2, 2, 3, 4}); }, {x}));
 }
 
@@ -196,8 +236,7 @@ TEST_CASE("shape op values") {
   Tensor x = arange(6).reshape({2, 3});
   CHECK(x.t().to_vector() == std::vector<double>{0, 3, 1, 4, 2, 5});
   CHECK(slice(x, 1, 1, 3).to_vector() == std::vector<double>{1, 2, 4, 5});
-  CHECK(index_select(x, 0, tensor({1, 0})).to_vector() ==
-        std::vector<double>{3, 4, 5, 0, 1, 2});
+  CHECK(index_select(x, 0, tensor({1, 0})).to_vector() == std::vector<double>{3, 4, 5, 0, 1, 2});
   CHECK(gather(x, 1, tensor({{2}, {0}})).to_vector() == std::vector<double>{2, 3});
   CHECK(concat({x, x}, 0).shape() == Shape{4, 3});
   CHECK(stack({x, x}, 1).shape() == Shape{2, 2, 3});
@@ -230,13 +269,12 @@ TEST_CASE("matmul follows numpy's rules and passes gradcheck") {
   for (bool ta : {false, true})
     for (bool tb : {false, true}) {
       Tensor p = ta ? input({4, 3}, -1, 1, 49) : a, q = tb ? input({5, 4}, -1, 1, 50) : b;
-      CHECK(gradcheck([ta, tb](auto& x) { return matmul_transposed(x[0], x[1], ta, tb); },
-                      {p, q}));
+      CHECK(gradcheck([ta, tb](auto& x) { return matmul_transposed(x[0], x[1], ta, tb); }, {p, q}));
       CHECK(gradgradcheck([ta, tb](auto& x) { return matmul_transposed(x[0], x[1], ta, tb); },
                           {p, q}));
       Tensor bp = ta ? input({2, 4, 3}, -1, 1, 51) : ba;
-      CHECK(gradcheck([ta, tb](auto& x) { return matmul_transposed(x[0], x[1], ta, tb); },
-                      {bp, q}));
+      CHECK(
+          gradcheck([ta, tb](auto& x) { return matmul_transposed(x[0], x[1], ta, tb); }, {bp, q}));
     }
   CHECK(testing::allclose(matmul(tensor({{1, 2}, {3, 4}}), tensor({{5, 6}, {7, 8}})),
                           tensor({{19, 22}, {43, 50}})));

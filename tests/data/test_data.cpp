@@ -74,7 +74,8 @@ TEST_CASE("DataLoader: every index once per epoch, reproducible order, edge batc
   DataLoader sl(sub, {.batch_size = 8});
   CHECK((*sl.begin()).inputs.to_vector() == std::vector<double>{9, 3});
   CHECK(ds->get(4).target.item() == 8);
-  CHECK_ERROR_MESSAGE(DataLoader(ds, {.batch_size = 0}), "DataLoader: batch_size must be positive, got 0");
+  CHECK_ERROR_MESSAGE(DataLoader(ds, {.batch_size = 0}),
+                      "DataLoader: batch_size must be positive, got 0");
 }
 
 TEST_CASE("splits are seeded, disjoint, complete and stratified") {
@@ -105,8 +106,8 @@ TEST_CASE("splits are seeded, disjoint, complete and stratified") {
 }
 
 TEST_CASE("CSV: header, quotes, columns, target, string columns, missing values") {
-  std::string p = write("t.csv",
-                        "a,\"b, quoted\",color,y\n1,2,red,10\n3,\"4\",blue,20\n5,6,red,30\n");
+  std::string p =
+      write("t.csv", "a,\"b, quoted\",color,y\n1,2,red,10\n3,\"4\",blue,20\n5,6,red,30\n");
   CsvTable t = read_csv(p, {.target = "y"});
   CHECK(t.feature_names == std::vector<std::string>{"a", "b, quoted", "color=blue", "color=red"});
   CHECK(t.features.shape() == Shape{3, 4});
@@ -125,7 +126,7 @@ TEST_CASE("CSV: header, quotes, columns, target, string columns, missing values"
   CHECK(test.features.to_vector() == std::vector<double>{1, 1, 0, 1});
   std::string u = write("u.csv", "a,b,color,y\n1,1,green,1\n");
   CHECK_ERROR_MESSAGE(read_csv(u, {.target = "y", .encodings = t.encodings}),
-                       "u.csv:2:3: unknown category \"green\" in column \"color\"");
+                      "u.csv:2:3: unknown category \"green\" in column \"color\"");
   // Missing values.
   std::string m = write("m.csv", "x,z,y\n1,NA,1\n?,4,2\n3,6,3\n");
   CHECK_ERROR_MESSAGE(read_csv(m, {.target = "y"}), "m.csv:2:2: missing value");
@@ -146,16 +147,17 @@ TEST_CASE("CSV: header, quotes, columns, target, string columns, missing values"
 
 TEST_CASE("CSV errors name file, line and column") {
   CHECK_ERROR_MESSAGE(read_csv(write("bad.csv", "a,b\n1,2\n3,abc\n")),
-                       "bad.csv:3:2: expected a number, got \"abc\"");
+                      "bad.csv:3:2: expected a number, got \"abc\"");
   CHECK_ERROR_MESSAGE(read_csv(write("ragged.csv", "a,b\n1,2\n3\n")),
-                       "ragged.csv:3: expected 2 fields, got 1");
+                      "ragged.csv:3: expected 2 fields, got 1");
   CHECK_ERROR_MESSAGE(read_csv(write("empty.csv", "")), "empty.csv: empty file");
   CHECK_ERROR_MESSAGE(read_csv(write("hdr.csv", "a,b\n")), "hdr.csv: no data rows");
   CHECK_ERROR_MESSAGE(read_csv(write("nt.csv", "a,b\n1,2\n"), {.target = "price"}),
-                       "nt.csv: no column named \"price\"");
-  CHECK_ERROR_MESSAGE(read_csv(write("q.csv", "a,b\n\"1,2\n")), "q.csv:2: unterminated quoted field");
+                      "nt.csv: no column named \"price\"");
+  CHECK_ERROR_MESSAGE(read_csv(write("q.csv", "a,b\n\"1,2\n")),
+                      "q.csv:2: unterminated quoted field");
   CHECK_ERROR_MESSAGE(read_csv(tmp("does-not-exist.csv")),
-                       ("idx: " + tmp("does-not-exist.csv") + ": cannot open file").c_str());
+                      ("idx: " + tmp("does-not-exist.csv") + ": cannot open file").c_str());
   std::string binary("a,b\n\x01\x02\xff,\x80\n", 11);
   CHECK_THROWS_AS(read_csv(write("bin.csv", binary)), Error);
 }
@@ -165,29 +167,31 @@ TEST_CASE("whitespace matrices (UCI HAR layout)") {
   CHECK(m.shape() == Shape{2, 3});
   CHECK(m.at({0, 0}) == doctest::Approx(0.15));
   CHECK_ERROR_MESSAGE(read_whitespace_matrix(write("r.txt", "1 2 3\n4 5\n")),
-                       "r.txt:2: ragged row with 2 values, expected 3");
+                      "r.txt:2: ragged row with 2 values, expected 3");
   CHECK_ERROR_MESSAGE(read_whitespace_matrix(write("n.txt", "1 x\n")),
-                       "n.txt:1:2: expected a number, got \"x\"");
+                      "n.txt:1:2: expected a number, got \"x\"");
   CHECK_ERROR_MESSAGE(read_whitespace_matrix(write("e.txt", "\n")), "e.txt: empty file");
 }
 
 TEST_CASE("IDX files: raw and gzipped, and every malformed case") {
   std::string labels = be32(2049) + be32(3) + std::string("\x01\x00\x09", 3);
-  std::string images = be32(2051) + be32(2) + be32(2) + be32(2) + std::string("\x00\xff\x80\x01\x02\x03\x04\x05", 8);
+  std::string images =
+      be32(2051) + be32(2) + be32(2) + be32(2) + std::string("\x00\xff\x80\x01\x02\x03\x04\x05", 8);
   CHECK(read_idx_labels(write("l.idx", labels)).to_vector() == std::vector<double>{1, 0, 9});
   Tensor im = read_idx_images(gzip("i.idx.gz", images));
   CHECK(im.shape() == Shape{2, 2, 2});
   CHECK(im.at({0, 0, 1}) == 1.0f);
   CHECK(im.at({0, 1, 0}) == doctest::Approx(128.0 / 255));
   std::string p = tmp("wrong-magic");
-  CHECK_ERROR_MESSAGE(read_idx_labels(write("wrong-magic", images)),
-                       ("idx: " + p + ": bad magic number 0x00000803 (expected 0x00000801)").c_str());
+  CHECK_ERROR_MESSAGE(
+      read_idx_labels(write("wrong-magic", images)),
+      ("idx: " + p + ": bad magic number 0x00000803 (expected 0x00000801)").c_str());
   p = tmp("short.idx");
   CHECK_ERROR_MESSAGE(read_idx_labels(write("short.idx", labels.substr(0, 10))),
-                       ("idx: " + p + ": truncated: 10 bytes, the header implies 11").c_str());
+                      ("idx: " + p + ": truncated: 10 bytes, the header implies 11").c_str());
   p = tmp("tiny.idx");
   CHECK_ERROR_MESSAGE(read_idx_images(write("tiny.idx", "ab")),
-                       ("idx: " + p + ": file too short for an IDX header (2 bytes)").c_str());
+                      ("idx: " + p + ": file too short for an IDX header (2 bytes)").c_str());
   // A gzip file cut in half.
   std::string whole = gzip("whole.gz", images + std::string(5000, '\x07'));
   std::ifstream in(whole, std::ios::binary);
@@ -195,7 +199,8 @@ TEST_CASE("IDX files: raw and gzipped, and every malformed case") {
   CHECK_THROWS_WITH_AS(read_idx_images(write("cut.gz", bytes.substr(0, bytes.size() / 2))),
                        doctest::Contains("gzip"), Error);
   std::string corrupt = bytes;
-  for (std::size_t i = 12; i < corrupt.size() - 8; ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
+  for (std::size_t i = 12; i < corrupt.size() - 8; ++i)
+    corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
   CHECK_THROWS_AS(read_idx_images(write("corrupt.gz", corrupt)), Error);
 }
 
@@ -209,7 +214,8 @@ TEST_CASE("scalers: fit on training data, zero variance, inverse, save and load"
   s.save(p);
   StandardScaler s2;
   s2.load(p);
-  CHECK(s2.transform(tensor({{2.0, 6.0, 3.0}}, float64)).to_vector() == std::vector<double>{0, 1, 0});
+  CHECK(s2.transform(tensor({{2.0, 6.0, 3.0}}, float64)).to_vector() ==
+        std::vector<double>{0, 1, 0});
   MinMaxScaler mm(-1, 1);
   Tensor y = mm.fit_transform(x);
   CHECK(y.to_vector() == std::vector<double>{-1, -1, -1, 1, -1, 1});
@@ -220,7 +226,7 @@ TEST_CASE("scalers: fit on training data, zero variance, inverse, save and load"
   CHECK(mm2.transform(x).to_vector() == y.to_vector());
   CHECK_ERROR_MESSAGE(StandardScaler().transform(x), "StandardScaler: transform before fit");
   CHECK_ERROR_MESSAGE(s.transform(ones({2, 2}, float64)),
-                       "StandardScaler: expected (rows, 3) data, got (2, 2)");
+                      "StandardScaler: expected (rows, 3) data, got (2, 2)");
 }
 
 TEST_CASE("encodings and metrics") {

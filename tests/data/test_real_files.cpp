@@ -35,7 +35,8 @@ TEST_CASE("Boston housing: 506 x 14 and the first row") {
                         {.skip_lines = 1, .target = "MEDV", .dtype = float64});
   CHECK(t.features.shape() == Shape{506, 13});
   CHECK(t.target.shape() == Shape{506});
-  std::vector<double> first{0.00632, 18, 2.31, 0, 0.538, 6.575, 65.2, 4.09, 1, 296, 15.3, 396.9, 4.98};
+  std::vector<double> first{0.00632, 18, 2.31, 0,    0.538, 6.575, 65.2,
+                            4.09,    1,  296,  15.3, 396.9, 4.98};
   for (int j = 0; j < 13; ++j) CHECK(t.features.at({0, j}) == doctest::Approx(first[j]));
   CHECK(t.target.at({0}) == 24);
   CHECK(t.target.at({505}) == 11.9);

@@ -15,14 +15,16 @@ int main(int argc, char** argv) {
   const fs::path dir = argv[1];
   fs::create_directories(dir / "train");
   fs::create_directories(dir / "test");
-  const char* names[] = {"WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING"};
+  const char* names[] = {"WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS",
+                         "SITTING", "STANDING",         "LAYING"};
   std::ofstream labels(dir / "activity_labels.txt");
   for (int c = 0; c < 6; ++c) labels << c + 1 << " " << names[c] << "\n";
   std::mt19937_64 rng(42);
   std::normal_distribution<double> noise(0.0, 1.0);
   // Each activity shifts a different block of features.
   auto write = [&](const std::string& split, int rows) {
-    std::ofstream x(dir / split / ("X_" + split + ".txt")), y(dir / split / ("y_" + split + ".txt"));
+    std::ofstream x(dir / split / ("X_" + split + ".txt")),
+        y(dir / split / ("y_" + split + ".txt"));
     x.precision(7);
     for (int r = 0; r < rows; ++r) {
       int c = r % 6;

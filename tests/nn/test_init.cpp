@@ -26,7 +26,7 @@ TEST_CASE("gains and fans follow PyTorch") {
   CHECK(init::fan_in_and_fan_out(empty({4, 3, 5, 5})) == std::pair<int64_t, int64_t>{75, 100});
   Tensor v = empty({3});
   CHECK_ERROR_MESSAGE(init::xavier_uniform_(v),
-                       "init: fan in and fan out need at least 2 dims, got shape (3,)");
+                      "init: fan in and fan out need at least 2 dims, got shape (3,)");
 }
 
 TEST_CASE("distributions have the documented bounds and spreads") {

@@ -28,7 +28,7 @@ TEST_CASE("regression losses: values") {
   CHECK(nn::HuberLoss(0.5)(p, t).item() > 0);
   CHECK(nn::SmoothL1Loss()(p, t).item() > 0);
   CHECK_ERROR_MESSAGE(F::mse_loss(p, ones({2}, float64)),
-                       "mse_loss: input (3,) and target (2,) differ in shape");
+                      "mse_loss: input (3,) and target (2,) differ in shape");
 }
 
 TEST_CASE("regression losses: gradcheck") {
@@ -51,8 +51,8 @@ TEST_CASE("binary cross entropy: values, clamping and gradcheck") {
   CHECK(F::binary_cross_entropy(tensor({0.0}, float64), tensor({1.0}, float64)).item() ==
         doctest::Approx(100));
   CHECK_ERROR_MESSAGE(F::binary_cross_entropy(tensor({1.5}), tensor({1.0})),
-                       "binary_cross_entropy: input must hold probabilities in [0, 1], got "
-                       "1.500000");
+                      "binary_cross_entropy: input must hold probabilities in [0, 1], got "
+                      "1.500000");
   // Saturated probabilities (exactly 0 and 1) keep finite gradients.
   Tensor sat = tensor({0.0, 1.0, 1.0}, {float32, true});
   Tensor sl = F::binary_cross_entropy(sat, tensor({1.0, 0.0, 1.0}));
@@ -122,10 +122,10 @@ TEST_CASE("cross entropy with class indices: values and gradcheck") {
       [tg](auto& v) { return F::cross_entropy(v[0], tg, {.reduction = Reduction::none}); }, {x}));
   CHECK(gradcheck([tg](auto& v) { return F::nll_loss(log_softmax(v[0], 1), tg); }, {x}));
   CHECK_ERROR_MESSAGE(F::cross_entropy(x, tensor({0.0, 5.0, 1.0, 1.0}, float64)),
-                       "gather: index 5.000000 is not an integer in [0, 5)");
+                      "gather: index 5.000000 is not an integer in [0, 5)");
   CHECK_ERROR_MESSAGE(F::cross_entropy(x, tensor({0.0, 1.0}, float64)),
-                       "cross_entropy: target (2,) does not match scores (4, 5) (expected class "
-                       "indices (N,) or probabilities (N, C))");
+                      "cross_entropy: target (2,) does not match scores (4, 5) (expected class "
+                      "indices (N,) or probabilities (N, C))");
 }
 
 TEST_CASE("cross entropy with probability targets and extreme logits") {

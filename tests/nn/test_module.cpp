@@ -109,16 +109,27 @@ TEST_CASE("to(float64) converts in place, so a whole MLP passes gradcheck") {
 TEST_CASE("every layer and activation module passes gradcheck with its parameters") {
   manual_seed(2);
   std::vector<std::shared_ptr<nn::Module>> layers{
-      std::make_shared<nn::Linear>(4, 3), std::make_shared<nn::Linear>(4, 3, false),
-      std::make_shared<nn::ReLU>(), std::make_shared<nn::Sigmoid>(), std::make_shared<nn::Tanh>(),
-      std::make_shared<nn::ELU>(0.7), std::make_shared<nn::LeakyReLU>(0.2),
-      std::make_shared<nn::Softplus>(1.5), std::make_shared<nn::SiLU>(),
-      std::make_shared<nn::GELU>(), std::make_shared<nn::GELU>(GeluApproximation::tanh),
-      std::make_shared<nn::Mish>(), std::make_shared<nn::Softsign>(),
-      std::make_shared<nn::Gaussian>(), std::make_shared<nn::LogSigmoid>(),
-      std::make_shared<nn::Hardtanh>(-0.5, 0.5), std::make_shared<nn::Softmax>(1),
-      std::make_shared<nn::LogSoftmax>(1), std::make_shared<nn::Flatten>(),
-      std::make_shared<nn::Identity>(), std::make_shared<nn::Dropout>(0.3)};
+      std::make_shared<nn::Linear>(4, 3),
+      std::make_shared<nn::Linear>(4, 3, false),
+      std::make_shared<nn::ReLU>(),
+      std::make_shared<nn::Sigmoid>(),
+      std::make_shared<nn::Tanh>(),
+      std::make_shared<nn::ELU>(0.7),
+      std::make_shared<nn::LeakyReLU>(0.2),
+      std::make_shared<nn::Softplus>(1.5),
+      std::make_shared<nn::SiLU>(),
+      std::make_shared<nn::GELU>(),
+      std::make_shared<nn::GELU>(GeluApproximation::tanh),
+      std::make_shared<nn::Mish>(),
+      std::make_shared<nn::Softsign>(),
+      std::make_shared<nn::Gaussian>(),
+      std::make_shared<nn::LogSigmoid>(),
+      std::make_shared<nn::Hardtanh>(-0.5, 0.5),
+      std::make_shared<nn::Softmax>(1),
+      std::make_shared<nn::LogSoftmax>(1),
+      std::make_shared<nn::Flatten>(),
+      std::make_shared<nn::Identity>(),
+      std::make_shared<nn::Dropout>(0.3)};
   for (auto& layer : layers) {
     INFO(layer->type_name());
     layer->to(float64);
@@ -141,8 +152,8 @@ TEST_CASE("Linear uses PyTorch's default init bounds") {
   CHECK(fc.weight.shape() == Shape{50, 100});
   CHECK(fc.bias.shape() == Shape{50});
   CHECK_ERROR_MESSAGE(fc(ones({2, 99})),
-                       "linear: input (2, 99) does not match weight (50, 100) (expected (..., in) "
-                       "and (out, in))");
+                      "linear: input (2, 99) does not match weight (50, 100) (expected (..., in) "
+                      "and (out, in))");
 }
 
 TEST_CASE("Dropout drops in training, is the identity in eval") {
@@ -171,7 +182,8 @@ TEST_CASE("hand-set XNOR network from AND, NOR and OR neurons") {
     out->weight.copy_(tensor({{20, 20}}));
     out->bias.copy_(tensor({-10}));
   }
-  nn::Sequential xnor{hidden, std::make_shared<nn::Sigmoid>(), out, std::make_shared<nn::Sigmoid>()};
+  nn::Sequential xnor{hidden, std::make_shared<nn::Sigmoid>(), out,
+                      std::make_shared<nn::Sigmoid>()};
   Tensor x = tensor({{0, 0}, {0, 1}, {1, 0}, {1, 1}});
   Tensor y = xnor(x);
   std::vector<double> expected{1, 0, 0, 1};
@@ -210,13 +222,13 @@ TEST_CASE("save and load round-trip; load reports missing, unexpected and mismat
     CHECK(a.state_dict()[i].second.to_vector() == b.state_dict()[i].second.to_vector());
   nn::Linear wrong(4, 3);
   CHECK_ERROR_MESSAGE(nn::load(wrong, path),
-                       "load_state_dict: missing: weight, bias; unexpected: encoder.fc1.weight, "
-                       "encoder.fc1.bias, head.weight, encoder.running");
+                      "load_state_dict: missing: weight, bias; unexpected: encoder.fc1.weight, "
+                      "encoder.fc1.bias, head.weight, encoder.running");
   StateDict sd = a.state_dict();
   sd[0].second = zeros({2, 2});
   CHECK_ERROR_MESSAGE(b.load_state_dict(sd),
-                       "load_state_dict: mismatched: encoder.fc1.weight (expected (3, 4) float32, "
-                       "got (2, 2) float32)");
+                      "load_state_dict: mismatched: encoder.fc1.weight (expected (3, 4) float32, "
+                      "got (2, 2) float32)");
   fs::remove(path);
 }
 

@@ -41,7 +41,10 @@ TEST_CASE("SGD matches its update rule for every option") {
       for (double damp : {0.0, 0.3})
         for (bool nesterov : {false, true}) {
           if (nesterov && (momentum == 0 || damp != 0)) continue;
-          SGDOptions o{.lr = 0.1, .momentum = momentum, .dampening = damp, .weight_decay = wd,
+          SGDOptions o{.lr = 0.1,
+                       .momentum = momentum,
+                       .dampening = damp,
+                       .weight_decay = wd,
                        .nesterov = nesterov};
           std::vector<double> buf(3);
           compare([&](std::vector<Tensor> ps) { return SGD(ps, o); },
@@ -62,7 +65,11 @@ TEST_CASE("Adam and AdamW match their update rules") {
   for (bool decoupled : {false, true})
     for (double wd : {0.0, 0.05})
       for (bool amsgrad : {false, true}) {
-        AdamOptions o{.lr = 0.05, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-6, .weight_decay = wd,
+        AdamOptions o{.lr = 0.05,
+                      .beta1 = 0.8,
+                      .beta2 = 0.95,
+                      .eps = 1e-6,
+                      .weight_decay = wd,
                       .amsgrad = amsgrad};
         std::vector<double> m(3), v(3), vmax(3);
         auto ref = [&](std::vector<double>& q, std::vector<double> g, int t) {
@@ -92,8 +99,12 @@ TEST_CASE("RMSprop matches its update rule") {
   for (bool centered : {false, true})
     for (double momentum : {0.0, 0.5})
       for (double wd : {0.0, 0.1}) {
-        RMSpropOptions o{.lr = 0.01, .alpha = 0.9, .eps = 1e-8, .weight_decay = wd,
-                         .momentum = momentum, .centered = centered};
+        RMSpropOptions o{.lr = 0.01,
+                         .alpha = 0.9,
+                         .eps = 1e-8,
+                         .weight_decay = wd,
+                         .momentum = momentum,
+                         .centered = centered};
         std::vector<double> sq(3), ga(3), buf(3);
         compare([&](std::vector<Tensor> ps) { return RMSprop(ps, o); },
                 [&](std::vector<double>& q, std::vector<double> g, int) {
@@ -122,8 +133,11 @@ TEST_CASE("Adagrad matches its update rule") {
   for (double decay : {0.0, 0.1})
     for (double init : {0.0, 0.5})
       for (double wd : {0.0, 0.2}) {
-        AdagradOptions o{.lr = 0.1, .lr_decay = decay, .weight_decay = wd,
-                         .initial_accumulator_value = init, .eps = 1e-10};
+        AdagradOptions o{.lr = 0.1,
+                         .lr_decay = decay,
+                         .weight_decay = wd,
+                         .initial_accumulator_value = init,
+                         .eps = 1e-10};
         std::vector<double> acc(3, init);
         compare([&](std::vector<Tensor> ps) { return Adagrad(ps, o); },
                 [&](std::vector<double>& q, std::vector<double> g, int t) {
@@ -155,7 +169,8 @@ TEST_CASE("Adadelta matches its update rule") {
 }
 
 TEST_CASE("groups, lr access, skipped parameters and bad options") {
-  Tensor a = ones({2}, {float32, true}), b = ones({2}, {float32, true}), c = ones({2}, {float32, true});
+  Tensor a = ones({2}, {float32, true}), b = ones({2}, {float32, true}),
+         c = ones({2}, {float32, true});
   SGD opt({{{a}, {.lr = 0.1}}, {{b, c}, {.lr = 0.5}}});
   CHECK(opt.num_groups() == 2);
   CHECK(opt.lr() == 0.1);
@@ -170,10 +185,10 @@ TEST_CASE("groups, lr access, skipped parameters and bad options") {
   opt.zero_grad(true);
   CHECK_FALSE(a.grad().defined());
   CHECK_ERROR_MESSAGE(SGD({ones({2})}),
-                       "optimizer: group 0 holds a tensor that is not a leaf requiring grad");
+                      "optimizer: group 0 holds a tensor that is not a leaf requiring grad");
   CHECK_ERROR_MESSAGE(Adam({a}, {.beta1 = 1.0}), "Adam: betas must be in [0, 1)");
   CHECK_ERROR_MESSAGE(SGD({a}, {.lr = 0.1, .nesterov = true}),
-                       "SGD: nesterov needs momentum > 0 and dampening = 0");
+                      "SGD: nesterov needs momentum > 0 and dampening = 0");
 }
 
 TEST_CASE("optimizer state saves and restores so training resumes exactly") {

@@ -32,7 +32,8 @@ TEST_CASE("reads a file written by hand from the specification") {
   std::string header =
       R"({"__metadata__":{"format":"pt"},"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
       R"("w":{"dtype":"F32","shape":[1,2],"data_offsets":[8,16]}})";
-  std::string bytes = le64(header.size()) + header + f32(1.5f) + f32(-2.0f) + f32(3.0f) + f32(4.25f);
+  std::string bytes =
+      le64(header.size()) + header + f32(1.5f) + f32(-2.0f) + f32(3.0f) + f32(4.25f);
   std::string path = path_for("hand.safetensors");
   write_bytes(path, bytes);
   SafetensorsFile f = load_safetensors(path);
@@ -53,7 +54,8 @@ TEST_CASE("writes the layout of the specification") {
   for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
   CHECK(n % 8 == 0);
   std::string header = bytes.substr(8, n);
-  CHECK(header.find(R"("a":{"dtype":"F64","shape":[2],"data_offsets":[0,16]})") != std::string::npos);
+  CHECK(header.find(R"("a":{"dtype":"F64","shape":[2],"data_offsets":[0,16]})") !=
+        std::string::npos);
   CHECK(header.find(R"("__metadata__":{"k":"v"})") != std::string::npos);
   CHECK(bytes.size() == 8 + n + 16);
   double first;
@@ -86,6 +88,7 @@ TEST_CASE("truncated or corrupt files give clear errors") {
   std::string m = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})";
   write_bytes(path, le64(m.size()) + m + f32(1));
   CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("do not match its size"), Error);
-  CHECK_THROWS_WITH_AS(load_safetensors(path_for("missing")), doctest::Contains("cannot open"), Error);
+  CHECK_THROWS_WITH_AS(load_safetensors(path_for("missing")), doctest::Contains("cannot open"),
+                       Error);
   fs::remove(path);
 }

@@ -105,24 +105,24 @@ TEST_CASE("in-place updates") {
 TEST_CASE("shape and dtype errors name the op and the shapes") {
   CHECK_ERROR_MESSAGE(ones({2, 3}) + ones({4}), "add: cannot broadcast (2, 3) with (4,)");
   CHECK_ERROR_MESSAGE(matmul(ones({2, 3}), ones({4, 5})),
-                       "matmul: inner dimensions differ: (2, 3) @ (4, 5)");
+                      "matmul: inner dimensions differ: (2, 3) @ (4, 5)");
   CHECK_ERROR_MESSAGE(ones({2}) * ones({2}, float64), "mul: dtype mismatch float32 and float64");
   CHECK_ERROR_MESSAGE(sum(ones({2, 3}), {2}),
-                       "sum: dim 2 out of range for a tensor with 2 dimensions");
+                      "sum: dim 2 out of range for a tensor with 2 dimensions");
   CHECK_ERROR_MESSAGE(reshape(ones({2, 3}), {4, 2}),
-                       "reshape: cannot reshape (2, 3) (6 elements) to (4, 2)");
+                      "reshape: cannot reshape (2, 3) (6 elements) to (4, 2)");
   CHECK_ERROR_MESSAGE(index_select(ones({2, 3}), 1, std::vector<int64_t>{3}),
-                       "index_select: index 3 out of range for dim 1 of shape (2, 3)");
+                      "index_select: index 3 out of range for dim 1 of shape (2, 3)");
   CHECK_ERROR_MESSAGE(gather(ones({2, 3}), 1, tensor({{0.5}, {1}})),
-                       "gather: index 0.500000 is not an integer in [0, 3)");
+                      "gather: index 0.500000 is not an integer in [0, 3)");
   CHECK_ERROR_MESSAGE(concat({ones({2, 3}), ones({3, 3})}, 1),
-                       "concat: shapes (2, 3) and (3, 3) differ outside dim 1");
+                      "concat: shapes (2, 3) and (3, 3) differ outside dim 1");
   CHECK_ERROR_MESSAGE(linear(ones({2, 3}), ones({4, 5})),
-                       "linear: input (2, 3) does not match weight (4, 5) (expected (..., in) and "
-                       "(out, in))");
+                      "linear: input (2, 3) does not match weight (4, 5) (expected (..., in) and "
+                      "(out, in))");
   CHECK_ERROR_MESSAGE(expand(ones({2, 3}), {4, 3}), "expand: cannot broadcast (2, 3) with (4, 3)");
   CHECK_ERROR_MESSAGE(from_vector(std::vector<double>{1, 2}, {3}),
-                       "from_vector: 2 values for shape (3,)");
+                      "from_vector: 2 values for shape (3,)");
   CHECK_ERROR_MESSAGE(tensor({{1, 2}, {3}}), "tensor: ragged nested list (rows of 2 and 1 values)");
 }
 
