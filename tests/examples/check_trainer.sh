@@ -3,8 +3,8 @@
 # exactly (timings aside), and a metric line reaches a threshold.
 # usage: check_trainer.sh NEEDS_PATH METRIC_REGEX MIN_VALUE TRAINER ARGS...
 #   NEEDS_PATH: a file or folder the run needs ("-" for none); missing -> exit 77 (skipped)
-#   METRIC_REGEX: grep -E pattern of the line whose last number is compared with MIN_VALUE
-#   (fgsm: the last number is the adversarial accuracy as a percentage of the clean one)
+#   METRIC_REGEX: grep -E pattern; the first number after it on the last matching line is
+#   compared with MIN_VALUE
 #   (prefix MIN_VALUE with "<" to require the value to be at most it)
 set -u
 needs=$1 metric=$2 bound=$3
@@ -23,7 +23,7 @@ if [ "$(echo "$out1" | strip_times)" != "$(echo "$out2" | strip_times)" ]; then
   exit 1
 fi
 line=$(echo "$out1" | grep -E "$metric" | tail -1)
-value=$(echo "$line" | grep -oE '[-+]?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?' | tail -1)
+value=$(echo "$line" | awk -v m="$metric" '{ if (match($0, m)) print substr($0, RSTART + RLENGTH) }' | grep -oE '[-+]?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?' | head -1)
 [ -n "$value" ] || { echo "FAIL: no line matching '$metric'"; exit 1; }
 if [[ "$bound" == "<"* ]]; then
   ok=$(awk -v v="$value" -v b="${bound#<}" 'BEGIN { print (v <= b) ? 1 : 0 }')
