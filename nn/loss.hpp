@@ -18,77 +18,53 @@ class Loss {
   }
 };
 
-class MSELoss : public Loss {
+// A loss configured by a reduction only: MSELoss, L1Loss.
+template <Tensor (*Fn)(const Tensor&, const Tensor&, Reduction)>
+class ReducedLoss : public Loss {
  public:
-  explicit MSELoss(Reduction r = Reduction::mean) : r_(r) {}
-  Tensor forward(const Tensor& i, const Tensor& t) const override {
-    return functional::mse_loss(i, t, r_);
-  }
+  explicit ReducedLoss(Reduction r = Reduction::mean) : r_(r) {}
+  Tensor forward(const Tensor& i, const Tensor& t) const override { return Fn(i, t, r_); }
 
  private:
   Reduction r_;
 };
 
-class L1Loss : public Loss {
+// A loss with one threshold (delta, beta; default 1) and a reduction: HuberLoss, SmoothL1Loss.
+template <Tensor (*Fn)(const Tensor&, const Tensor&, double, Reduction)>
+class ThresholdLoss : public Loss {
  public:
-  explicit L1Loss(Reduction r = Reduction::mean) : r_(r) {}
+  explicit ThresholdLoss(double threshold = 1.0, Reduction r = Reduction::mean)
+      : threshold_(threshold), r_(r) {}
   Tensor forward(const Tensor& i, const Tensor& t) const override {
-    return functional::l1_loss(i, t, r_);
+    return Fn(i, t, threshold_, r_);
   }
 
  private:
+  double threshold_;
   Reduction r_;
 };
 
-class HuberLoss : public Loss {
+// A loss with an optional weight tensor and a reduction: BCELoss (weight),
+// BCEWithLogitsLoss (pos_weight), NLLLoss (class weights).
+template <Tensor (*Fn)(const Tensor&, const Tensor&, const Tensor&, Reduction)>
+class WeightedLoss : public Loss {
  public:
-  explicit HuberLoss(double delta = 1.0, Reduction r = Reduction::mean) : delta_(delta), r_(r) {}
-  Tensor forward(const Tensor& i, const Tensor& t) const override {
-    return functional::huber_loss(i, t, delta_, r_);
-  }
-
- private:
-  double delta_;
-  Reduction r_;
-};
-
-class SmoothL1Loss : public Loss {
- public:
-  explicit SmoothL1Loss(double beta = 1.0, Reduction r = Reduction::mean) : beta_(beta), r_(r) {}
-  Tensor forward(const Tensor& i, const Tensor& t) const override {
-    return functional::smooth_l1_loss(i, t, beta_, r_);
-  }
-
- private:
-  double beta_;
-  Reduction r_;
-};
-
-class BCELoss : public Loss {
- public:
-  explicit BCELoss(Tensor weight = Tensor(), Reduction r = Reduction::mean)
+  explicit WeightedLoss(Tensor weight = Tensor(), Reduction r = Reduction::mean)
       : weight_(std::move(weight)), r_(r) {}
-  Tensor forward(const Tensor& i, const Tensor& t) const override {
-    return functional::binary_cross_entropy(i, t, weight_, r_);
-  }
+  Tensor forward(const Tensor& i, const Tensor& t) const override { return Fn(i, t, weight_, r_); }
 
  private:
   Tensor weight_;
   Reduction r_;
 };
 
-class BCEWithLogitsLoss : public Loss {
- public:
-  explicit BCEWithLogitsLoss(Tensor pos_weight = Tensor(), Reduction r = Reduction::mean)
-      : pos_weight_(std::move(pos_weight)), r_(r) {}
-  Tensor forward(const Tensor& i, const Tensor& t) const override {
-    return functional::binary_cross_entropy_with_logits(i, t, pos_weight_, r_);
-  }
-
- private:
-  Tensor pos_weight_;
-  Reduction r_;
-};
+using MSELoss = ReducedLoss<functional::mse_loss>;
+using L1Loss = ReducedLoss<functional::l1_loss>;
+using HuberLoss = ThresholdLoss<functional::huber_loss>;         // HuberLoss(delta)
+using SmoothL1Loss = ThresholdLoss<functional::smooth_l1_loss>;  // SmoothL1Loss(beta)
+using BCELoss = WeightedLoss<functional::binary_cross_entropy>;
+using BCEWithLogitsLoss = WeightedLoss<functional::binary_cross_entropy_with_logits>;
+using NLLLoss = WeightedLoss<functional::nll_loss>;
 
 class CrossEntropyLoss : public Loss {
  public:
@@ -99,19 +75,6 @@ class CrossEntropyLoss : public Loss {
 
  private:
   CrossEntropyOptions options_;
-};
-
-class NLLLoss : public Loss {
- public:
-  explicit NLLLoss(Tensor weight = Tensor(), Reduction r = Reduction::mean)
-      : weight_(std::move(weight)), r_(r) {}
-  Tensor forward(const Tensor& i, const Tensor& t) const override {
-    return functional::nll_loss(i, t, weight_, r_);
-  }
-
- private:
-  Tensor weight_;
-  Reduction r_;
 };
 
 }  // namespace xgrad::nn
