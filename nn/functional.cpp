@@ -96,14 +96,23 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   return reduce(losses, r);
 }
 
-Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight, Reduction r) {
-  Tensor index = class_indices("nll_loss", log_probs, target);
+namespace {
+// Negative log-likelihood of class-index targets; `op` names the caller in errors.
+Tensor nll(const char* op, const Tensor& log_probs, const Tensor& target, const Tensor& weight,
+           Reduction r) {
+  Tensor index = class_indices(op, log_probs, target);
   Tensor picked = reshape(gather(log_probs, 1, index), {-1});  // log p[target]
   if (!weight.defined()) return reduce(neg(picked), r);
   Tensor w = index_select(weight.detach(), 0, reshape(index, {-1}));
   Tensor losses = neg(mul(picked, w));
   if (r == Reduction::mean) return div(sum(losses), sum(w));
   return reduce(losses, r);
+}
+
+}  // namespace
+
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight, Reduction r) {
+  return nll("nll_loss", log_probs, target, weight, r);
 }
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntropyOptions& o) {
@@ -120,19 +129,17 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntr
     Tensor losses = neg(sum(terms, {1}));
     return reduce(losses, o.reduction);
   }
-  Tensor index = class_indices("cross_entropy", logits, target);
-  Tensor nll = nll_loss(logp, target, o.weight, o.reduction);
-  if (eps == 0.0) return nll;
+  Tensor nll_part = nll("cross_entropy", logp, target, o.weight, o.reduction);
+  if (eps == 0.0) return nll_part;
   // Label smoothing adds eps/C · Σ_c -w_c log p_c per sample, with the same normalisation.
   Tensor all = o.weight.defined() ? mul(logp, o.weight) : logp;
   Tensor smooth = neg(sum(all, {1}));
   Tensor smooth_reduced;
   if (o.reduction == Reduction::mean && o.weight.defined())
-    smooth_reduced =
-        div(sum(smooth), sum(index_select(o.weight.detach(), 0, reshape(index, {-1}))));
+    smooth_reduced = div(sum(smooth), sum(index_select(o.weight.detach(), 0, target.detach())));
   else
     smooth_reduced = reduce(smooth, o.reduction);
-  return add(mul(nll, 1.0 - eps), mul(smooth_reduced, eps / static_cast<double>(classes)));
+  return add(mul(nll_part, 1.0 - eps), mul(smooth_reduced, eps / static_cast<double>(classes)));
 }
 
 }  // namespace xgrad::nn::functional

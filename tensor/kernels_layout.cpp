@@ -1,7 +1,6 @@
 // Reductions and data-movement kernels: sums, max/min and their indices, permute, expand,
 // slicing, index_select / index_add, gather / scatter_add and concat. Most view the tensor as
 // (outer, n, inner) around one dim, which keeps every loop contiguous.
-#include <xtensor/xbroadcast.hpp>
 #include <xtensor/xmanipulation.hpp>
 #include <xtensor/xnoalias.hpp>
 

@@ -214,6 +214,11 @@ TEST_CASE("optimizer state saves and restores so training resumes exactly") {
   run(3, p3, o3);
   CHECK(p3.to_vector() == p1.to_vector());
   CHECK_ERROR_MESSAGE(o3.load_state_dict({}), "optimizer: state is missing group.0.lr");
+  StateDict wrong = saved;
+  for (auto& [name, t] : wrong)
+    if (name == "state.0.0.exp_avg") t = zeros({3}, float64);
+  CHECK_ERROR_MESSAGE(o3.load_state_dict(wrong),
+                      "optimizer: state state.0.0.exp_avg has shape (3,), parameter has (2,)");
 }
 
 TEST_CASE("gradient clipping") {
