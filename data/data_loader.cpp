@@ -1,11 +1,107 @@
-// DataLoader: epoch order, batch assembly (row copies for TensorDataset, stacking otherwise).
+// DataLoader: the epoch order, its slicing into batches (the dataset assembles each batch) and
+// the optional background thread that assembles the next batch ahead of time.
 #include "data/data_loader.hpp"
 
 #include <algorithm>
-#include <cstring>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <numeric>
+#include <optional>
+#include <thread>
+#include <utility>
 
 namespace xgrad::data {
+
+// One worker thread that assembles the batches `next_`, `next_ + 1`, ... up to `end_` in order
+// and keeps up to kDepth of them ready. Waking a sleeping thread costs a system call (~10 µs
+// on a VM), so the consumer wakes the worker only once the queue is half empty.
+class DataLoader::Prefetcher {
+ public:
+  explicit Prefetcher(const DataLoader& loader) : thread_([this, &loader] { run(loader); }) {}
+  ~Prefetcher() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    work_.notify_all();
+    thread_.join();
+  }
+
+  // Waits for the batch being made, then drops everything queued: the order may change.
+  void pause() {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [this] { return !busy_; });
+    ready_.clear();
+    next_ = end_ = 0;
+  }
+  // Makes batches from..to-1 from now on.
+  void resume(int64_t from, int64_t to) {
+    {
+      std::lock_guard lock(mutex_);
+      next_ = from;
+      end_ = to;
+    }
+    work_.notify_all();
+  }
+
+  // Batch `index` if it is the next one in the queue (waiting for it); nothing when the caller
+  // jumped elsewhere (prefetching then restarts after `index`). Rethrows the batch's error.
+  std::optional<Batch> take(int64_t index, int64_t num_batches) {
+    std::unique_lock lock(mutex_);
+    const int64_t first = !ready_.empty() ? ready_.front().index : busy_ ? next_ - 1 : next_;
+    const bool coming = first == index && index < end_;
+    if (!coming) {
+      lock.unlock();
+      pause();
+      resume(index + 1, num_batches);
+      return std::nullopt;
+    }
+    done_.wait(lock, [this] { return !ready_.empty(); });
+    Made made = std::move(ready_.front());
+    ready_.pop_front();
+    if (ready_.size() <= kDepth / 2 && next_ < end_) work_.notify_all();
+    lock.unlock();
+    if (made.error) std::rethrow_exception(made.error);
+    return std::move(made.batch);
+  }
+
+ private:
+  static constexpr std::size_t kDepth = 8;
+  struct Made {
+    int64_t index;
+    Batch batch;
+    std::exception_ptr error;
+  };
+
+  void run(const DataLoader& loader) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      work_.wait(lock, [this] { return stop_ || (next_ < end_ && ready_.size() < kDepth); });
+      if (stop_) return;
+      Made made{next_++, {}, nullptr};
+      busy_ = true;
+      lock.unlock();
+      try {
+        made.batch = loader.batch(made.index);
+      } catch (...) {
+        made.error = std::current_exception();
+      }
+      lock.lock();
+      ready_.push_back(std::move(made));
+      busy_ = false;
+      done_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable work_, done_;
+  std::deque<Made> ready_;
+  int64_t next_ = 0, end_ = 0;
+  bool busy_ = false, stop_ = false;
+  std::thread thread_;  // last: starts after the members it uses exist
+};
 
 std::vector<int64_t> permutation(int64_t n, Generator& gen) {
   std::vector<int64_t> p(static_cast<std::size_t>(n));
@@ -25,63 +121,40 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
   std::iota(order_.begin(), order_.end(), 0);
 }
 
+DataLoader::~DataLoader() = default;
+
 int64_t DataLoader::num_batches() const {
   const int64_t n = dataset_->size(), b = options_.batch_size;
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
 DataLoader::Iterator DataLoader::begin() {
+  if (options_.prefetch) {
+    if (!prefetcher_) prefetcher_ = std::make_unique<Prefetcher>(*this);
+    prefetcher_->pause();  // the worker reads order_: let it finish before reshuffling
+  }
   if (options_.shuffle) order_ = permutation(dataset_->size(), generator_);
+  if (prefetcher_) prefetcher_->resume(0, num_batches());
   return Iterator(this, 0);
 }
 
-namespace {
-// Resolves Subset chains over a TensorDataset to row indices of the underlying tensors.
-const TensorDataset* underlying_rows(const Dataset* ds, std::vector<int64_t>& rows) {
-  while (auto* sub = dynamic_cast<const Subset*>(ds)) {
-    for (int64_t& r : rows) r = sub->indices()[r];
-    ds = sub->dataset().get();
-  }
-  return dynamic_cast<const TensorDataset*>(ds);
+Batch DataLoader::fetch(int64_t index) {
+  if (!prefetcher_) return batch(index);
+  std::optional<Batch> ready = prefetcher_->take(index, num_batches());
+  return ready ? std::move(*ready) : batch(index);
 }
-
-Tensor stack_examples(const std::vector<Tensor>& parts) {
-  Shape shape = parts.at(0).shape();
-  shape.insert(shape.begin(), static_cast<int64_t>(parts.size()));
-  Tensor out = empty(shape, parts[0].dtype());
-  const std::size_t bytes =
-      static_cast<std::size_t>(parts[0].numel()) * dtype_size(parts[0].dtype());
-  char* dst = static_cast<char*>(out.raw_data());
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i].shape() != parts[0].shape() || parts[i].dtype() != parts[0].dtype())
-      throw Error("DataLoader: examples of shape " + format_shape(parts[0].shape()) + " and " +
-                  format_shape(parts[i].shape()) + " cannot be batched");
-    std::memcpy(dst + i * bytes, parts[i].raw_data(), bytes);
-  }
-  return out;
-}
-}  // namespace
 
 Batch DataLoader::batch(int64_t index) const {
   if (index < 0 || index >= num_batches())
     throw Error("DataLoader: batch " + std::to_string(index) + " out of range");
   const int64_t start = index * options_.batch_size;
   const int64_t stop = std::min<int64_t>(start + options_.batch_size, dataset_->size());
-  std::vector<int64_t> rows(order_.begin() + start, order_.begin() + stop);
-  if (const TensorDataset* td = underlying_rows(dataset_.get(), rows))
-    return {take_rows(td->inputs(), rows), take_rows(td->targets(), rows)};
-  std::vector<Tensor> xs, ys;
-  for (int64_t i = start; i < stop; ++i) {
-    Example e = dataset_->get(order_[i]);
-    xs.push_back(e.input);
-    ys.push_back(e.target);
-  }
-  return {stack_examples(xs), stack_examples(ys)};
+  return dataset_->get_batch(std::vector<int64_t>(order_.begin() + start, order_.begin() + stop));
 }
 
 const Batch& DataLoader::Iterator::operator*() {
   if (!loaded_) {
-    current_ = loader_->batch(batch_);
+    current_ = loader_->fetch(batch_);
     loaded_ = true;
   }
   return current_;

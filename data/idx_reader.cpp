@@ -43,18 +43,29 @@ std::vector<int64_t> parse_header(const std::string& path, const std::string& by
   return sizes;
 }
 
+// The file's header sizes and a view of its payload (valid while `bytes` lives).
+struct Payload {
+  std::vector<int64_t> sizes;
+  const uint8_t* data;
+};
+Payload read_payload(const std::string& path, int dims, std::string& bytes) {
+  bytes = read_maybe_gzipped(path);
+  std::vector<int64_t> sizes = parse_header(path, bytes, dims);
+  return {sizes, reinterpret_cast<const uint8_t*>(bytes.data() + 4 + 4 * dims)};
+}
+
 template <class Fill>
 Tensor decode(const std::string& path, int dims, Dtype dtype, Fill fill) {
-  std::string bytes = read_maybe_gzipped(path);
-  std::vector<int64_t> sizes = parse_header(path, bytes, dims);
-  Tensor t = empty(Shape(sizes.begin(), sizes.end()), dtype);
-  const auto* src = reinterpret_cast<const uint8_t*>(bytes.data() + 4 + 4 * dims);
+  std::string bytes;
+  Payload p = read_payload(path, dims, bytes);
+  Tensor t = empty(Shape(p.sizes.begin(), p.sizes.end()), dtype);
   if (dtype == Dtype::float32)
-    fill(src, t.data<float>(), t.numel());
+    fill(p.data, t.data<float>(), t.numel());
   else
-    fill(src, t.data<double>(), t.numel());
+    fill(p.data, t.data<double>(), t.numel());
   return t;
 }
+
 }  // namespace
 
 std::string read_maybe_gzipped(const std::string& path) {
@@ -109,22 +120,46 @@ Tensor read_idx_images(const std::string& path, Dtype dtype) {
   });
 }
 
-MnistSplit load_mnist(const std::string& dir, bool train, Dtype dtype) {
+IdxBytes read_idx_image_bytes(const std::string& path) {
+  std::string bytes;
+  Payload p = read_payload(path, 3, bytes);
+  IdxBytes out{Shape(p.sizes.begin(), p.sizes.end()), {}};
+  out.pixels.assign(p.data, p.data + shape_numel(out.shape));
+  return out;
+}
+
+namespace {
+// `train-images-idx3-ubyte[.gz]` or `t10k-labels-idx1-ubyte[.gz]`, ... in `dir`.
+std::string mnist_file(const std::string& dir, bool train, const std::string& what) {
   namespace fs = std::filesystem;
-  const std::string prefix = train ? "train" : "t10k";
-  auto find = [&](const std::string& stem) {
-    for (const std::string& name : {stem + ".gz", stem}) {
-      fs::path p = fs::path(dir) / name;
-      if (fs::exists(p)) return p.string();
-    }
-    throw Error("load_mnist: no " + stem + "[.gz] in " + dir);
-  };
-  MnistSplit s{read_idx_images(find(prefix + "-images-idx3-ubyte"), dtype),
-               read_idx_labels(find(prefix + "-labels-idx1-ubyte"), dtype)};
-  if (s.images.shape()[0] != s.labels.shape()[0])
-    throw Error("load_mnist: " + std::to_string(s.images.shape()[0]) + " images but " +
-                std::to_string(s.labels.shape()[0]) + " labels in " + dir);
+  const std::string stem = (train ? "train-" : "t10k-") + what;
+  for (const std::string& name : {stem + ".gz", stem}) {
+    fs::path p = fs::path(dir) / name;
+    if (fs::exists(p)) return p.string();
+  }
+  throw Error("load_mnist: no " + stem + "[.gz] in " + dir);
+}
+
+void check_counts(int64_t images, int64_t labels, const std::string& dir) {
+  if (images != labels)
+    throw Error("load_mnist: " + std::to_string(images) + " images but " + std::to_string(labels) +
+                " labels in " + dir);
+}
+}  // namespace
+
+MnistSplit load_mnist(const std::string& dir, bool train, Dtype dtype) {
+  MnistSplit s{read_idx_images(mnist_file(dir, train, "images-idx3-ubyte"), dtype),
+               read_idx_labels(mnist_file(dir, train, "labels-idx1-ubyte"), dtype)};
+  check_counts(s.images.shape()[0], s.labels.shape()[0], dir);
   return s;
+}
+
+std::shared_ptr<ByteImageDataset> load_mnist_dataset(const std::string& dir, bool train) {
+  IdxBytes images = read_idx_image_bytes(mnist_file(dir, train, "images-idx3-ubyte"));
+  Tensor labels = read_idx_labels(mnist_file(dir, train, "labels-idx1-ubyte"));
+  check_counts(images.shape[0], labels.shape()[0], dir);
+  return std::make_shared<ByteImageDataset>(
+      std::move(images.pixels), Shape(images.shape.begin() + 1, images.shape.end()), labels);
 }
 
 }  // namespace xgrad::data

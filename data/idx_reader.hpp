@@ -2,8 +2,11 @@
 // lengths are checked, so a truncated or corrupt file gives a clear error.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "data/dataset.hpp"
 #include "tensor/tensor.hpp"
 
 namespace xgrad::data {
@@ -13,6 +16,13 @@ Tensor read_idx_labels(const std::string& path, Dtype dtype = Dtype::float32);
 // Images (N, rows, cols) as float pixels scaled to [0, 1].
 Tensor read_idx_images(const std::string& path, Dtype dtype = Dtype::float32);
 
+// An idx3 file's pixels as stored: `shape` is (N, rows, cols), `pixels` its N·rows·cols bytes.
+struct IdxBytes {
+  Shape shape;
+  std::vector<uint8_t> pixels;
+};
+IdxBytes read_idx_image_bytes(const std::string& path);
+
 struct MnistSplit {
   Tensor images;  // (N, 28, 28) in [0, 1]
   Tensor labels;  // (N,)
@@ -20,6 +30,9 @@ struct MnistSplit {
 // Reads `train-images-idx3-ubyte[.gz]` + `train-labels-idx1-ubyte[.gz]` (or t10k-… for the
 // test split) from a folder: MNIST, Fashion-MNIST (/usr/share/datasets/fashion-mnist), ...
 MnistSplit load_mnist(const std::string& dir, bool train, Dtype dtype = Dtype::float32);
+// The same split as a ByteImageDataset (images kept as bytes, float32 [0, 1] per batch; float32
+// labels): what a training loop's DataLoader should use.
+std::shared_ptr<ByteImageDataset> load_mnist_dataset(const std::string& dir, bool train);
 
 // Whole file contents, gunzipped when it starts with the gzip magic bytes.
 std::string read_maybe_gzipped(const std::string& path);

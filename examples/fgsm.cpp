@@ -33,12 +33,10 @@ int main(int argc, char** argv) try {
   if (!args.get("load").empty()) {
     nn::load(model, args.get("load"));
   } else {
-    data::MnistSplit train = data::load_mnist(args.get("data"), true);
-    if (int64_t n = args.get_int("limit"); n > 0 && n < train.images.shape()[0])
-      train = {slice(train.images, 0, 0, n), slice(train.labels, 0, 0, n)};
     auto opt = make_optimizer(args.optimizer, model.parameters(), args.lr);
-    data::DataLoader loader(std::make_shared<data::TensorDataset>(train.images, train.labels),
-                            {.batch_size = args.batch_size, .shuffle = true, .seed = args.seed});
+    data::DataLoader loader(
+        mnist_training_set(args.get("data"), args.get_int("limit")),
+        {.batch_size = args.batch_size, .shuffle = true, .seed = args.seed, .prefetch = true});
     for (int64_t epoch = 0; epoch < args.epochs; ++epoch) {
       const double train_loss = train_epoch(model, *opt, loss_fn, loader);
       if (!args.quiet)

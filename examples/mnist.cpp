@@ -19,15 +19,13 @@ int main(int argc, char** argv) try {
                   {"--test-limit", "use only the first N test images (0 = all)", "0"}});
   const auto start = std::chrono::steady_clock::now();
 
-  data::MnistSplit train = data::load_mnist(args.get("data"), true);
+  auto train = mnist_training_set(args.get("data"), args.get_int("limit"));
   data::MnistSplit test = data::load_mnist(args.get("data"), false);
-  if (int64_t n = args.get_int("limit"); n > 0 && n < train.images.shape()[0])
-    train = {slice(train.images, 0, 0, n), slice(train.labels, 0, 0, n)};
   if (int64_t n = args.get_int("test-limit"); n > 0 && n < test.images.shape()[0])
     test = {slice(test.images, 0, 0, n), slice(test.labels, 0, 0, n)};
   if (!args.quiet)
     std::printf("data: %s (%lld train, %lld test images)\n", args.get("data").c_str(),
-                static_cast<long long>(train.images.shape()[0]),
+                static_cast<long long>(train->size()),
                 static_cast<long long>(test.images.shape()[0]));
 
   Generator init(args.seed);
@@ -37,8 +35,8 @@ int main(int argc, char** argv) try {
       std::make_shared<nn::ReLU>(),    std::make_shared<nn::Linear>(64, 10, true, &init)};
   auto optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr);
   nn::CrossEntropyLoss loss_fn;
-  data::DataLoader loader(std::make_shared<data::TensorDataset>(train.images, train.labels),
-                          {.batch_size = args.batch_size, .shuffle = true, .seed = args.seed});
+  data::DataLoader loader(
+      train, {.batch_size = args.batch_size, .shuffle = true, .seed = args.seed, .prefetch = true});
 
   int64_t first_epoch = 0;
   if (!args.resume.empty()) {

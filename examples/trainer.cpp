@@ -5,11 +5,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <numeric>
 
 namespace xgrad::examples {
 
@@ -171,6 +172,14 @@ Tensor predict(nn::Module& model, const Tensor& inputs, int64_t batch_size) {
   for (int64_t i = 0; i < n; i += batch_size)
     parts.push_back(model(slice(inputs, 0, i, i + batch_size)));
   return concat(parts, 0);
+}
+
+std::shared_ptr<const data::Dataset> mnist_training_set(const std::string& dir, int64_t limit) {
+  std::shared_ptr<const data::Dataset> train = data::load_mnist_dataset(dir, true);
+  if (limit <= 0 || limit >= train->size()) return train;
+  std::vector<int64_t> first(static_cast<std::size_t>(limit));
+  std::iota(first.begin(), first.end(), 0);
+  return std::make_shared<data::Subset>(train, std::move(first));
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

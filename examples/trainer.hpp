@@ -89,4 +89,8 @@ void report_curves(const Curves& curves, const std::string& prefix);
 Tensor predict(nn::Module& model, const Tensor& inputs, int64_t batch_size);
 double seconds_since(std::chrono::steady_clock::time_point start);
 
+// The training split of an MNIST-format folder as bytes-backed dataset (see ByteImageDataset),
+// limited to its first `limit` images when limit > 0.
+std::shared_ptr<const data::Dataset> mnist_training_set(const std::string& dir, int64_t limit);
+
 }  // namespace xgrad::examples

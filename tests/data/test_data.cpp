@@ -8,6 +8,7 @@
 #include <set>
 
 #include "../helpers.hpp"
+#include "../sha256.hpp"
 
 using namespace xgrad;
 using namespace xgrad::data;
@@ -76,6 +77,73 @@ TEST_CASE("DataLoader: every index once per epoch, reproducible order, edge batc
   CHECK(ds->get(4).target.item() == 8);
   CHECK_ERROR_MESSAGE(DataLoader(ds, {.batch_size = 0}),
                       "DataLoader: batch_size must be positive, got 0");
+}
+
+TEST_CASE("DataLoader with prefetch: the same batches, errors rethrown, early breaks safe") {
+  auto ds = std::make_shared<TensorDataset>(arange(103).reshape({103, 1}), arange(103));
+  DataLoader plain(ds, {.batch_size = 10, .shuffle = true, .seed = 3});
+  DataLoader ahead(ds, {.batch_size = 10, .shuffle = true, .seed = 3, .prefetch = true});
+  auto epoch = [](DataLoader& l, int64_t stop_after) {
+    std::vector<double> xs;
+    int64_t n = 0;
+    for (const Batch& b : l) {
+      if (n++ == stop_after) break;  // leaves a batch in flight on the worker
+      for (double v : b.inputs.to_vector()) xs.push_back(v);
+    }
+    return xs;
+  };
+  for (int e = 0; e < 3; ++e) CHECK(epoch(ahead, e == 1 ? 4 : -1) == epoch(plain, e == 1 ? 4 : -1));
+  // Random access still works and is not confused by the prefetched batch.
+  CHECK(ahead.batch(10).inputs.shape() == Shape{3, 1});
+
+  struct Failing : Dataset {
+    int64_t size() const override { return 8; }
+    Example get(int64_t i) const override {
+      if (i == 5) throw Error("Failing: example 5 is unreadable");
+      return {full({2}, static_cast<double>(i)), full({}, 0.0)};
+    }
+  };
+  DataLoader failing(std::make_shared<Failing>(), {.batch_size = 4, .prefetch = true});
+  auto it = failing.begin();
+  CHECK((*it).inputs.shape() == Shape{4, 2});  // generic datasets stack their examples
+  ++it;
+  CHECK_ERROR_MESSAGE(*it, "Failing: example 5 is unreadable");
+}
+
+TEST_CASE("ByteImageDataset: bytes in, scaled float32 batches out") {
+  std::vector<uint8_t> pixels(5 * 6);
+  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 8);
+  auto ds = std::make_shared<ByteImageDataset>(pixels, Shape{2, 3}, arange(5) + 10.0);
+  CHECK(ds->size() == 5);
+  Batch b = ds->get_batch({4, 0});
+  CHECK(b.inputs.shape() == Shape{2, 2, 3});
+  CHECK(b.inputs.dtype() == float32);
+  CHECK(b.inputs.at({0, 0, 0}) == static_cast<float>(24 * 8) * (1.0f / 255.0f));
+  CHECK(b.inputs.at({1, 1, 2}) == static_cast<float>(5 * 8) * (1.0f / 255.0f));
+  CHECK(b.targets.to_vector() == std::vector<double>{14, 10});
+  Example e = ds->get(1);
+  CHECK(e.input.shape() == Shape{2, 3});
+  CHECK(e.target.dim() == 0);
+  CHECK(e.target.item() == 11);
+  CHECK(ds->images().shape() == Shape{5, 2, 3});
+  CHECK(ds->images().at({4, 0, 0}) == b.inputs.at({0, 0, 0}));
+  Subset sub(ds, {3, 1});
+  CHECK(sub.get_batch({1}).targets.to_vector() == std::vector<double>{11});
+  CHECK_ERROR_MESSAGE(ds->get_batch({5}), "ByteImageDataset: index 5 out of range for 5 examples");
+  CHECK_ERROR_MESSAGE(sub.get_batch({2}), "Subset: index 2 out of range for 2 examples");
+  CHECK_ERROR_MESSAGE(ByteImageDataset(pixels, Shape{2, 2}, arange(5)),
+                      "ByteImageDataset: 30 pixel bytes do not hold 5 images of shape (2, 2)");
+}
+
+TEST_CASE("sha256 (used to verify the data files) matches FIPS 180-4's examples") {
+  CHECK(testing::sha256_hex("") ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(testing::sha256_hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(testing::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  CHECK(testing::sha256_hex(std::string(1000000, 'a')) ==
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 TEST_CASE("splits are seeded, disjoint, complete and stratified") {
