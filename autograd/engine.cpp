@@ -2,7 +2,8 @@
 // tensor's node lists its inputs. The walk is iterative, so a 1,000,000-op chain is fine.
 #include "autograd/engine.hpp"
 
-#include <unordered_map>
+#include <algorithm>
+#include <cstdint>
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"
@@ -12,18 +13,62 @@ namespace xgrad {
 
 namespace {
 
-// Post-order of every tensor reachable from the roots through nodes, roots last.
-std::vector<std::shared_ptr<TensorImpl>> topological_order(const std::vector<Tensor>& roots) {
-  std::vector<std::shared_ptr<TensorImpl>> order;
-  std::unordered_map<TensorImpl*, bool> seen;  // value: finished
+// TensorImpl* -> position in the topological order, as an open-addressing table (one
+// allocation per backward instead of one per tensor).
+class PositionIndex {
+ public:
+  static constexpr int64_t kAbsent = -2, kVisiting = -1;
+  int64_t find(const TensorImpl* key) const {
+    if (keys_.empty()) return kAbsent;
+    for (std::size_t i = hash(key);; i = (i + 1) & mask()) {
+      if (keys_[i] == key) return values_[i];
+      if (!keys_[i]) return kAbsent;
+    }
+  }
+  void set(const TensorImpl* key, int64_t value) {
+    if (2 * (size_ + 1) > keys_.size()) grow();
+    std::size_t i = hash(key);
+    while (keys_[i] && keys_[i] != key) i = (i + 1) & mask();
+    if (!keys_[i]) ++size_;
+    keys_[i] = key;
+    values_[i] = value;
+  }
+
+ private:
+  std::size_t mask() const { return keys_.size() - 1; }
+  std::size_t hash(const TensorImpl* key) const {
+    return (reinterpret_cast<std::uintptr_t>(key) >> 4) * 0x9E3779B97F4A7C15ull >> 7 & mask();
+  }
+  void grow() {
+    std::vector<const TensorImpl*> keys = std::move(keys_);
+    std::vector<int64_t> values = std::move(values_);
+    keys_.assign(std::max<std::size_t>(64, 2 * keys.size()), nullptr);
+    values_.assign(keys_.size(), kAbsent);
+    size_ = 0;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (keys[i]) set(keys[i], values[i]);
+  }
+  std::vector<const TensorImpl*> keys_;
+  std::vector<int64_t> values_;
+  std::size_t size_ = 0;
+};
+
+struct Graph {
+  std::vector<std::shared_ptr<TensorImpl>> order;  // post-order: inputs before users, roots last
+  PositionIndex position;                          // of each tensor in `order`
+};
+
+// Every tensor reachable from the roots through nodes that requires grad.
+Graph topological_order(const std::vector<Tensor>& roots) {
+  Graph g;
   struct Frame {
     std::shared_ptr<TensorImpl> t;
     std::size_t next;
   };
   std::vector<Frame> stack;
   for (const Tensor& root : roots) {
-    if (seen.count(root.impl())) continue;
-    seen[root.impl()] = false;
+    if (g.position.find(root.impl()) != PositionIndex::kAbsent) continue;
+    g.position.set(root.impl(), PositionIndex::kVisiting);
     stack.push_back({root.impl_ptr(), 0});
     while (!stack.empty()) {
       Frame& f = stack.back();
@@ -34,17 +79,18 @@ std::vector<std::shared_ptr<TensorImpl>> topological_order(const std::vector<Ten
                     "the first backward to run it again");
       if (node && f.next < node->inputs().size()) {
         const auto& in = node->inputs()[f.next++].impl_ptr();
-        if (in->requires_grad && !seen.count(in.get())) {
-          seen[in.get()] = false;
+        if (in->requires_grad && g.position.find(in.get()) == PositionIndex::kAbsent) {
+          g.position.set(in.get(), PositionIndex::kVisiting);
           stack.push_back({in, 0});
         }
         continue;
       }
-      order.push_back(std::move(f.t));
+      g.position.set(f.t.get(), static_cast<int64_t>(g.order.size()));
+      g.order.push_back(std::move(f.t));
       stack.pop_back();
     }
   }
-  return order;
+  return g;
 }
 
 void check_gradient(const char* where, const Tensor& t, const Tensor& g) {
@@ -84,29 +130,24 @@ std::vector<Tensor> root_gradients(const std::vector<Tensor>& outputs,
 std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
                         bool retain_graph, bool create_graph, const std::vector<Tensor>* wanted) {
   std::vector<Tensor> root_grads = root_gradients(outputs, grad_outputs);
-  std::vector<std::shared_ptr<TensorImpl>> order = topological_order(outputs);
+  Graph graph = topological_order(outputs);
+  const auto& order = graph.order;
 
-  std::unordered_map<TensorImpl*, Tensor> grads;
-  grads.reserve(order.size());
-  for (std::size_t i = 0; i < outputs.size(); ++i) {
-    auto [it, fresh] = grads.emplace(outputs[i].impl(), root_grads[i]);
-    if (!fresh) it->second = add(it->second, root_grads[i]);
-  }
-  std::unordered_map<TensorImpl*, Tensor> captured;
-  if (wanted)
-    for (const Tensor& w : *wanted) captured.emplace(w.impl(), Tensor());
+  // grads[k]: the gradient accumulated so far for order[k].
+  std::vector<Tensor> grads(order.size());
+  auto accumulate = [&](const TensorImpl* t, const Tensor& g) {
+    Tensor& slot = grads[static_cast<std::size_t>(graph.position.find(t))];
+    slot = slot.defined() ? add(slot, g) : g;
+  };
+  for (std::size_t i = 0; i < outputs.size(); ++i) accumulate(outputs[i].impl(), root_grads[i]);
+  std::vector<Tensor> captured(order.size());  // gradients of `wanted` tensors, by position
 
   GradModeGuard mode(create_graph);
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    TensorImpl* impl = it->get();
-    auto found = grads.find(impl);
-    if (found == grads.end()) continue;
-    Tensor g = std::move(found->second);
-    grads.erase(found);
-    if (wanted) {
-      auto c = captured.find(impl);
-      if (c != captured.end()) c->second = g;
-    }
+  for (std::size_t k = order.size(); k-- > 0;) {
+    if (!grads[k].defined()) continue;
+    TensorImpl* impl = order[k].get();
+    Tensor g = std::move(grads[k]);
+    if (wanted) captured[k] = g;
     Node* node = impl->grad_fn.get();
     if (!node) {
       if (wanted) continue;
@@ -124,7 +165,7 @@ std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Te
       }
       continue;
     }
-    Tensor output(*it);
+    Tensor output(order[k]);
     std::vector<Tensor> input_grads = node->apply(g, output);
     const auto& inputs = node->inputs();
     if (input_grads.size() != inputs.size())
@@ -141,8 +182,7 @@ std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Te
                     format_shape(gi.shape()) + " " + dtype_name(gi.dtype()) + " for input " +
                     std::to_string(i) + " of shape " + format_shape(in.shape()) + " " +
                     dtype_name(in.dtype()));
-      auto [slot, fresh] = grads.emplace(in.impl(), gi);
-      if (!fresh) slot->second = add(slot->second, gi);
+      accumulate(in.impl(), gi);
     }
   }
 
@@ -152,7 +192,10 @@ std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Te
 
   std::vector<Tensor> result;
   if (wanted)
-    for (const Tensor& w : *wanted) result.push_back(captured[w.impl()]);
+    for (const Tensor& w : *wanted) {
+      const int64_t k = graph.position.find(w.impl());
+      result.push_back(k >= 0 ? captured[static_cast<std::size_t>(k)] : Tensor());
+    }
   return result;
 }
 

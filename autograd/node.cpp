@@ -1,6 +1,8 @@
 // Node lifetime: recording and iterative release of long chains.
 #include "autograd/node.hpp"
 
+#include "tensor/memory.hpp"
+
 namespace xgrad {
 
 namespace detail {
@@ -12,7 +14,8 @@ bool should_record(const std::vector<Tensor>& inputs) {
 }
 
 void attach(Tensor& output, const char* name, std::vector<Tensor> inputs, BackwardFn backward) {
-  output.impl()->grad_fn = std::make_shared<Node>(name, std::move(inputs), std::move(backward));
+  output.impl()->grad_fn = std::allocate_shared<Node>(BlockAllocator<Node>{}, name,
+                                                      std::move(inputs), std::move(backward));
   output.impl()->requires_grad = true;
 }
 }  // namespace detail

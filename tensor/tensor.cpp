@@ -2,6 +2,8 @@
 // printing. Differentiable members (sum, reshape, backward, ...) live in autograd/.
 #include "tensor/tensor.hpp"
 
+#include "tensor/memory.hpp"
+
 #include <cblas.h>
 
 #include <algorithm>
@@ -40,10 +42,18 @@ int64_t shape_numel(const Shape& shape) {
 namespace {
 
 std::shared_ptr<void> allocate_bytes(std::size_t bytes) {
-  std::size_t rounded = ((std::max<std::size_t>(bytes, 1) + 63) / 64) * 64;
-  void* p = std::aligned_alloc(64, rounded);
-  if (!p) throw Error("tensor: out of memory allocating " + std::to_string(bytes) + " bytes");
-  return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  void* p = nullptr;
+  try {
+    p = allocate_block(bytes);
+  } catch (const std::bad_alloc&) {
+    throw Error("tensor: out of memory allocating " + std::to_string(bytes) + " bytes");
+  }
+  return std::shared_ptr<void>(
+      p, [bytes](void* q) { free_block(q, bytes); }, BlockAllocator<char>{});
+}
+
+std::shared_ptr<TensorImpl> new_impl() {
+  return std::allocate_shared<TensorImpl>(BlockAllocator<TensorImpl>{});
 }
 
 void check_shape(const char* op, const Shape& shape) {
@@ -86,7 +96,7 @@ void check_inplace_allowed(const Tensor& t, const char* op) {
 
 Tensor empty(const Shape& shape, Options options) {
   check_shape("empty", shape);
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = new_impl();
   impl->shape = shape;
   impl->numel = shape_numel(shape);
   impl->dtype = options.dtype;
@@ -97,7 +107,7 @@ Tensor empty(const Shape& shape, Options options) {
 }
 
 Tensor alias_with_shape(const Tensor& base, const Shape& shape) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = new_impl();
   impl->storage = base.impl()->storage;
   impl->data = base.impl()->data;
   impl->shape = shape;

@@ -1,0 +1,120 @@
+// The per-thread block cache behind allocate_block / free_block.
+#include "tensor/memory.hpp"
+
+namespace xgrad {
+
+namespace {
+
+constexpr std::size_t kAlign = 64;
+constexpr std::size_t kMaxCachedBytes = std::size_t(256) << 20;
+constexpr std::size_t kSmallClasses = 1024;  // sizes up to 64 KiB: one free list per 64 bytes
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCacheEnabled = false;
+#else
+constexpr bool kCacheEnabled = true;
+#endif
+
+std::size_t rounded(std::size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+void* system_allocate(std::size_t bytes) {
+  return ::operator new (bytes, std::align_val_t{kAlign});
+}
+void system_free(void* p) noexcept { ::operator delete (p, std::align_val_t{kAlign}); }
+
+// Free blocks are kept in intrusive singly linked lists (a free block's first word points to
+// the next). All of it is trivially constructible, so thread_local access costs no guard.
+struct LargeList {
+  std::size_t size;
+  void* head;
+};
+constexpr std::size_t kLargeLists = 64;  // distinct sizes above 64 KiB remembered per thread
+
+struct Cache {
+  void* small[kSmallClasses];
+  LargeList large[kLargeLists];
+  std::size_t bytes;
+  bool reaper_armed, gone;
+};
+thread_local Cache cache __attribute__((tls_model("initial-exec")));
+
+void push(void*& head, void* p) {
+  *static_cast<void**>(p) = head;
+  head = p;
+}
+void* pop(void*& head) {
+  void* p = head;
+  if (p) head = *static_cast<void**>(p);
+  return p;
+}
+void free_list(void*& head) noexcept {
+  while (void* p = pop(head)) system_free(p);
+}
+
+void clear(Cache& c) noexcept {
+  for (void*& head : c.small) free_list(head);
+  for (LargeList& l : c.large) {
+    free_list(l.head);
+    l.size = 0;
+  }
+  c.bytes = 0;
+}
+
+// Frees the cache when its thread exits; constructed on the thread's first cached free.
+struct Reaper {
+  ~Reaper() {
+    clear(cache);
+    cache.gone = true;
+  }
+};
+thread_local Reaper reaper;
+
+// The list for `size`; nullptr when no large list is free for a new size.
+void** list_for(std::size_t size, bool create) {
+  if (size <= kSmallClasses * kAlign) return &cache.small[size / kAlign - 1];
+  for (LargeList& l : cache.large)
+    if (l.size == size) return &l.head;
+  if (!create) return nullptr;
+  for (LargeList& l : cache.large)
+    if (!l.head) {
+      l.size = size;
+      return &l.head;
+    }
+  return nullptr;
+}
+
+}  // namespace
+
+void* allocate_block(std::size_t bytes) {
+  const std::size_t size = rounded(bytes == 0 ? 1 : bytes);
+  if (kCacheEnabled && !cache.gone)
+    if (void** head = list_for(size, false))
+      if (void* p = pop(*head)) {
+        cache.bytes -= size;
+        return p;
+      }
+  return system_allocate(size);
+}
+
+void free_block(void* p, std::size_t bytes) noexcept {
+  if (!p) return;
+  const std::size_t size = rounded(bytes == 0 ? 1 : bytes);
+  if (kCacheEnabled && !cache.gone && cache.bytes + size <= kMaxCachedBytes) {
+    if (!cache.reaper_armed) {
+      cache.reaper_armed = true;
+      static_cast<void>(&reaper);  // first use registers its destructor for this thread
+    }
+    if (void** head = list_for(size, true)) {
+      push(*head, p);
+      cache.bytes += size;
+      return;
+    }
+  }
+  system_free(p);
+}
+
+void release_cached_memory() noexcept { clear(cache); }
+
+std::size_t cached_memory_bytes() noexcept { return cache.bytes; }
+
+}  // namespace xgrad
