@@ -144,5 +144,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 // -(t log p + (1-t) log(1-p)) elementwise, logs clamped at -100, with a backward that stays
 // finite when p is exactly 0 or 1. nn::functional::binary_cross_entropy builds on it.
 Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& t);
+// -log softmax(logits)[i, target_i] for logits (N, C) and class indices target (N,): log_softmax
+// and NLL fused into one pass per row; the backward is softmax − one_hot.
+Tensor cross_entropy_per_sample(const Tensor& logits, const Tensor& target);
 
 }  // namespace xgrad

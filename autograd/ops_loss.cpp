@@ -3,6 +3,11 @@
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
 namespace xgrad {
 
 Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& t) {
@@ -23,6 +28,48 @@ Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& t) {
     if (g.needs(1))
       dt = mul(g.grad, sub(clamp_min(log(sub(1.0, prob)), -100.0), clamp_min(log(prob), -100.0)));
     return std::vector<Tensor>{dp, dt};
+  });
+}
+
+Tensor cross_entropy_per_sample(const Tensor& logits, const Tensor& target) {
+  if (logits.dim() != 2 || target.dim() != 1 || target.shape()[0] != logits.shape()[0])
+    throw Error("cross_entropy: expected logits (N, C) and class indices (N,), got " +
+                format_shape(logits.shape()) + " and " + format_shape(target.shape()));
+  const int64_t n = logits.shape()[0], c = logits.shape()[1];
+  const Tensor targets = target.to(logits.dtype()).detach();
+  Tensor loss = empty({n}, logits.dtype()), logsumexp = empty({n, 1}, logits.dtype());
+  Tensor one_hot = zeros({n, c}, logits.dtype());
+  auto forward = [&]<class T>(const T* x, const T* t, T* out, T* lse, T* hot) {
+    for (int64_t i = 0; i < n; ++i, x += c) {
+      const T k = t[i];
+      if (!(k >= 0 && k < static_cast<T>(c) && k == static_cast<T>(static_cast<int64_t>(k)))) {
+        char value[32];
+        std::snprintf(value, sizeof value, "%g", static_cast<double>(k));
+        throw Error("cross_entropy: target " + std::string(value) + " in row " + std::to_string(i) +
+                    " is not a class index in [0, " + std::to_string(c) + ")");
+      }
+      const auto label = static_cast<int64_t>(k);
+      T m = x[0];
+      for (int64_t j = 1; j < c; ++j) m = std::max(m, x[j]);
+      T s = 0;
+      for (int64_t j = 0; j < c; ++j) s += std::exp(x[j] - m);
+      lse[i] = m + std::log(s);
+      out[i] = lse[i] - x[label];
+      hot[i * c + label] = 1;
+    }
+  };
+  if (logits.dtype() == Dtype::float32)
+    forward(logits.data<float>(), targets.data<float>(), loss.data<float>(),
+            logsumexp.data<float>(), one_hot.data<float>());
+  else
+    forward(logits.data<double>(), targets.data<double>(), loss.data<double>(),
+            logsumexp.data<double>(), one_hot.data<double>());
+  return record("cross_entropy", loss, logits, [logsumexp, one_hot](const BackwardArgs& g) {
+    const Tensor& x = g.inputs[0];
+    // With create_graph the softmax must depend on x differentiably; otherwise reuse the
+    // forward's logsumexp (same values, two passes fewer).
+    Tensor p = is_grad_enabled() ? softmax(x, 1) : exp(sub(x, logsumexp));
+    return std::vector<Tensor>{mul(sub(p, one_hot), reshape(g.grad, {-1, 1}))};
   });
 }
 

@@ -5,14 +5,56 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <new>
 #include <filesystem>
 
 #include "xgrad.hpp"
 
 using namespace xgrad;
 
+// ---- a counting allocator: every operator new in this process (xgrad allocates through it,
+// tensor storage included) bumps a counter, so a benchmark can report allocations per step ----
 namespace {
+std::atomic<uint64_t> allocations{0};
+void* counted(std::size_t n, std::size_t align) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  void* p = align > alignof(std::max_align_t)
+                ? std::aligned_alloc(align, (n + align - 1) / align * align)
+                : std::malloc(n ? n : 1);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+}  // namespace
+void* operator new(std::size_t n) { return counted(n, 0); }
+void* operator new[](std::size_t n) { return counted(n, 0); }
+void* operator new(std::size_t n, std::align_val_t a) {
+  return counted(n, static_cast<std::size_t>(a));
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  return counted(n, static_cast<std::size_t>(a));
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace {
+
+// Heap allocations per iteration of `step`, after `warmup` iterations.
+template <class F>
+double allocations_per_step(F&& step, int warmup = 5, int steps = 20) {
+  for (int i = 0; i < warmup; ++i) step();
+  const uint64_t before = allocations.load();
+  for (int i = 0; i < steps; ++i) step();
+  return static_cast<double>(allocations.load() - before) / steps;
+}
 
 // ---- tiny-op overhead: a chain of 200 ops ----
 Tensor chain(const Tensor& x, int ops) {
@@ -156,11 +198,13 @@ void BM_MnistMlpTrainStep(benchmark::State& st) {
   Tensor x = rand({64, 784}, float32, &gen);
   Tensor y = from_vector(std::vector<double>(64, 3.0), {64});
   nn::CrossEntropyLoss loss_fn;
-  for (auto _ : st) {
+  auto step = [&] {
     opt.zero_grad();
     loss_fn((*model)(x), y).backward();
     opt.step();
-  }
+  };
+  st.counters["allocs_per_step"] = allocations_per_step(step);
+  for (auto _ : st) step();
   set_num_threads(1);
 }
 BENCHMARK(BM_MnistMlpTrainStep)->Arg(1)->Arg(2)->UseRealTime();

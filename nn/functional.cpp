@@ -118,8 +118,12 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& wei
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntropyOptions& o) {
   if (o.label_smoothing < 0.0 || o.label_smoothing > 1.0)
     throw Error("cross_entropy: label_smoothing must be in [0, 1]");
-  Tensor logp = log_softmax(logits, 1);
   const double eps = o.label_smoothing;
+  if (target.shape() != logits.shape() && eps == 0.0 && !o.weight.defined()) {
+    class_indices("cross_entropy", logits, target);  // shape check with the full message
+    return reduce(cross_entropy_per_sample(logits, target), o.reduction);
+  }
+  Tensor logp = log_softmax(logits, 1);
   const int64_t classes = logits.dim() == 2 ? logits.shape()[1] : 0;
   if (target.shape() == logits.shape()) {
     // Probability / one-hot targets: -Σ_c w_c t_c log p_c, averaged over the batch.

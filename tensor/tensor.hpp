@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "tensor/memory.hpp"
+
 namespace xgrad {
 
 // Every error the library raises: the message names the operation and the offending shapes.
@@ -26,8 +28,8 @@ inline constexpr Dtype float64 = Dtype::float64;
 const char* dtype_name(Dtype dtype);
 std::size_t dtype_size(Dtype dtype);
 
-using Shape = std::vector<int64_t>;
-std::string format_shape(const Shape& shape);  // "(2, 3)"
+using Shape = std::vector<int64_t, BlockAllocator<int64_t>>;  // cached memory, see memory.hpp
+std::string format_shape(const Shape& shape);                 // "(2, 3)"
 int64_t shape_numel(const Shape& shape);
 
 // Options for factories: `zeros({2, 3})`, `zeros({2, 3}, float64)`,

@@ -122,7 +122,25 @@ TEST_CASE("cross entropy with class indices: values and gradcheck") {
       [tg](auto& v) { return F::cross_entropy(v[0], tg, {.reduction = Reduction::none}); }, {x}));
   CHECK(gradcheck([tg](auto& v) { return F::nll_loss(log_softmax(v[0], 1), tg); }, {x}));
   CHECK_ERROR_MESSAGE(F::cross_entropy(x, tensor({0.0, 5.0, 1.0, 1.0}, float64)),
-                      "gather: index 5.000000 is not an integer in [0, 5)");
+                      "cross_entropy: target 5 in row 1 is not a class index in [0, 5)");
+  CHECK_ERROR_MESSAGE(F::cross_entropy(x, tensor({0.0, 1.5, 1.0, 1.0}, float64)),
+                      "cross_entropy: target 1.5 in row 1 is not a class index in [0, 5)");
+  // The fused log_softmax + NLL primitive agrees with the composed form, value and gradient,
+  // and is twice differentiable.
+  Tensor fused = cross_entropy_per_sample(x, tg);
+  Tensor composed = F::nll_loss(log_softmax(x, 1), tg, Tensor(), Reduction::none);
+  CHECK(testing::allclose(fused, composed, 1e-12, 1e-12));
+  Tensor gf = grad({sum(mul(fused, arange(4, float64)))}, {x})[0];
+  Tensor gc = grad({sum(mul(composed, arange(4, float64)))}, {x})[0];
+  CHECK(testing::allclose(gf, gc, 1e-12, 1e-12));
+  CHECK(gradcheck([tg](auto& v) { return cross_entropy_per_sample(v[0], tg); }, {x}));
+  CHECK(gradgradcheck([tg](auto& v) { return cross_entropy_per_sample(v[0], tg); }, {x}));
+  // Extreme logits stay finite.
+  Tensor big = tensor({{1000.0, -1000.0, 0.0}}, float64).requires_grad_();
+  Tensor l = cross_entropy_per_sample(big, tensor({1.0}, float64));
+  CHECK(l.item() == doctest::Approx(2000.0));
+  l.backward();
+  CHECK(big.grad().to_vector() == std::vector<double>{1.0, -1.0, 0.0});
   CHECK_ERROR_MESSAGE(F::cross_entropy(x, tensor({0.0, 1.0}, float64)),
                       "cross_entropy: target (2,) does not match scores (4, 5) (expected class "
                       "indices (N,) or probabilities (N, C))");
