@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"
@@ -24,6 +25,10 @@ class PositionIndex {
       if (keys_[i] == key) return values_[i];
       if (!keys_[i]) return kAbsent;
     }
+  }
+  void clear() {
+    std::fill(keys_.begin(), keys_.end(), nullptr);
+    size_ = 0;
   }
   void set(const TensorImpl* key, int64_t value) {
     if (2 * (size_ + 1) > keys_.size()) grow();
@@ -53,19 +58,54 @@ class PositionIndex {
   std::size_t size_ = 0;
 };
 
+struct Frame {
+  std::shared_ptr<TensorImpl> t;
+  std::size_t next;
+};
+
+// The buffers of one backward pass. They are kept per thread and reused (emptied, capacity
+// kept), so a training step's backward allocates nothing once warm; a backward nested inside
+// another (e.g. grad() called from a backward function) takes the next set.
 struct Graph {
   std::vector<std::shared_ptr<TensorImpl>> order;  // post-order: inputs before users, roots last
   PositionIndex position;                          // of each tensor in `order`
+  std::vector<Frame> stack;                        // of the depth-first walk
+  std::vector<Tensor> grads, captured;             // by position in `order`
 };
 
-// Every tensor reachable from the roots through nodes that requires grad.
-Graph topological_order(const std::vector<Tensor>& roots) {
-  Graph g;
-  struct Frame {
-    std::shared_ptr<TensorImpl> t;
-    std::size_t next;
-  };
-  std::vector<Frame> stack;
+class GraphLease {
+ public:
+  GraphLease() {
+    if (pool().size() <= depth()) pool().push_back(std::make_unique<Graph>());
+    graph_ = pool()[depth()++].get();
+  }
+  ~GraphLease() {
+    graph_->order.clear();
+    graph_->position.clear();
+    graph_->stack.clear();
+    graph_->grads.clear();
+    graph_->captured.clear();
+    --depth();
+  }
+  GraphLease(const GraphLease&) = delete;
+  GraphLease& operator=(const GraphLease&) = delete;
+  Graph& operator*() { return *graph_; }
+
+ private:
+  static std::vector<std::unique_ptr<Graph>>& pool() {
+    thread_local std::vector<std::unique_ptr<Graph>> graphs;
+    return graphs;
+  }
+  static std::size_t& depth() {
+    thread_local std::size_t d = 0;
+    return d;
+  }
+  Graph* graph_;
+};
+
+// Every tensor reachable from the roots through nodes that requires grad, into g.order.
+void topological_order(const std::vector<Tensor>& roots, Graph& g) {
+  std::vector<Frame>& stack = g.stack;
   for (const Tensor& root : roots) {
     if (g.position.find(root.impl()) != PositionIndex::kAbsent) continue;
     g.position.set(root.impl(), PositionIndex::kVisiting);
@@ -90,7 +130,6 @@ Graph topological_order(const std::vector<Tensor>& roots) {
       stack.pop_back();
     }
   }
-  return g;
 }
 
 void check_gradient(const char* where, const Tensor& t, const Tensor& g) {
@@ -130,17 +169,21 @@ std::vector<Tensor> root_gradients(const std::vector<Tensor>& outputs,
 std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
                         bool retain_graph, bool create_graph, const std::vector<Tensor>* wanted) {
   std::vector<Tensor> root_grads = root_gradients(outputs, grad_outputs);
-  Graph graph = topological_order(outputs);
+  GraphLease lease;
+  Graph& graph = *lease;
+  topological_order(outputs, graph);
   const auto& order = graph.order;
 
   // grads[k]: the gradient accumulated so far for order[k].
-  std::vector<Tensor> grads(order.size());
+  std::vector<Tensor>& grads = graph.grads;
+  grads.resize(order.size());
   auto accumulate = [&](const TensorImpl* t, const Tensor& g) {
     Tensor& slot = grads[static_cast<std::size_t>(graph.position.find(t))];
     slot = slot.defined() ? add(slot, g) : g;
   };
   for (std::size_t i = 0; i < outputs.size(); ++i) accumulate(outputs[i].impl(), root_grads[i]);
-  std::vector<Tensor> captured(order.size());  // gradients of `wanted` tensors, by position
+  std::vector<Tensor>& captured = graph.captured;  // gradients of `wanted` tensors
+  if (wanted) captured.resize(order.size());
 
   GradModeGuard mode(create_graph);
   for (std::size_t k = order.size(); k-- > 0;) {
@@ -166,7 +209,7 @@ std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Te
       continue;
     }
     Tensor output(order[k]);
-    std::vector<Tensor> input_grads = node->apply(g, output);
+    TensorList input_grads = node->apply(g, output);
     const auto& inputs = node->inputs();
     if (input_grads.size() != inputs.size())
       throw Error(std::string(node->name()) + ": backward returned " +

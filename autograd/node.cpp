@@ -13,7 +13,7 @@ bool should_record(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-void attach(Tensor& output, const char* name, std::vector<Tensor> inputs, BackwardFn backward) {
+void attach(Tensor& output, const char* name, TensorList inputs, BackwardFn backward) {
   output.impl()->grad_fn = std::allocate_shared<Node>(BlockAllocator<Node>{}, name,
                                                       std::move(inputs), std::move(backward));
   output.impl()->requires_grad = true;
@@ -23,14 +23,14 @@ void attach(Tensor& output, const char* name, std::vector<Tensor> inputs, Backwa
 void Node::release() {
   released_ = true;
   backward_ = nullptr;
-  std::vector<Tensor> dropped = std::move(inputs_);
+  TensorList dropped = std::move(inputs_);
   inputs_.clear();
 }
 
 Node::~Node() {
   // Destroying a chain recursively (tensor -> node -> tensor -> ...) would overflow the stack
   // for long graphs. Instead, steal the inputs of every node we are the last owner of.
-  std::vector<Tensor> pending = std::move(inputs_);
+  TensorList pending = std::move(inputs_);
   while (!pending.empty()) {
     Tensor t = std::move(pending.back());
     pending.pop_back();

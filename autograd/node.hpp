@@ -12,36 +12,40 @@
 
 namespace xgrad {
 
+// A list of tensors in the block cache (tensor/memory.hpp): the tape's input lists and
+// gradient lists, so a training step after the first allocates nothing.
+using TensorList = std::vector<Tensor, BlockAllocator<Tensor>>;
+
 struct BackwardArgs {
-  const Tensor& grad;                 // d loss / d output, in the output's shape
-  const Tensor& output;               // the op's result
-  const std::vector<Tensor>& inputs;  // the op's inputs, in order
+  const Tensor& grad;        // d loss / d output, in the output's shape
+  const Tensor& output;      // the op's result
+  const TensorList& inputs;  // the op's inputs, in order
   bool needs(std::size_t i) const { return inputs[i].requires_grad(); }
 };
 
 // Returns one gradient per input (undefined where not needed). A gradient may still have the
 // output's broadcast shape: the engine sums it back to the input's shape.
-using BackwardFn = std::function<std::vector<Tensor>(const BackwardArgs&)>;
+using BackwardFn = std::function<TensorList(const BackwardArgs&)>;
 
 class Node {
  public:
-  Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward)
+  Node(const char* name, TensorList inputs, BackwardFn backward)
       : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)) {}
   ~Node();  // releases long chains iteratively (no recursion, no stack overflow)
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
   const char* name() const { return name_; }
-  const std::vector<Tensor>& inputs() const { return inputs_; }
+  const TensorList& inputs() const { return inputs_; }
   bool released() const { return released_; }
   void release();  // drops inputs and the backward function after a backward pass
-  std::vector<Tensor> apply(const Tensor& grad, const Tensor& output) const {
+  TensorList apply(const Tensor& grad, const Tensor& output) const {
     return backward_(BackwardArgs{grad, output, inputs_});
   }
 
  private:
   const char* name_;
-  std::vector<Tensor> inputs_;
+  TensorList inputs_;
   BackwardFn backward_;
   bool released_ = false;
 };
@@ -54,7 +58,7 @@ inline bool should_record(std::initializer_list<const Tensor*> inputs) {
   return false;
 }
 bool should_record(const std::vector<Tensor>& inputs);
-void attach(Tensor& output, const char* name, std::vector<Tensor> inputs, BackwardFn backward);
+void attach(Tensor& output, const char* name, TensorList inputs, BackwardFn backward);
 }  // namespace detail
 
 // The one place that decides whether an op is recorded: grad mode is on and some input requires
@@ -80,7 +84,8 @@ Tensor record(const char* name, Tensor output, const Tensor& a, const Tensor& b,
 template <class F>
 Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs, F&& backward) {
   if (detail::should_record(inputs))
-    detail::attach(output, name, inputs, std::forward<F>(backward));
+    detail::attach(output, name, TensorList(inputs.begin(), inputs.end()),
+                   std::forward<F>(backward));
   return output;
 }
 

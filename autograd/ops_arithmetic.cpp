@@ -11,13 +11,13 @@ using kernels::Binary;
 Tensor add(const Tensor& a, const Tensor& b) {
   // d(a+b)/da = 1, d(a+b)/db = 1
   return record("add", kernels::binary("add", Binary::add, a, b), a, b, [](const BackwardArgs& g) {
-    return std::vector<Tensor>{g.grad, g.grad};
+    return TensorList{g.grad, g.grad};
   });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   return record("sub", kernels::binary("sub", Binary::sub, a, b), a, b, [](const BackwardArgs& g) {
-    return std::vector<Tensor>{g.grad, g.needs(1) ? neg(g.grad) : Tensor()};
+    return TensorList{g.grad, g.needs(1) ? neg(g.grad) : Tensor()};
   });
 }
 
@@ -25,8 +25,8 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   // d(ab)/da = b, d(ab)/db = a
   return record("mul", kernels::binary("mul", Binary::mul, a, b), a, b, [](const BackwardArgs& g) {
     const Tensor &x = g.inputs[0], &y = g.inputs[1];
-    return std::vector<Tensor>{g.needs(0) ? mul(g.grad, y) : Tensor(),
-                               g.needs(1) ? mul(g.grad, x) : Tensor()};
+    return TensorList{g.needs(0) ? mul(g.grad, y) : Tensor(),
+                      g.needs(1) ? mul(g.grad, x) : Tensor()};
   });
 }
 
@@ -35,14 +35,13 @@ Tensor div(const Tensor& a, const Tensor& b) {
   return record("div", kernels::binary("div", Binary::div, a, b), a, b, [](const BackwardArgs& g) {
     const Tensor& y = g.inputs[1];
     Tensor ga = g.needs(0) || g.needs(1) ? div(g.grad, y) : Tensor();
-    return std::vector<Tensor>{g.needs(0) ? ga : Tensor(),
-                               g.needs(1) ? neg(mul(ga, g.output)) : Tensor()};
+    return TensorList{g.needs(0) ? ga : Tensor(), g.needs(1) ? neg(mul(ga, g.output)) : Tensor()};
   });
 }
 
 Tensor neg(const Tensor& a) {
   return record("neg", kernels::unary(kernels::Unary::neg, a), a,
-                [](const BackwardArgs& g) { return std::vector<Tensor>{neg(g.grad)}; });
+                [](const BackwardArgs& g) { return TensorList{neg(g.grad)}; });
 }
 
 Tensor pow(const Tensor& a, double p) {
@@ -51,7 +50,7 @@ Tensor pow(const Tensor& a, double p) {
   // d(a^p)/da = p a^(p-1)
   return record("pow", std::move(out), a, [p](const BackwardArgs& g) {
     Tensor d = p == 2.0 ? mul(g.inputs[0], 2.0) : mul(pow(g.inputs[0], p - 1.0), p);
-    return std::vector<Tensor>{mul(g.grad, d)};
+    return TensorList{mul(g.grad, d)};
   });
 }
 
@@ -59,8 +58,8 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   // d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a
   return record("pow", kernels::binary("pow", Binary::pow, a, b), a, b, [](const BackwardArgs& g) {
     const Tensor &x = g.inputs[0], &y = g.inputs[1];
-    return std::vector<Tensor>{g.needs(0) ? mul(g.grad, mul(y, pow(x, sub(y, 1.0)))) : Tensor(),
-                               g.needs(1) ? mul(g.grad, mul(g.output, log(x))) : Tensor()};
+    return TensorList{g.needs(0) ? mul(g.grad, mul(y, pow(x, sub(y, 1.0)))) : Tensor(),
+                      g.needs(1) ? mul(g.grad, mul(g.output, log(x))) : Tensor()};
   });
 }
 
@@ -68,23 +67,23 @@ Tensor pow(double base, const Tensor& exponent) { return pow(full_like(exponent,
 
 Tensor add(const Tensor& a, double s) {
   return record("add", kernels::binary_scalar(Binary::add, a, s, false), a,
-                [](const BackwardArgs& g) { return std::vector<Tensor>{g.grad}; });
+                [](const BackwardArgs& g) { return TensorList{g.grad}; });
 }
 Tensor sub(const Tensor& a, double s) { return add(a, -s); }
 Tensor sub(double s, const Tensor& a) {
   return record("rsub", kernels::binary_scalar(Binary::sub, a, s, true), a,
-                [](const BackwardArgs& g) { return std::vector<Tensor>{neg(g.grad)}; });
+                [](const BackwardArgs& g) { return TensorList{neg(g.grad)}; });
 }
 Tensor mul(const Tensor& a, double s) {
   return record("mul", kernels::binary_scalar(Binary::mul, a, s, false), a,
-                [s](const BackwardArgs& g) { return std::vector<Tensor>{mul(g.grad, s)}; });
+                [s](const BackwardArgs& g) { return TensorList{mul(g.grad, s)}; });
 }
 Tensor div(const Tensor& a, double s) { return mul(a, 1.0 / s); }
 Tensor div(double s, const Tensor& a) {
   // d(s/a)/da = -s/a² = -out/a
   return record("rdiv", kernels::binary_scalar(Binary::div, a, s, true), a,
                 [](const BackwardArgs& g) {
-                  return std::vector<Tensor>{neg(div(mul(g.grad, g.output), g.inputs[0]))};
+                  return TensorList{neg(div(mul(g.grad, g.output), g.inputs[0]))};
                 });
 }
 

@@ -18,7 +18,7 @@ Tensor matmul_transposed(const Tensor& a, const Tensor& b, bool ta, bool tb) {
       da = ta ? matmul_transposed(B, dC, tb, true) : matmul_transposed(dC, B, false, !tb);
     if (g.needs(1))
       db = tb ? matmul_transposed(dC, A, true, ta) : matmul_transposed(A, dC, !ta, false);
-    return std::vector<Tensor>{da, db};
+    return TensorList{da, db};
   });
 }
 
@@ -71,7 +71,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   // y = x Wᵀ + b:  dx = dy W,  dW = dyᵀ x,  db = Σ_rows dy
   auto backward = [](const BackwardArgs& g) {
     const Tensor &in = g.inputs[0], &w = g.inputs[1], &dy = g.grad;
-    std::vector<Tensor> grads(g.inputs.size());
+    TensorList grads(g.inputs.size());
     if (g.needs(0)) grads[0] = matmul_transposed(dy, w, false, false);
     if (g.needs(1)) grads[1] = matmul_transposed(dy, in, true, false);
     if (g.inputs.size() == 3 && g.needs(2)) grads[2] = sum(dy, {0});

@@ -27,7 +27,7 @@ Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& t) {
       dp = mul(g.grad, div(sub(prob, target), clamp_min(mul(prob, sub(1.0, prob)), 1e-12)));
     if (g.needs(1))
       dt = mul(g.grad, sub(clamp_min(log(sub(1.0, prob)), -100.0), clamp_min(log(prob), -100.0)));
-    return std::vector<Tensor>{dp, dt};
+    return TensorList{dp, dt};
   });
 }
 
@@ -69,7 +69,7 @@ Tensor cross_entropy_per_sample(const Tensor& logits, const Tensor& target) {
     // With create_graph the softmax must depend on x differentiably; otherwise reuse the
     // forward's logsumexp (same values, two passes fewer).
     Tensor p = is_grad_enabled() ? softmax(x, 1) : exp(sub(x, logsumexp));
-    return std::vector<Tensor>{mul(sub(p, one_hot), reshape(g.grad, {-1, 1}))};
+    return TensorList{mul(sub(p, one_hot), reshape(g.grad, {-1, 1}))};
   });
 }
 

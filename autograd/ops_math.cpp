@@ -12,7 +12,7 @@ using kernels::Binary;
 using kernels::Unary;
 
 namespace {
-std::vector<Tensor> one(Tensor g) { return std::vector<Tensor>{std::move(g)}; }
+TensorList one(Tensor g) { return TensorList{std::move(g)}; }
 }  // namespace
 
 Tensor exp(const Tensor& x) {
@@ -90,8 +90,8 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
   return record("maximum", kernels::binary("maximum", Binary::maximum, a, b), a, b,
                 [](const BackwardArgs& g) {
                   Tensor mask = kernels::binary("maximum", Binary::ge, g.inputs[0], g.inputs[1]);
-                  return std::vector<Tensor>{g.needs(0) ? mul(g.grad, mask) : Tensor(),
-                                             g.needs(1) ? mul(g.grad, sub(1.0, mask)) : Tensor()};
+                  return TensorList{g.needs(0) ? mul(g.grad, mask) : Tensor(),
+                                    g.needs(1) ? mul(g.grad, sub(1.0, mask)) : Tensor()};
                 });
 }
 
@@ -99,8 +99,8 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
   return record("minimum", kernels::binary("minimum", Binary::minimum, a, b), a, b,
                 [](const BackwardArgs& g) {
                   Tensor mask = kernels::binary("minimum", Binary::le, g.inputs[0], g.inputs[1]);
-                  return std::vector<Tensor>{g.needs(0) ? mul(g.grad, mask) : Tensor(),
-                                             g.needs(1) ? mul(g.grad, sub(1.0, mask)) : Tensor()};
+                  return TensorList{g.needs(0) ? mul(g.grad, mask) : Tensor(),
+                                    g.needs(1) ? mul(g.grad, sub(1.0, mask)) : Tensor()};
                 });
 }
 
@@ -108,8 +108,8 @@ Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b) {
   Tensor m = mask.dtype() == a.dtype() ? mask.detach() : kernels::cast(mask, a.dtype());
   return record("where", kernels::where(m, a, b), a, b, [m](const BackwardArgs& g) {
     Tensor keep = kernels::binary("where", Binary::ne, m, zeros({}, m.dtype()));
-    return std::vector<Tensor>{g.needs(0) ? mul(g.grad, keep) : Tensor(),
-                               g.needs(1) ? mul(g.grad, sub(1.0, keep)) : Tensor()};
+    return TensorList{g.needs(0) ? mul(g.grad, keep) : Tensor(),
+                      g.needs(1) ? mul(g.grad, sub(1.0, keep)) : Tensor()};
   });
 }
 

@@ -11,9 +11,8 @@ namespace xgrad {
 namespace {
 
 // Normalised, sorted, distinct dims; an empty list means every dim.
-std::vector<int64_t> normalize_dims(const char* op, const std::vector<int64_t>& dims,
-                                    int64_t rank) {
-  std::vector<int64_t> out;
+Shape normalize_dims(const char* op, const std::vector<int64_t>& dims, int64_t rank) {
+  Shape out;
   if (dims.empty()) {
     for (int64_t d = 0; d < rank; ++d) out.push_back(d);
     return out;
@@ -26,13 +25,13 @@ std::vector<int64_t> normalize_dims(const char* op, const std::vector<int64_t>& 
   return out;
 }
 
-Shape keepdim_shape(const Shape& shape, const std::vector<int64_t>& dims) {
+Shape keepdim_shape(const Shape& shape, const Shape& dims) {
   Shape s = shape;
   for (int64_t d : dims) s[d] = 1;
   return s;
 }
 
-int64_t reduced_count(const Shape& shape, const std::vector<int64_t>& dims) {
+int64_t reduced_count(const Shape& shape, const Shape& dims) {
   int64_t n = 1;
   for (int64_t d : dims) n *= shape[d];
   return n;
@@ -43,15 +42,15 @@ int64_t reduced_count(const Shape& shape, const std::vector<int64_t>& dims) {
 Tensor sum(const Tensor& x) {
   // d sum = ones: the gradient (a scalar) is broadcast back to x's shape.
   return record("sum", kernels::sum_all(x), x, [](const BackwardArgs& g) {
-    return std::vector<Tensor>{expand(g.grad, g.inputs[0].shape())};
+    return TensorList{expand(g.grad, g.inputs[0].shape())};
   });
 }
 
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
-  std::vector<int64_t> d = normalize_dims("sum", dims, x.dim());
+  Shape d = normalize_dims("sum", dims, x.dim());
   return record("sum", kernels::sum_dims(x, d, keepdim), x, [d](const BackwardArgs& g) {
     const Shape& in = g.inputs[0].shape();
-    return std::vector<Tensor>{expand(reshape(g.grad, keepdim_shape(in, d)), in)};
+    return TensorList{expand(reshape(g.grad, keepdim_shape(in, d)), in)};
   });
 }
 
@@ -61,7 +60,7 @@ Tensor mean(const Tensor& x) {
 }
 
 Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
-  std::vector<int64_t> d = normalize_dims("mean", dims, x.dim());
+  Shape d = normalize_dims("mean", dims, x.dim());
   int64_t n = reduced_count(x.shape(), d);
   if (n == 0) throw Error("mean: reduction over an empty dim of shape " + format_shape(x.shape()));
   return div(sum(x, dims, keepdim), static_cast<double>(n));
@@ -83,7 +82,7 @@ Tensor extreme(const char* name, const Tensor& x, int64_t dim, bool keepdim, boo
                   }
                   Tensor mask = eq(in, out.detach());
                   Tensor count = kernels::sum_dims(mask, {d}, true);
-                  return std::vector<Tensor>{mul(grad, div(mask, count))};
+                  return TensorList{mul(grad, div(mask, count))};
                 });
 }
 
@@ -105,10 +104,10 @@ Tensor min(const Tensor& x, int64_t dim, bool keepdim) {
 }
 
 Tensor var(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased, bool keepdim) {
-  std::vector<int64_t> d = normalize_dims("var", dims, x.dim());
-  int64_t n = reduced_count(x.shape(), d);
-  Tensor centered = sub(x, mean(x, d, true));
-  return div(sum(mul(centered, centered), d, keepdim), static_cast<double>(n - (unbiased ? 1 : 0)));
+  const int64_t n = reduced_count(x.shape(), normalize_dims("var", dims, x.dim()));
+  Tensor centered = sub(x, mean(x, dims, true));
+  return div(sum(mul(centered, centered), dims, keepdim),
+             static_cast<double>(n - (unbiased ? 1 : 0)));
 }
 
 Tensor stddev(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased, bool keepdim) {

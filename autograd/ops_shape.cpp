@@ -31,14 +31,14 @@ Tensor slice_scatter(const Tensor& src, const Shape& shape, int64_t dim, int64_t
                      int64_t step) {
   return record("slice_backward", kernels::slice_scatter(src, shape, dim, start, end, step), src,
                 [dim, start, end, step](const BackwardArgs& g) {
-                  return std::vector<Tensor>{slice(g.grad, dim, start, end, step)};
+                  return TensorList{slice(g.grad, dim, start, end, step)};
                 });
 }
 
 Tensor index_add(const Shape& shape, int64_t dim, const Indices& index, const Tensor& src) {
   return record("index_select_backward", kernels::index_add(shape, dim, *index, src), src,
                 [dim, index](const BackwardArgs& g) {
-                  return std::vector<Tensor>{index_select(g.grad, dim, *index)};
+                  return TensorList{index_select(g.grad, dim, *index)};
                 });
 }
 
@@ -48,16 +48,15 @@ Tensor scatter_add(const Shape& shape, int64_t dim, const Indices& index, const 
                    const Tensor& src) {
   return record("gather_backward", kernels::scatter_add(shape, dim, *index, ishape, src), src,
                 [dim, index, ishape](const BackwardArgs& g) {
-                  return std::vector<Tensor>{gather_indices(g.grad, dim, index, ishape)};
+                  return TensorList{gather_indices(g.grad, dim, index, ishape)};
                 });
 }
 
 Tensor gather_indices(const Tensor& x, int64_t dim, const Indices& index, const Shape& ishape) {
-  return record(
-      "gather", kernels::gather(x, dim, *index, ishape), x,
-      [dim, index, ishape](const BackwardArgs& g) {
-        return std::vector<Tensor>{scatter_add(g.inputs[0].shape(), dim, index, ishape, g.grad)};
-      });
+  return record("gather", kernels::gather(x, dim, *index, ishape), x,
+                [dim, index, ishape](const BackwardArgs& g) {
+                  return TensorList{scatter_add(g.inputs[0].shape(), dim, index, ishape, g.grad)};
+                });
 }
 
 }  // namespace
@@ -81,7 +80,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
     throw Error("reshape: cannot reshape " + format_shape(x.shape()) + " (" +
                 std::to_string(x.numel()) + " elements) to " + format_shape(shape));
   return record("reshape", alias_with_shape(x, s), x, [](const BackwardArgs& g) {
-    return std::vector<Tensor>{reshape(g.grad, g.inputs[0].shape())};
+    return TensorList{reshape(g.grad, g.inputs[0].shape())};
   });
 }
 
@@ -131,9 +130,8 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   for (std::size_t i = 0; i < perm.size(); ++i)
     if (perm[inverse[i]] != static_cast<int64_t>(i))
       throw Error("permute: dims are not a permutation of 0.." + std::to_string(x.dim() - 1));
-  return record("permute", kernels::permute(x, perm), x, [inverse](const BackwardArgs& g) {
-    return std::vector<Tensor>{permute(g.grad, inverse)};
-  });
+  return record("permute", kernels::permute(x, perm), x,
+                [inverse](const BackwardArgs& g) { return TensorList{permute(g.grad, inverse)}; });
 }
 
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
@@ -153,7 +151,7 @@ Tensor Tensor::reshape(const Shape& shape) const { return xgrad::reshape(*this, 
 Tensor expand(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   return record("expand", kernels::expand(x, shape), x, [](const BackwardArgs& g) {
-    return std::vector<Tensor>{sum_to(g.grad, g.inputs[0].shape())};
+    return TensorList{sum_to(g.grad, g.inputs[0].shape())};
   });
 }
 Tensor broadcast_to(const Tensor& x, const Shape& shape) { return expand(x, shape); }
@@ -161,7 +159,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) { return expand(x, shap
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   return record("sum_to", kernels::sum_to(x, shape), x, [](const BackwardArgs& g) {
-    return std::vector<Tensor>{expand(g.grad, g.inputs[0].shape())};
+    return TensorList{expand(g.grad, g.inputs[0].shape())};
   });
 }
 
@@ -177,7 +175,7 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
   return record(
       "slice", kernels::slice(x, d, start, end, step), x,
       [d, start, end, step](const BackwardArgs& g) {
-        return std::vector<Tensor>{slice_scatter(g.grad, g.inputs[0].shape(), d, start, end, step)};
+        return TensorList{slice_scatter(g.grad, g.inputs[0].shape(), d, start, end, step)};
       });
 }
 
@@ -190,7 +188,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const std::vector<int64_t>& in
   auto idx = std::make_shared<const std::vector<int64_t>>(index);
   return record("index_select", kernels::index_select(x, d, *idx), x,
                 [d, idx](const BackwardArgs& g) {
-                  return std::vector<Tensor>{index_add(g.inputs[0].shape(), d, idx, g.grad)};
+                  return TensorList{index_add(g.inputs[0].shape(), d, idx, g.grad)};
                 });
 }
 
@@ -230,7 +228,7 @@ Tensor concat(const std::vector<Tensor>& tensors, int64_t dim) {
     sizes.push_back(t.shape()[d]);
   }
   return record("concat", kernels::concat(tensors, d), tensors, [d, sizes](const BackwardArgs& g) {
-    std::vector<Tensor> grads;
+    TensorList grads;
     int64_t offset = 0;
     for (int64_t s : sizes) {
       grads.push_back(slice(g.grad, d, offset, offset + s));
@@ -255,7 +253,7 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
 
 Tensor clone(const Tensor& x) {
   return record("clone", x.contiguous_copy(), x,
-                [](const BackwardArgs& g) { return std::vector<Tensor>{g.grad}; });
+                [](const BackwardArgs& g) { return TensorList{g.grad}; });
 }
 
 Tensor Tensor::clone() const { return xgrad::clone(*this); }

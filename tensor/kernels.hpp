@@ -45,7 +45,7 @@ Tensor cast(const Tensor& a, Dtype dtype);
 Tensor in_range_mask(const Tensor& a, double low, double high);
 
 // Reductions. `dims` must be normalised and distinct.
-Tensor sum_dims(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim);
+Tensor sum_dims(const Tensor& a, const Shape& dims, bool keepdim);
 Tensor sum_all(const Tensor& a);
 Tensor sum_to(const Tensor& a, const Shape& shape);  // undo broadcasting
 Tensor extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min);

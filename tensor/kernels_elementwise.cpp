@@ -115,9 +115,9 @@ void with_binary_fn(Binary kind, Body&& body) {
 namespace {
 
 // Strides of `shape` seen from a broadcast output of rank `rank` (0 along broadcast dims).
-std::vector<int64_t> broadcast_strides(const Shape& shape, const Shape& out) {
+Shape broadcast_strides(const Shape& shape, const Shape& out) {
   const std::size_t rank = out.size(), lead = rank - shape.size();
-  std::vector<int64_t> strides(rank, 0);
+  Shape strides(rank, 0);
   int64_t step = 1;
   for (std::size_t d = rank; d-- > lead;) {
     const int64_t n = shape[d - lead];
@@ -129,13 +129,12 @@ std::vector<int64_t> broadcast_strides(const Shape& shape, const Shape& out) {
 
 // Visits the output row by row (last dim): f(out_offset, a_offset, b_offset, len, a_step, b_step).
 template <class F>
-void for_each_broadcast_row(const Shape& out, const std::vector<int64_t>& sa,
-                            const std::vector<int64_t>& sb, F f) {
+void for_each_broadcast_row(const Shape& out, const Shape& sa, const Shape& sb, F f) {
   const std::size_t rank = out.size();
   if (rank == 0) return f(0, 0, 0, 1, 0, 0);
   const int64_t len = out[rank - 1];
   const int64_t rows = len ? shape_numel(out) / len : 0;
-  std::vector<int64_t> coord(rank, 0);
+  Shape coord(rank, 0);
   int64_t oa = 0, ob = 0;
   for (int64_t r = 0; r < rows; ++r) {
     f(r * len, oa, ob, len, sa[rank - 1], sb[rank - 1]);
@@ -198,8 +197,7 @@ Tensor expand(const Tensor& a, const Shape& shape) {
   dispatch(a.dtype(), [&]<class T>() {
     const T* pa = a.data<T>();
     T* po = out.data<T>();
-    for_each_broadcast_row(shape, broadcast_strides(a.shape(), shape),
-                           std::vector<int64_t>(shape.size(), 0),
+    for_each_broadcast_row(shape, broadcast_strides(a.shape(), shape), Shape(shape.size(), 0),
                            [&](int64_t o, int64_t ia, int64_t, int64_t len, int64_t step, int64_t) {
                              if (step)
                                std::copy(pa + ia, pa + ia + len, po + o);

@@ -79,10 +79,10 @@ Tensor sum_all(const Tensor& a) {
   return out;
 }
 
-Tensor sum_dims(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor sum_dims(const Tensor& a, const Shape& dims, bool keepdim) {
   if (dims.empty()) return a.contiguous_copy();
   Tensor r = a;
-  std::vector<int64_t> sorted = dims;
+  Shape sorted(dims.begin(), dims.end());
   std::sort(sorted.begin(), sorted.end());
   for (auto it = sorted.rbegin(); it != sorted.rend(); ++it) r = sum_one_dim(r, *it);
   if (!keepdim) {
@@ -99,7 +99,7 @@ Tensor sum_to(const Tensor& a, const Shape& shape) {
   const int64_t lead = a.dim() - static_cast<int64_t>(shape.size());
   if (lead < 0)
     throw Error("sum_to: cannot reduce " + format_shape(a.shape()) + " to " + format_shape(shape));
-  std::vector<int64_t> dims;
+  Shape dims;
   for (int64_t d = 0; d < a.dim(); ++d) {
     if (d < lead) {
       dims.push_back(d);
@@ -253,10 +253,10 @@ template <class F>
 void for_gather_positions(const Shape& shape, int64_t dim, const std::vector<int64_t>& index,
                           const Shape& index_shape, F f) {
   const std::size_t rank = index_shape.size();
-  std::vector<int64_t> strides(rank, 1);
+  Shape strides(rank, 1);
   for (int64_t d = static_cast<int64_t>(rank) - 2; d >= 0; --d)
     strides[d] = strides[d + 1] * shape[d + 1];
-  std::vector<int64_t> coord(rank, 0);
+  Shape coord(rank, 0);
   const int64_t n = static_cast<int64_t>(index.size());
   for (int64_t pos = 0; pos < n; ++pos) {
     int64_t off = 0;

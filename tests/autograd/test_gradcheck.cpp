@@ -8,9 +8,8 @@ namespace {
 // x² with a deliberately wrong backward (3x instead of 2x).
 Tensor bad_square(const Tensor& x) {
   Tensor out = x.detach() * x.detach();  // computed without recording
-  return record("bad_square", out, x, [](const BackwardArgs& g) {
-    return std::vector<Tensor>{g.grad * g.inputs[0] * 3.0};
-  });
+  return record("bad_square", out, x,
+                [](const BackwardArgs& g) { return TensorList{g.grad * g.inputs[0] * 3.0}; });
 }
 }  // namespace
 
@@ -45,7 +44,7 @@ namespace {
 Tensor opaque_square(const Tensor& x) {
   Tensor out = x.detach() * x.detach();  // computed without recording
   return record("opaque_square", out, x, [](const BackwardArgs& g) {
-    return std::vector<Tensor>{g.grad * g.inputs[0].detach() * 2.0};
+    return TensorList{g.grad * g.inputs[0].detach() * 2.0};
   });
 }
 }  // namespace
