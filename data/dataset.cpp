@@ -13,6 +13,10 @@ void check_index(const char* who, int64_t index, int64_t size) {
                 std::to_string(size) + " examples");
 }
 
+void bytes_to_float(const uint8_t* src, float* dst, std::size_t n, float scale) {
+  for (std::size_t k = 0; k < n; ++k) dst[k] = static_cast<float>(src[k]) * scale;
+}
+
 Tensor stack(const std::vector<Tensor>& parts) {
   if (parts.empty()) throw Error("Dataset::get_batch: no indices");
   Shape shape = parts[0].shape();
@@ -116,9 +120,8 @@ Batch ByteImageDataset::get_batch(const std::vector<int64_t>& indices) const {
       const uint8_t* next = pixels_.data() + static_cast<std::size_t>(indices[i + kAhead]) * row;
       for (std::size_t b = 0; b < row; b += 64) __builtin_prefetch(next + b);
     }
-    const uint8_t* src = pixels_.data() + static_cast<std::size_t>(indices[i]) * row;
-    float* d = dst + i * row;
-    for (std::size_t k = 0; k < row; ++k) d[k] = static_cast<float>(src[k]) * scale_;
+    bytes_to_float(pixels_.data() + static_cast<std::size_t>(indices[i]) * row, dst + i * row, row,
+                   scale_);
   }
   return {out, take_rows(targets_, indices)};
 }
@@ -127,8 +130,7 @@ Tensor ByteImageDataset::images() const {
   Shape shape = example_shape_;
   shape.insert(shape.begin(), size());
   Tensor out = empty(shape, Dtype::float32);
-  float* d = out.data<float>();
-  for (std::size_t k = 0; k < pixels_.size(); ++k) d[k] = static_cast<float>(pixels_[k]) * scale_;
+  bytes_to_float(pixels_.data(), out.data<float>(), pixels_.size(), scale_);
   return out;
 }
 

@@ -35,14 +35,19 @@ void check_same_shape(const char* op, const Tensor& input, const Tensor& target)
                 dtype_name(target.dtype()));
 }
 
-// Class-index target (N) for logits (N, C): validated, as an (N, 1) index tensor.
-Tensor class_indices(const char* op, const Tensor& scores, const Tensor& target) {
+// Checks that `target` holds one class index per row of the (N, C) scores.
+void check_class_target(const char* op, const Tensor& scores, const Tensor& target) {
   if (scores.dim() != 2)
     throw Error(std::string(op) + ": expected (N, C) scores, got " + format_shape(scores.shape()));
   if (target.dim() != 1 || target.shape()[0] != scores.shape()[0])
     throw Error(std::string(op) + ": target " + format_shape(target.shape()) +
                 " does not match scores " + format_shape(scores.shape()) +
                 " (expected class indices (N,) or probabilities (N, C))");
+}
+
+// Class-index target (N) for logits (N, C): validated, as an (N, 1) index tensor.
+Tensor class_indices(const char* op, const Tensor& scores, const Tensor& target) {
+  check_class_target(op, scores, target);
   return reshape(target.detach(), {-1, 1});
 }
 
@@ -120,7 +125,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntr
     throw Error("cross_entropy: label_smoothing must be in [0, 1]");
   const double eps = o.label_smoothing;
   if (target.shape() != logits.shape() && eps == 0.0 && !o.weight.defined()) {
-    class_indices("cross_entropy", logits, target);  // shape check with the full message
+    check_class_target("cross_entropy", logits, target);
     return reduce(cross_entropy_per_sample(logits, target), o.reduction);
   }
   Tensor logp = log_softmax(logits, 1);

@@ -27,8 +27,13 @@ void system_free(void* p) noexcept { ::operator delete (p, std::align_val_t{kAli
 struct LargeList {
   std::size_t size;
   void* head;
+  std::size_t count;
 };
 constexpr std::size_t kLargeLists = 64;  // distinct sizes above 64 KiB remembered per thread
+// Blocks kept per large size. A step needs only a handful of each (the large MLP: 8 of its
+// 4 MiB activations), and the cap stops a thread that only frees a size (the consumer of a
+// DataLoader's prefetch thread) from hoarding them up to kMaxCachedBytes.
+constexpr std::size_t kMaxLargeBlocks = 16;
 
 struct Cache {
   void* small[kSmallClasses];
@@ -55,7 +60,7 @@ void clear(Cache& c) noexcept {
   for (void*& head : c.small) free_list(head);
   for (LargeList& l : c.large) {
     free_list(l.head);
-    l.size = 0;
+    l.size = l.count = 0;
   }
   c.bytes = 0;
 }
@@ -69,16 +74,18 @@ struct Reaper {
 };
 thread_local Reaper reaper;
 
-// The list for `size`; nullptr when no large list is free for a new size.
-void** list_for(std::size_t size, bool create) {
-  if (size <= kSmallClasses * kAlign) return &cache.small[size / kAlign - 1];
+bool is_small(std::size_t size) { return size <= kSmallClasses * kAlign; }
+
+// The large list for `size`; with `create`, claims an empty one for a new size. nullptr when
+// there is none.
+LargeList* large_list(std::size_t size, bool create) {
   for (LargeList& l : cache.large)
-    if (l.size == size) return &l.head;
+    if (l.size == size) return &l;
   if (!create) return nullptr;
   for (LargeList& l : cache.large)
     if (!l.head) {
       l.size = size;
-      return &l.head;
+      return &l;
     }
   return nullptr;
 }
@@ -87,12 +94,18 @@ void** list_for(std::size_t size, bool create) {
 
 void* allocate_block(std::size_t bytes) {
   const std::size_t size = rounded(bytes == 0 ? 1 : bytes);
-  if (kCacheEnabled && !cache.gone)
-    if (void** head = list_for(size, false))
-      if (void* p = pop(*head)) {
-        cache.bytes -= size;
-        return p;
-      }
+  if (kCacheEnabled && !cache.gone) {
+    void* p = nullptr;
+    if (is_small(size)) {
+      p = pop(cache.small[size / kAlign - 1]);
+    } else if (LargeList* l = large_list(size, false); l && (p = pop(l->head))) {
+      --l->count;
+    }
+    if (p) {
+      cache.bytes -= size;
+      return p;
+    }
+  }
   return system_allocate(size);
 }
 
@@ -104,7 +117,14 @@ void free_block(void* p, std::size_t bytes) noexcept {
       cache.reaper_armed = true;
       static_cast<void>(&reaper);  // first use registers its destructor for this thread
     }
-    if (void** head = list_for(size, true)) {
+    void** head = nullptr;
+    if (is_small(size)) {
+      head = &cache.small[size / kAlign - 1];
+    } else if (LargeList* l = large_list(size, true); l && l->count < kMaxLargeBlocks) {
+      ++l->count;
+      head = &l->head;
+    }
+    if (head) {
       push(*head, p);
       cache.bytes += size;
       return;

@@ -1,8 +1,9 @@
 // Memory for tensors and the tape: a per-thread cache of freed blocks, keyed by size.
 // A training step allocates the same sizes every step (activations, gradients, nodes), so after
 // the first step they all come from the cache and the heap is not touched. Blocks are 64-byte
-// aligned. Memory freed by another thread joins that thread's cache. At most kMaxCachedBytes
-// stay cached per thread; release_cached_memory() gives a thread's cache back to the system.
+// aligned. Memory freed by another thread joins that thread's cache. At most 256 MiB, and at
+// most 16 blocks of any one size above 64 KiB, stay cached per thread; release_cached_memory()
+// gives a thread's cache back to the system.
 // Under AddressSanitizer the cache is off, so every block is checked.
 #pragma once
 

@@ -95,6 +95,13 @@ TEST_CASE("DataLoader with prefetch: the same batches, errors rethrown, early br
   for (int e = 0; e < 3; ++e) CHECK(epoch(ahead, e == 1 ? 4 : -1) == epoch(plain, e == 1 ? 4 : -1));
   // Random access still works and is not confused by the prefetched batch.
   CHECK(ahead.batch(10).inputs.shape() == Shape{3, 1});
+  // Skipping batches 0 and 1 unread: batch 2 is assembled on the spot, then prefetching resumes.
+  auto skip = ahead.begin();
+  ++skip;
+  ++skip;
+  CHECK((*skip).inputs.to_vector() == ahead.batch(2).inputs.to_vector());
+  ++skip;
+  CHECK((*skip).inputs.to_vector() == ahead.batch(3).inputs.to_vector());
 
   struct Failing : Dataset {
     int64_t size() const override { return 8; }
@@ -108,6 +115,14 @@ TEST_CASE("DataLoader with prefetch: the same batches, errors rethrown, early br
   CHECK((*it).inputs.shape() == Shape{4, 2});  // generic datasets stack their examples
   ++it;
   CHECK_ERROR_MESSAGE(*it, "Failing: example 5 is unreadable");
+  CHECK_ERROR_MESSAGE(Failing().get_batch({}), "Dataset::get_batch: no indices");
+
+  struct Ragged : Dataset {
+    int64_t size() const override { return 2; }
+    Example get(int64_t i) const override { return {zeros({i + 1}), full({}, 0.0)}; }
+  };
+  CHECK_ERROR_MESSAGE(Ragged().get_batch({0, 1}),
+                      "Dataset::get_batch: examples of shape (1,) and (2,) cannot be batched");
 }
 
 TEST_CASE("ByteImageDataset: bytes in, scaled float32 batches out") {

@@ -143,3 +143,32 @@ TEST_CASE("thread count is settable") {
   CHECK(get_num_threads() == 1);
   CHECK_ERROR_MESSAGE(set_num_threads(0), "set_num_threads: need at least one thread, got 0");
 }
+
+TEST_CASE("block cache: freed blocks are reused, large sizes are capped, release empties it") {
+  release_cached_memory();
+  CHECK(cached_memory_bytes() == 0);
+  const void* first = nullptr;
+  {
+    Tensor t = empty({100, 100});
+    first = t.raw_data();
+  }
+#if defined(__SANITIZE_ADDRESS__)
+  // The cache is off under AddressSanitizer: every block goes straight back to the system.
+  CHECK(cached_memory_bytes() == 0);
+#else
+  CHECK(cached_memory_bytes() >= 40000);
+  CHECK(empty({100, 100}).raw_data() == first);  // the same block, from the cache
+  // Freeing many blocks of one large size keeps only kMaxLargeBlocks (16) of them.
+  release_cached_memory();
+  {
+    std::vector<Tensor> many;
+    for (int i = 0; i < 40; ++i) many.push_back(empty({1 << 16}));  // 256 KiB each
+  }
+  // 16 storage blocks, plus the small blocks of the TensorImpls, shapes and the vector.
+  CHECK(cached_memory_bytes() >= 16u * (1u << 18));
+  CHECK(cached_memory_bytes() < 17u * (1u << 18));
+#endif
+  release_cached_memory();
+  CHECK(cached_memory_bytes() == 0);
+  static_cast<void>(first);
+}
