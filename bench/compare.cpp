@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "xgrad.hpp"
@@ -35,12 +36,21 @@ struct Row {
 };
 std::vector<Row> rows;
 
+// Both runtimes keep idle worker threads spinning after their last parallel call (OpenBLAS for
+// ~0.1 s, libgomp for a while too). On 2 cores a round that starts while the other runtime's
+// workers still spin measures the fight between thread pools, not the candidate, so every round
+// starts after a pause long enough for all of them to park.
+void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(150)); }
+
 // Alternates rounds of the candidates; returns the median per-iteration time of each.
 std::vector<double> race(std::vector<std::function<void()>> fs, int iters, int rounds) {
   for (auto& f : fs) time_per_iter(f, std::max(1, iters / 4));  // warm-up
   std::vector<std::vector<double>> t(fs.size());
   for (int r = 0; r < rounds; ++r)
-    for (std::size_t i = 0; i < fs.size(); ++i) t[i].push_back(time_per_iter(fs[i], iters));
+    for (std::size_t i = 0; i < fs.size(); ++i) {
+      settle();
+      t[i].push_back(time_per_iter(fs[i], iters));
+    }
   std::vector<double> out;
   for (auto& v : t) out.push_back(median(v));
   return out;
@@ -152,8 +162,10 @@ struct Mlp {
   }
 };
 
-// The GEMMs of one training step (forward, input and weight gradients) with nothing else.
-std::function<void()> blas_floor(const std::vector<int64_t>& sizes, int64_t batch) {
+// The GEMMs of one training step (forward, input and weight gradients) with nothing else, or of
+// the forward pass alone.
+std::function<void()> blas_floor(const std::vector<int64_t>& sizes, int64_t batch,
+                                 bool with_backward = true) {
   auto bufs = std::make_shared<std::vector<std::vector<float>>>();
   for (std::size_t i = 0; i < sizes.size(); ++i)
     bufs->emplace_back(batch * sizes[i], 0.5f);  // activations
@@ -163,13 +175,14 @@ std::function<void()> blas_floor(const std::vector<int64_t>& sizes, int64_t batc
     bufs->emplace_back(sizes[i] * sizes[i + 1], 0.f);  // weight grads
   for (std::size_t i = 0; i < sizes.size(); ++i)
     bufs->emplace_back(batch * sizes[i], 0.f);  // activation grads
-  return [bufs, sizes, batch] {
+  return [bufs, sizes, batch, with_backward] {
     auto& b = *bufs;
     const std::size_t L = sizes.size() - 1, A = 0, W = sizes.size(), G = W + L, D = G + L;
     for (std::size_t i = 0; i < L; ++i)  // y = x Wᵀ
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, sizes[i + 1], sizes[i], 1.f,
                   b[A + i].data(), sizes[i], b[W + i].data(), sizes[i], 0.f, b[A + i + 1].data(),
                   sizes[i + 1]);
+    if (!with_backward) return;
     for (std::size_t i = L; i-- > 0;) {
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, sizes[i + 1], sizes[i], batch, 1.f,
                   b[D + i + 1].data(), sizes[i + 1], b[A + i].data(), sizes[i], 0.f,
@@ -206,7 +219,7 @@ void mlp_inference() {
         torch::NoGradGuard g;
         m.tnet->forward(m.tx);
       },
-      2000);
+      2000, blas_floor(m.sizes, m.batch, false));
 }
 
 void adam_only() {

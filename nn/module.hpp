@@ -36,7 +36,7 @@ class Module {
   void train(bool on = true);
   void eval() { train(false); }
   bool is_training() const { return training_; }
-  void zero_grad(bool set_to_none = false);
+  void zero_grad(bool set_to_none = true);  // as Optimizer::zero_grad
   // Converts every parameter and buffer in place (handles held by subclasses stay valid), so a
   // whole model can be gradchecked in float64.
   Module& to(Dtype dtype);

@@ -18,8 +18,10 @@ class Optimizer {
   Optimizer& operator=(const Optimizer&) = delete;
 
   virtual void step() = 0;
-  // Zeroes gradients in place (no allocation next step), or releases them with set_to_none.
-  void zero_grad(bool set_to_none = false);
+  // Releases the gradients (PyTorch 2's default): the next backward hands its gradient buffers
+  // straight to .grad() with no zeroing pass and no accumulation pass. set_to_none = false zeroes
+  // them in place instead, so every parameter keeps a defined (zero) gradient.
+  void zero_grad(bool set_to_none = true);
 
   double lr() const { return lr(0); }  // the first group's learning rate
   void set_lr(double lr);              // every group

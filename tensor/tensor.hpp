@@ -82,7 +82,7 @@ class Tensor {
   bool is_leaf() const;
   Tensor grad() const;  // undefined until a gradient was accumulated
   void set_grad(const Tensor& grad);
-  void zero_grad(bool set_to_none = false);
+  void zero_grad(bool set_to_none = false);  // fills .grad() with zeros (Module/Optimizer release it)
   const std::shared_ptr<Node>& grad_fn() const;
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
                 bool create_graph = false) const;

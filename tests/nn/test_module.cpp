@@ -78,8 +78,11 @@ TEST_CASE("a custom layer is a dozen lines and trains") {
   CHECK(y.shape() == Shape{4, 2});
   y.sum().backward();
   CHECK(layer.kernel.grad().shape() == Shape{3, 2});
-  layer.zero_grad();
+  layer.zero_grad(false);
   CHECK(layer.kernel.grad().to_vector() == std::vector<double>(6, 0.0));
+  layer.zero_grad();  // releases, as PyTorch 2 does
+  CHECK_FALSE(layer.kernel.grad().defined());
+  CHECK_FALSE(layer.bias.grad().defined());
 }
 
 TEST_CASE("train and eval propagate to children") {

@@ -182,8 +182,11 @@ TEST_CASE("groups, lr access, skipped parameters and bad options") {
   CHECK(c.at({0}) == 1.0);
   opt.set_lr(0.01);
   CHECK(opt.lr(1) == 0.01);
-  opt.zero_grad(true);
+  opt.zero_grad(false);  // zeroes in place
+  CHECK(a.grad().to_vector() == std::vector<double>{0, 0});
+  opt.zero_grad();  // releases by default, as in PyTorch 2
   CHECK_FALSE(a.grad().defined());
+  CHECK_FALSE(b.grad().defined());
   CHECK_ERROR_MESSAGE(SGD({ones({2})}),
                       "optimizer: group 0 holds a tensor that is not a leaf requiring grad");
   CHECK_ERROR_MESSAGE(Adam({a}, {.beta1 = 1.0}), "Adam: betas must be in [0, 1)");
