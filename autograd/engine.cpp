@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"
@@ -104,7 +105,7 @@ class GraphLease {
 };
 
 // Every tensor reachable from the roots through nodes that requires grad, into g.order.
-void topological_order(const std::vector<Tensor>& roots, Graph& g) {
+void topological_order(std::span<const Tensor> roots, Graph& g) {
   std::vector<Frame>& stack = g.stack;
   for (const Tensor& root : roots) {
     if (g.position.find(root.impl()) != PositionIndex::kAbsent) continue;
@@ -139,12 +140,11 @@ void check_gradient(const char* where, const Tensor& t, const Tensor& g) {
                 dtype_name(t.dtype()));
 }
 
-std::vector<Tensor> root_gradients(const std::vector<Tensor>& outputs,
-                                   const std::vector<Tensor>& grad_outputs) {
+TensorList root_gradients(std::span<const Tensor> outputs, std::span<const Tensor> grad_outputs) {
   if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
     throw Error("backward: got " + std::to_string(grad_outputs.size()) + " gradients for " +
                 std::to_string(outputs.size()) + " outputs");
-  std::vector<Tensor> grads;
+  TensorList grads;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& out = outputs[i];
     if (!out.defined()) throw Error("backward: output is undefined");
@@ -166,9 +166,9 @@ std::vector<Tensor> root_gradients(const std::vector<Tensor>& outputs,
 
 // Runs the reverse pass. When `wanted` is given, gradients of those tensors are returned and
 // leaves are left alone; otherwise gradients accumulate into leaves' .grad().
-std::vector<Tensor> run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
+std::vector<Tensor> run(std::span<const Tensor> outputs, std::span<const Tensor> grad_outputs,
                         bool retain_graph, bool create_graph, const std::vector<Tensor>* wanted) {
-  std::vector<Tensor> root_grads = root_gradients(outputs, grad_outputs);
+  TensorList root_grads = root_gradients(outputs, grad_outputs);
   GraphLease lease;
   Graph& graph = *lease;
   topological_order(outputs, graph);
@@ -266,9 +266,10 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
 }
 
 void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
-  xgrad::backward({*this},
-                  gradient.defined() ? std::vector<Tensor>{gradient} : std::vector<Tensor>{},
-                  retain_graph, create_graph);
+  // Views of this tensor and its gradient: no vector is built per call.
+  run(std::span<const Tensor>(this, 1),
+      std::span<const Tensor>(&gradient, gradient.defined() ? 1 : 0), retain_graph || create_graph,
+      create_graph, nullptr);
 }
 
 }  // namespace xgrad

@@ -13,16 +13,15 @@ bool should_record(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-void attach(Tensor& output, const char* name, TensorList inputs, BackwardFn backward) {
-  output.impl()->grad_fn = std::allocate_shared<Node>(BlockAllocator<Node>{}, name,
-                                                      std::move(inputs), std::move(backward));
+void set_grad_fn(Tensor& output, std::shared_ptr<Node> node) {
+  output.impl()->grad_fn = std::move(node);
   output.impl()->requires_grad = true;
 }
 }  // namespace detail
 
 void Node::release() {
   released_ = true;
-  backward_ = nullptr;
+  drop_backward();
   TensorList dropped = std::move(inputs_);
   inputs_.clear();
 }

@@ -3,11 +3,13 @@
 // and is freed when its tensors die.
 #pragma once
 
-#include <functional>
 #include <initializer_list>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "autograd/grad_mode.hpp"
+#include "tensor/memory.hpp"
 #include "tensor/tensor.hpp"
 
 namespace xgrad {
@@ -23,15 +25,13 @@ struct BackwardArgs {
   bool needs(std::size_t i) const { return inputs[i].requires_grad(); }
 };
 
-// Returns one gradient per input (undefined where not needed). A gradient may still have the
-// output's broadcast shape: the engine sums it back to the input's shape.
-using BackwardFn = std::function<TensorList(const BackwardArgs&)>;
-
+// A node's backward function returns one gradient per input (undefined where not needed). A
+// gradient may still have the output's broadcast shape: the engine sums it back to the input's
+// shape.
 class Node {
  public:
-  Node(const char* name, TensorList inputs, BackwardFn backward)
-      : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)) {}
-  ~Node();  // releases long chains iteratively (no recursion, no stack overflow)
+  Node(const char* name, TensorList inputs) : name_(name), inputs_(std::move(inputs)) {}
+  virtual ~Node();  // releases long chains iteratively (no recursion, no stack overflow)
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
@@ -40,13 +40,16 @@ class Node {
   bool released() const { return released_; }
   void release();  // drops inputs and the backward function after a backward pass
   TensorList apply(const Tensor& grad, const Tensor& output) const {
-    return backward_(BackwardArgs{grad, output, inputs_});
+    return backward(BackwardArgs{grad, output, inputs_});
   }
+
+ protected:
+  virtual TensorList backward(const BackwardArgs& args) const = 0;
+  virtual void drop_backward() = 0;  // frees what the backward function captured
 
  private:
   const char* name_;
   TensorList inputs_;
-  BackwardFn backward_;
   bool released_ = false;
 };
 
@@ -58,7 +61,31 @@ inline bool should_record(std::initializer_list<const Tensor*> inputs) {
   return false;
 }
 bool should_record(const std::vector<Tensor>& inputs);
-void attach(Tensor& output, const char* name, TensorList inputs, BackwardFn backward);
+
+// A node holding its backward function F inline: node, inputs list and captures come from the
+// block cache in one piece (std::function would put larger captures on the heap).
+template <class F>
+class NodeWith final : public Node {
+ public:
+  NodeWith(const char* name, TensorList inputs, F backward)
+      : Node(name, std::move(inputs)), backward_(std::move(backward)) {}
+
+ protected:
+  TensorList backward(const BackwardArgs& args) const override { return (*backward_)(args); }
+  void drop_backward() override { backward_.reset(); }
+
+ private:
+  std::optional<F> backward_;
+};
+
+void set_grad_fn(Tensor& output, std::shared_ptr<Node> node);
+
+template <class F>
+void attach(Tensor& output, const char* name, TensorList inputs, F&& backward) {
+  using Stored = NodeWith<std::decay_t<F>>;
+  set_grad_fn(output, std::allocate_shared<Stored>(BlockAllocator<Stored>{}, name,
+                                                   std::move(inputs), std::forward<F>(backward)));
+}
 }  // namespace detail
 
 // The one place that decides whether an op is recorded: grad mode is on and some input requires

@@ -74,7 +74,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     TensorList grads(g.inputs.size());
     if (g.needs(0)) grads[0] = matmul_transposed(dy, w, false, false);
     if (g.needs(1)) grads[1] = matmul_transposed(dy, in, true, false);
-    if (g.inputs.size() == 3 && g.needs(2)) grads[2] = sum(dy, {0});
+    if (g.inputs.size() == 3 && g.needs(2)) grads[2] = sum_to(dy, g.inputs[2].shape());
     return grads;
   };
   Tensor y = kernels::linear(x, weight, bias);

@@ -64,12 +64,13 @@ Tensor cross_entropy_per_sample(const Tensor& logits, const Tensor& target) {
   else
     forward(logits.data<double>(), targets.data<double>(), loss.data<double>(),
             logsumexp.data<double>(), one_hot.data<double>());
-  return record("cross_entropy", loss, logits, [logsumexp, one_hot](const BackwardArgs& g) {
-    const Tensor& x = g.inputs[0];
+  // logsumexp and one_hot ride along as inputs that need no gradient (saved tensors).
+  return record("cross_entropy", loss, logits, logsumexp, one_hot, [](const BackwardArgs& g) {
+    const Tensor &x = g.inputs[0], &logsumexp = g.inputs[1], &one_hot = g.inputs[2];
     // With create_graph the softmax must depend on x differentiably; otherwise reuse the
     // forward's logsumexp (same values, two passes fewer).
     Tensor p = is_grad_enabled() ? softmax(x, 1) : exp(sub(x, logsumexp));
-    return TensorList{mul(sub(p, one_hot), reshape(g.grad, {-1, 1}))};
+    return TensorList{mul(sub(p, one_hot), reshape(g.grad, {-1, 1})), Tensor(), Tensor()};
   });
 }
 
