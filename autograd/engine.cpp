@@ -165,7 +165,8 @@ TensorList root_gradients(std::span<const Tensor> outputs, std::span<const Tenso
 }
 
 // Runs the reverse pass. When `wanted` is given, gradients of those tensors are returned and
-// leaves are left alone; otherwise gradients accumulate into leaves' .grad().
+// leaves are left alone; otherwise gradients accumulate into leaves' .grad(). The graph is kept
+// when retain_graph or create_graph asks for it.
 std::vector<Tensor> run(std::span<const Tensor> outputs, std::span<const Tensor> grad_outputs,
                         bool retain_graph, bool create_graph, const std::vector<Tensor>* wanted) {
   TensorList root_grads = root_gradients(outputs, grad_outputs);
@@ -229,7 +230,7 @@ std::vector<Tensor> run(std::span<const Tensor> outputs, std::span<const Tensor>
     }
   }
 
-  if (!retain_graph)
+  if (!retain_graph && !create_graph)
     for (const auto& impl : order)
       if (impl->grad_fn) impl->grad_fn->release();
 
@@ -246,7 +247,7 @@ std::vector<Tensor> run(std::span<const Tensor> outputs, std::span<const Tensor>
 
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
               bool retain_graph, bool create_graph) {
-  run(outputs, grad_outputs, retain_graph || create_graph, create_graph, nullptr);
+  run(outputs, grad_outputs, retain_graph, create_graph, nullptr);
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
@@ -255,8 +256,7 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
   for (std::size_t i = 0; i < inputs.size(); ++i)
     if (!inputs[i].defined() || !inputs[i].requires_grad())
       throw Error("grad: input " + std::to_string(i) + " does not require grad");
-  std::vector<Tensor> result =
-      run(outputs, grad_outputs, retain_graph || create_graph, create_graph, &inputs);
+  std::vector<Tensor> result = run(outputs, grad_outputs, retain_graph, create_graph, &inputs);
   for (std::size_t i = 0; i < result.size(); ++i)
     if (!result[i].defined() && !allow_unused)
       throw Error("grad: input " + std::to_string(i) + " of shape " +
@@ -268,8 +268,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
 void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
   // Views of this tensor and its gradient: no vector is built per call.
   run(std::span<const Tensor>(this, 1),
-      std::span<const Tensor>(&gradient, gradient.defined() ? 1 : 0), retain_graph || create_graph,
-      create_graph, nullptr);
+      std::span<const Tensor>(&gradient, gradient.defined() ? 1 : 0), retain_graph, create_graph,
+      nullptr);
 }
 
 }  // namespace xgrad

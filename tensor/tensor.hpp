@@ -82,7 +82,8 @@ class Tensor {
   bool is_leaf() const;
   Tensor grad() const;  // undefined until a gradient was accumulated
   void set_grad(const Tensor& grad);
-  void zero_grad(bool set_to_none = false);  // fills .grad() with zeros (Module/Optimizer release it)
+  // Fills .grad() with zeros; set_to_none releases it (Module and Optimizer release by default).
+  void zero_grad(bool set_to_none = false);
   const std::shared_ptr<Node>& grad_fn() const;
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
                 bool create_graph = false) const;
