@@ -3,7 +3,7 @@
 
 #include "tensor/tensor.hpp"
 #include "tensor/generator.hpp"
-#include "autograd/grad_mode.hpp"
+#include "tensor/grad_mode.hpp"
 #include "autograd/engine.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/gradcheck.hpp"

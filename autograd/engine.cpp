@@ -7,13 +7,16 @@
 #include <memory>
 #include <span>
 
-#include "autograd/grad_mode.hpp"
+#include "tensor/grad_mode.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "tensor/impl_access.hpp"
 
 namespace xgrad {
 
 namespace {
+
+using detail::ImplAccess;
 
 // TensorImpl* -> position in the topological order, as an open-addressing table (one
 // allocation per backward instead of one per tensor).
@@ -113,14 +116,14 @@ void topological_order(std::span<const Tensor> roots, Graph& g) {
     stack.push_back({root.impl_ptr(), 0});
     while (!stack.empty()) {
       Frame& f = stack.back();
-      Node* node = f.t->grad_fn.get();
+      Node* node = ImplAccess::grad_fn(*f.t).get();
       if (node && node->released())
         throw Error(std::string("backward: the graph through '") + node->name() +
                     "' was already released by an earlier backward; pass retain_graph=true to "
                     "the first backward to run it again");
       if (node && f.next < node->inputs().size()) {
         const auto& in = node->inputs()[f.next++].impl_ptr();
-        if (in->requires_grad && g.position.find(in.get()) == PositionIndex::kAbsent) {
+        if (ImplAccess::requires_grad(*in) && g.position.find(in.get()) == PositionIndex::kAbsent) {
           g.position.set(in.get(), PositionIndex::kVisiting);
           stack.push_back({in, 0});
         }
@@ -164,11 +167,14 @@ TensorList root_gradients(std::span<const Tensor> outputs, std::span<const Tenso
   return grads;
 }
 
+}  // namespace
+
 // Runs the reverse pass. When `wanted` is given, gradients of those tensors are returned and
 // leaves are left alone; otherwise gradients accumulate into leaves' .grad(). The graph is kept
 // when retain_graph or create_graph asks for it.
-std::vector<Tensor> run(std::span<const Tensor> outputs, std::span<const Tensor> grad_outputs,
-                        bool retain_graph, bool create_graph, const std::vector<Tensor>* wanted) {
+std::vector<Tensor> detail::run_backward(std::span<const Tensor> outputs,
+                                         std::span<const Tensor> grad_outputs, bool retain_graph,
+                                         bool create_graph, const std::vector<Tensor>* wanted) {
   TensorList root_grads = root_gradients(outputs, grad_outputs);
   GraphLease lease;
   Graph& graph = *lease;
@@ -192,15 +198,15 @@ std::vector<Tensor> run(std::span<const Tensor> outputs, std::span<const Tensor>
     TensorImpl* impl = order[k].get();
     Tensor g = std::move(grads[k]);
     if (wanted) captured[k] = g;
-    Node* node = impl->grad_fn.get();
+    Node* node = ImplAccess::grad_fn(*impl).get();
     if (!node) {
       if (wanted) continue;
-      Tensor& leaf_grad = impl->grad;
+      Tensor& leaf_grad = ImplAccess::grad(*impl);
       if (!leaf_grad.defined()) {
         // Steal the gradient when nothing else can see its storage; otherwise copy it, since
-        // later accumulation happens in place.
-        bool sole = g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1;
-        leaf_grad = create_graph || sole ? g : g.contiguous_copy();
+        // later accumulation happens in place (and optimizers want it dense).
+        bool sole = ImplAccess::owns_storage_alone(g);
+        leaf_grad = create_graph ? g.contiguous() : sole ? g : g.contiguous_copy();
       } else if (create_graph || leaf_grad.grad_fn()) {
         leaf_grad = add(leaf_grad, g);
       } else {
@@ -232,7 +238,7 @@ std::vector<Tensor> run(std::span<const Tensor> outputs, std::span<const Tensor>
 
   if (!retain_graph && !create_graph)
     for (const auto& impl : order)
-      if (impl->grad_fn) impl->grad_fn->release();
+      if (const auto& fn = ImplAccess::grad_fn(*impl)) fn->release();
 
   std::vector<Tensor> result;
   if (wanted)
@@ -243,11 +249,9 @@ std::vector<Tensor> run(std::span<const Tensor> outputs, std::span<const Tensor>
   return result;
 }
 
-}  // namespace
-
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
               bool retain_graph, bool create_graph) {
-  run(outputs, grad_outputs, retain_graph, create_graph, nullptr);
+  detail::run_backward(outputs, grad_outputs, retain_graph, create_graph, nullptr);
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
@@ -256,7 +260,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
   for (std::size_t i = 0; i < inputs.size(); ++i)
     if (!inputs[i].defined() || !inputs[i].requires_grad())
       throw Error("grad: input " + std::to_string(i) + " does not require grad");
-  std::vector<Tensor> result = run(outputs, grad_outputs, retain_graph, create_graph, &inputs);
+  std::vector<Tensor> result =
+      detail::run_backward(outputs, grad_outputs, retain_graph, create_graph, &inputs);
   for (std::size_t i = 0; i < result.size(); ++i)
     if (!result[i].defined() && !allow_unused)
       throw Error("grad: input " + std::to_string(i) + " of shape " +
@@ -264,12 +269,4 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                   " was not used to compute the outputs; pass allow_unused=true");
   return result;
 }
-
-void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
-  // Views of this tensor and its gradient: no vector is built per call.
-  run(std::span<const Tensor>(this, 1),
-      std::span<const Tensor>(&gradient, gradient.defined() ? 1 : 0), retain_graph, create_graph,
-      nullptr);
-}
-
 }  // namespace xgrad

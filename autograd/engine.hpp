@@ -2,6 +2,7 @@
 // gradient validation in one place, accumulation into leaves, graph release.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "tensor/tensor.hpp"
@@ -20,5 +21,12 @@ void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& gra
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false,
                          bool create_graph = false, bool allow_unused = false);
+
+namespace detail {
+// The reverse pass behind backward(), grad() and Tensor::backward().
+std::vector<Tensor> run_backward(std::span<const Tensor> outputs,
+                                 std::span<const Tensor> grad_outputs, bool retain_graph,
+                                 bool create_graph, const std::vector<Tensor>* wanted);
+}  // namespace detail
 
 }  // namespace xgrad

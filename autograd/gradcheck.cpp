@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "autograd/engine.hpp"
-#include "autograd/grad_mode.hpp"
+#include "tensor/grad_mode.hpp"
 #include "autograd/ops.hpp"
 #include "tensor/generator.hpp"
 
@@ -23,6 +23,10 @@ std::vector<std::size_t> checked_inputs(const std::vector<Tensor>& inputs) {
     if (inputs[i].dtype() != Dtype::float64)
       throw Error("gradcheck: input " + std::to_string(i) +
                   " is float32; finite differences need float64 inputs");
+    for (std::size_t d = 0; d < inputs[i].shape().size(); ++d)
+      if (inputs[i].strides()[d] == 0 && inputs[i].shape()[d] > 1)
+        throw Error("gradcheck: input " + std::to_string(i) +
+                    " has elements that share memory (an expanded view); clone() it");
     ids.push_back(i);
   }
   if (ids.empty()) throw Error("gradcheck: no input requires grad");
@@ -81,18 +85,37 @@ std::string vjp(const Tensor& out, const Tensor& v, const std::vector<Tensor>& i
   return "";
 }
 
+// Where each element of x (row-major order) sits relative to data<double>(): inputs may be views.
+std::vector<int64_t> element_offsets(const Tensor& x) {
+  std::vector<int64_t> out(static_cast<std::size_t>(x.numel()));
+  Shape coord(x.shape().size(), 0);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int64_t off = 0;
+    for (std::size_t d = 0; d < coord.size(); ++d) off += coord[d] * x.strides()[d];
+    out[i] = off;
+    for (std::size_t d = coord.size(); d-- > 0;) {
+      if (++coord[d] < x.shape()[d]) break;
+      coord[d] = 0;
+    }
+  }
+  return out;
+}
+
 // (f(x + eps·u) - f(x - eps·u)) / 2eps for input `x` (changed in place, then restored).
 std::vector<double> central_difference(const DifferentiableFunction& fn,
                                        const std::vector<Tensor>& inputs, Tensor x,
                                        const std::vector<double>& direction, double eps) {
-  // Grad mode stays on: gradgradcheck's function itself calls grad().
+  // Grad mode stays on: gradgradcheck's function itself calls grad(). The writes go around the
+  // in-place checks on purpose, and leave the values (not the version) as they were.
   double* p = x.data<double>();
-  std::vector<double> saved(p, p + x.numel());
-  for (int64_t i = 0; i < x.numel(); ++i) p[i] = saved[i] + eps * direction[i];
+  const std::vector<int64_t> at = element_offsets(x);
+  std::vector<double> saved(at.size());
+  for (std::size_t i = 0; i < at.size(); ++i) saved[i] = p[at[i]];
+  for (std::size_t i = 0; i < at.size(); ++i) p[at[i]] = saved[i] + eps * direction[i];
   std::vector<double> plus = evaluate(fn, inputs).to_vector();
-  for (int64_t i = 0; i < x.numel(); ++i) p[i] = saved[i] - eps * direction[i];
+  for (std::size_t i = 0; i < at.size(); ++i) p[at[i]] = saved[i] - eps * direction[i];
   std::vector<double> minus = evaluate(fn, inputs).to_vector();
-  std::copy(saved.begin(), saved.end(), p);
+  for (std::size_t i = 0; i < at.size(); ++i) p[at[i]] = saved[i];
   for (std::size_t j = 0; j < plus.size(); ++j) plus[j] = (plus[j] - minus[j]) / (2 * eps);
   return plus;
 }

@@ -1,7 +1,10 @@
 // Node lifetime: recording and iterative release of long chains.
 #include "autograd/node.hpp"
 
+#include "tensor/impl_access.hpp"
 #include "tensor/memory.hpp"
+
+#include <string>
 
 namespace xgrad {
 
@@ -14,16 +17,45 @@ bool should_record(const std::vector<Tensor>& inputs) {
 }
 
 void set_grad_fn(Tensor& output, std::shared_ptr<Node> node) {
-  output.impl()->grad_fn = std::move(node);
-  output.impl()->requires_grad = true;
+  node->output_version_ = static_cast<int64_t>(output.version());
+  ImplAccess::grad_fn(*output.impl()) = std::move(node);
+  ImplAccess::set_requires_grad(*output.impl(), true);
 }
 }  // namespace detail
+
+namespace {
+Shape versions_of(const TensorList& tensors) {
+  Shape v(tensors.size(), 0);
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].defined()) v[i] = static_cast<int64_t>(tensors[i].version());
+  return v;
+}
+}  // namespace
+
+Node::Node(const char* name, TensorList inputs, TensorList saved)
+    : name_(name),
+      inputs_(std::move(inputs)),
+      saved_(std::move(saved)),
+      input_versions_(versions_of(inputs_)),
+      saved_versions_(versions_of(saved_)) {}
+
+void Node::check_version(const Tensor& t, const char* what, std::size_t index,
+                         int64_t version) const {
+  if (!t.defined() || static_cast<int64_t>(t.version()) == version) return;
+  std::string which = std::string(what) == "output" ? "its output" : std::string(what) + " " +
+                                                                         std::to_string(index);
+  throw Error(std::string(name_) + ": " + which + " of shape " + format_shape(t.shape()) +
+              ", saved for backward, was modified by an in-place operation (version " +
+              std::to_string(version) + " when saved, now " + std::to_string(t.version()) +
+              "); clone() it before the in-place write, or write into a copy");
+}
 
 void Node::release() {
   released_ = true;
   drop_backward();
-  TensorList dropped = std::move(inputs_);
+  TensorList dropped = std::move(inputs_), dropped_saved = std::move(saved_);
   inputs_.clear();
+  saved_.clear();
 }
 
 Node::~Node() {
@@ -34,8 +66,10 @@ Node::~Node() {
     Tensor t = std::move(pending.back());
     pending.pop_back();
     TensorImpl* impl = t.impl();
-    if (impl && t.impl_ptr().use_count() == 1 && impl->grad_fn && impl->grad_fn.use_count() == 1) {
-      auto& inner = impl->grad_fn->inputs_;
+    if (!impl || t.impl_ptr().use_count() != 1) continue;
+    const std::shared_ptr<Node>& fn = detail::ImplAccess::grad_fn(*impl);
+    if (fn && fn.use_count() == 1) {
+      auto& inner = fn->inputs_;
       for (Tensor& in : inner) pending.push_back(std::move(in));
       inner.clear();
     }

@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "autograd/grad_mode.hpp"
+#include "tensor/grad_mode.hpp"
 #include "tensor/memory.hpp"
 #include "tensor/tensor.hpp"
 
@@ -18,11 +18,35 @@ namespace xgrad {
 // gradient lists, so a training step after the first allocates nothing.
 using TensorList = std::vector<Tensor, BlockAllocator<Tensor>>;
 
-struct BackwardArgs {
-  const Tensor& grad;        // d loss / d output, in the output's shape
-  const Tensor& output;      // the op's result
-  const TensorList& inputs;  // the op's inputs, in order
-  bool needs(std::size_t i) const { return inputs[i].requires_grad(); }
+class Node;
+namespace detail {
+void set_grad_fn(Tensor& output, std::shared_ptr<Node> node);
+}  // namespace detail
+
+// What a backward function sees. Tensors it reads the values of are "saved": input(i),
+// output() and saved(i) check that no in-place write changed them since the op ran (the
+// storage's version), and raise an Error naming the op otherwise. Shapes are always safe.
+class BackwardArgs {
+ public:
+  BackwardArgs(const Tensor& grad, const Tensor& output, const Node& node)
+      : grad(grad), output_(output), node_(node) {}
+  const Tensor& grad;  // d loss / d output, in the output's shape
+  const Tensor& input(std::size_t i) const;
+  const Shape& input_shape(std::size_t i) const;
+  std::size_t num_inputs() const;
+  bool needs(std::size_t i) const;  // whether input i wants a gradient
+  const Tensor& output() const;     // the op's result
+  const Tensor& saved(std::size_t i) const;  // tensors recorded with Saved{...}
+
+ private:
+  const Tensor& output_;
+  const Node& node_;
+};
+
+// Extra tensors a backward function needs that are not inputs (e.g. a softmax computed in the
+// forward pass). They get no gradient and are version-checked like inputs.
+struct Saved {
+  TensorList tensors;
 };
 
 // A node's backward function returns one gradient per input (undefined where not needed). A
@@ -30,7 +54,7 @@ struct BackwardArgs {
 // shape.
 class Node {
  public:
-  Node(const char* name, TensorList inputs) : name_(name), inputs_(std::move(inputs)) {}
+  Node(const char* name, TensorList inputs, TensorList saved = {});
   virtual ~Node();  // releases long chains iteratively (no recursion, no stack overflow)
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -38,9 +62,9 @@ class Node {
   const char* name() const { return name_; }
   const TensorList& inputs() const { return inputs_; }
   bool released() const { return released_; }
-  void release();  // drops inputs and the backward function after a backward pass
+  void release();  // drops inputs, saved tensors and the backward function after a backward pass
   TensorList apply(const Tensor& grad, const Tensor& output) const {
-    return backward(BackwardArgs{grad, output, inputs_});
+    return backward(BackwardArgs(grad, output, *this));
   }
 
  protected:
@@ -48,10 +72,37 @@ class Node {
   virtual void drop_backward() = 0;  // frees what the backward function captured
 
  private:
+  friend class BackwardArgs;
+  friend void detail::set_grad_fn(Tensor& output, std::shared_ptr<Node> node);
+  // Raises when `t` (what: "input 1", "the output", ...) changed since `version` was recorded.
+  void check_version(const Tensor& t, const char* what, std::size_t index, int64_t version) const;
+
   const char* name_;
-  TensorList inputs_;
+  TensorList inputs_, saved_;
+  Shape input_versions_, saved_versions_;  // storage versions when the op ran
+  int64_t output_version_ = 0;
   bool released_ = false;
 };
+
+inline const Tensor& BackwardArgs::input(std::size_t i) const {
+  const Tensor& t = node_.inputs_[i];
+  node_.check_version(t, "input", i, node_.input_versions_[i]);
+  return t;
+}
+inline const Shape& BackwardArgs::input_shape(std::size_t i) const {
+  return node_.inputs_[i].shape();
+}
+inline std::size_t BackwardArgs::num_inputs() const { return node_.inputs_.size(); }
+inline bool BackwardArgs::needs(std::size_t i) const { return node_.inputs_[i].requires_grad(); }
+inline const Tensor& BackwardArgs::output() const {
+  node_.check_version(output_, "output", 0, node_.output_version_);
+  return output_;
+}
+inline const Tensor& BackwardArgs::saved(std::size_t i) const {
+  const Tensor& t = node_.saved_[i];
+  node_.check_version(t, "saved tensor", i, node_.saved_versions_[i]);
+  return t;
+}
 
 namespace detail {
 inline bool should_record(std::initializer_list<const Tensor*> inputs) {
@@ -67,8 +118,8 @@ bool should_record(const std::vector<Tensor>& inputs);
 template <class F>
 class NodeWith final : public Node {
  public:
-  NodeWith(const char* name, TensorList inputs, F backward)
-      : Node(name, std::move(inputs)), backward_(std::move(backward)) {}
+  NodeWith(const char* name, TensorList inputs, TensorList saved, F backward)
+      : Node(name, std::move(inputs), std::move(saved)), backward_(std::move(backward)) {}
 
  protected:
   TensorList backward(const BackwardArgs& args) const override { return (*backward_)(args); }
@@ -78,13 +129,12 @@ class NodeWith final : public Node {
   std::optional<F> backward_;
 };
 
-void set_grad_fn(Tensor& output, std::shared_ptr<Node> node);
-
 template <class F>
-void attach(Tensor& output, const char* name, TensorList inputs, F&& backward) {
+void attach(Tensor& output, const char* name, TensorList inputs, TensorList saved, F&& backward) {
   using Stored = NodeWith<std::decay_t<F>>;
   set_grad_fn(output, std::allocate_shared<Stored>(BlockAllocator<Stored>{}, name,
-                                                   std::move(inputs), std::forward<F>(backward)));
+                                                   std::move(inputs), std::move(saved),
+                                                   std::forward<F>(backward)));
 }
 }  // namespace detail
 
@@ -92,27 +142,34 @@ void attach(Tensor& output, const char* name, TensorList inputs, F&& backward) {
 // grad. Otherwise the backward function is never even constructed.
 template <class F>
 Tensor record(const char* name, Tensor output, const Tensor& a, F&& backward) {
-  if (detail::should_record({&a})) detail::attach(output, name, {a}, std::forward<F>(backward));
+  if (detail::should_record({&a})) detail::attach(output, name, {a}, {}, std::forward<F>(backward));
   return output;
 }
 template <class F>
 Tensor record(const char* name, Tensor output, const Tensor& a, const Tensor& b, F&& backward) {
   if (detail::should_record({&a, &b}))
-    detail::attach(output, name, {a, b}, std::forward<F>(backward));
+    detail::attach(output, name, {a, b}, {}, std::forward<F>(backward));
   return output;
 }
 template <class F>
 Tensor record(const char* name, Tensor output, const Tensor& a, const Tensor& b, const Tensor& c,
               F&& backward) {
   if (detail::should_record({&a, &b, &c}))
-    detail::attach(output, name, {a, b, c}, std::forward<F>(backward));
+    detail::attach(output, name, {a, b, c}, {}, std::forward<F>(backward));
   return output;
 }
 template <class F>
 Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs, F&& backward) {
   if (detail::should_record(inputs))
-    detail::attach(output, name, TensorList(inputs.begin(), inputs.end()),
+    detail::attach(output, name, TensorList(inputs.begin(), inputs.end()), {},
                    std::forward<F>(backward));
+  return output;
+}
+// With tensors the backward needs besides the inputs (see Saved).
+template <class F>
+Tensor record(const char* name, Tensor output, const Tensor& a, Saved saved, F&& backward) {
+  if (detail::should_record({&a}))
+    detail::attach(output, name, {a}, std::move(saved.tensors), std::forward<F>(backward));
   return output;
 }
 

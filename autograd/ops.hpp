@@ -111,8 +111,19 @@ Tensor log_softmax(const Tensor& x, int64_t dim);
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);
 
-// ---- shape (autograd/ops_shape.cpp) ----
+// ---- shape and views (autograd/ops_shape.cpp) ----
+// Views share the input's storage: writing into a view writes into its base. reshape is a view
+// when the strides allow it and a copy otherwise; view() is always a view, or an Error.
 Tensor reshape(const Tensor& x, const Shape& shape);  // one entry may be -1
+Tensor view(const Tensor& x, const Shape& shape);
+// The view with these shape, strides and storage offset (in elements) of x's storage.
+Tensor as_strided(const Tensor& x, const Shape& shape, const Shape& strides, int64_t offset);
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
+Tensor select(const Tensor& x, int64_t dim, int64_t index);  // drops dim; index may be negative
+// The diagonal of the (dim1, dim2) planes, as a last dim; offset > 0 is above the main diagonal.
+Tensor diagonal(const Tensor& x, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
+// Sliding windows of `size` every `step` along dim, as a new last dim (overlapping views).
+Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step);
 Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor squeeze(const Tensor& x);
 Tensor squeeze(const Tensor& x, int64_t dim);

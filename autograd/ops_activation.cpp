@@ -13,21 +13,21 @@ using kernels::Unary;
 Tensor relu(const Tensor& x) {
   // d relu = 1 where x > 0
   return record("relu", kernels::unary(Unary::relu, x), x, [](const BackwardArgs& g) {
-    return TensorList{mul(g.grad, kernels::unary(Unary::step, g.inputs[0]))};
+    return TensorList{mul(g.grad, kernels::unary(Unary::step, g.input(0)))};
   });
 }
 
 Tensor sigmoid(const Tensor& x) {
   // d sigmoid = s (1 - s)
   return record("sigmoid", kernels::unary(Unary::sigmoid, x), x, [](const BackwardArgs& g) {
-    return TensorList{mul(g.grad, mul(g.output, sub(1.0, g.output)))};
+    return TensorList{mul(g.grad, mul(g.output(), sub(1.0, g.output())))};
   });
 }
 
 Tensor tanh(const Tensor& x) {
   // d tanh = 1 - tanh²
   return record("tanh", kernels::unary(Unary::tanh, x), x, [](const BackwardArgs& g) {
-    return TensorList{mul(g.grad, sub(1.0, mul(g.output, g.output)))};
+    return TensorList{mul(g.grad, sub(1.0, mul(g.output(), g.output())))};
   });
 }
 
@@ -35,7 +35,7 @@ Tensor softplus(const Tensor& x, double beta) {
   if (beta <= 0) throw Error("softplus: beta must be positive, got " + std::to_string(beta));
   // Note: a fused kernel, since log(1 + exp(beta x)) overflows for large x. d = sigmoid(beta x).
   return record("softplus", kernels::softplus(x, beta), x, [beta](const BackwardArgs& g) {
-    return TensorList{mul(g.grad, sigmoid(mul(g.inputs[0], beta)))};
+    return TensorList{mul(g.grad, sigmoid(mul(g.input(0), beta)))};
   });
 }
 

@@ -24,7 +24,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   // d(ab)/da = b, d(ab)/db = a
   return record("mul", kernels::binary("mul", Binary::mul, a, b), a, b, [](const BackwardArgs& g) {
-    const Tensor &x = g.inputs[0], &y = g.inputs[1];
+    const Tensor &x = g.input(0), &y = g.input(1);
     return TensorList{g.needs(0) ? mul(g.grad, y) : Tensor(),
                       g.needs(1) ? mul(g.grad, x) : Tensor()};
   });
@@ -33,9 +33,9 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 Tensor div(const Tensor& a, const Tensor& b) {
   // d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -out/b
   return record("div", kernels::binary("div", Binary::div, a, b), a, b, [](const BackwardArgs& g) {
-    const Tensor& y = g.inputs[1];
+    const Tensor& y = g.input(1);
     Tensor ga = g.needs(0) || g.needs(1) ? div(g.grad, y) : Tensor();
-    return TensorList{g.needs(0) ? ga : Tensor(), g.needs(1) ? neg(mul(ga, g.output)) : Tensor()};
+    return TensorList{g.needs(0) ? ga : Tensor(), g.needs(1) ? neg(mul(ga, g.output())) : Tensor()};
   });
 }
 
@@ -49,7 +49,7 @@ Tensor pow(const Tensor& a, double p) {
                         : kernels::binary_scalar(Binary::pow, a, p, false);
   // d(a^p)/da = p a^(p-1)
   return record("pow", std::move(out), a, [p](const BackwardArgs& g) {
-    Tensor d = p == 2.0 ? mul(g.inputs[0], 2.0) : mul(pow(g.inputs[0], p - 1.0), p);
+    Tensor d = p == 2.0 ? mul(g.input(0), 2.0) : mul(pow(g.input(0), p - 1.0), p);
     return TensorList{mul(g.grad, d)};
   });
 }
@@ -57,9 +57,9 @@ Tensor pow(const Tensor& a, double p) {
 Tensor pow(const Tensor& a, const Tensor& b) {
   // d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a
   return record("pow", kernels::binary("pow", Binary::pow, a, b), a, b, [](const BackwardArgs& g) {
-    const Tensor &x = g.inputs[0], &y = g.inputs[1];
+    const Tensor &x = g.input(0), &y = g.input(1);
     return TensorList{g.needs(0) ? mul(g.grad, mul(y, pow(x, sub(y, 1.0)))) : Tensor(),
-                      g.needs(1) ? mul(g.grad, mul(g.output, log(x))) : Tensor()};
+                      g.needs(1) ? mul(g.grad, mul(g.output(), log(x))) : Tensor()};
   });
 }
 
@@ -83,7 +83,7 @@ Tensor div(double s, const Tensor& a) {
   // d(s/a)/da = -s/a² = -out/a
   return record("rdiv", kernels::binary_scalar(Binary::div, a, s, true), a,
                 [](const BackwardArgs& g) {
-                  return TensorList{neg(div(mul(g.grad, g.output), g.inputs[0]))};
+                  return TensorList{neg(div(mul(g.grad, g.output()), g.input(0)))};
                 });
 }
 

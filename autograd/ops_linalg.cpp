@@ -12,7 +12,7 @@ Tensor matmul_transposed(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   //   dA = dC op(B)ᵀ, stored transposed when ta:  ta ? op(B) dCᵀ : dC op(B)ᵀ
   //   dB = op(A)ᵀ dC, stored transposed when tb:  tb ? dCᵀ op(A) : op(A)ᵀ dC
   return record("matmul", kernels::matmul(a, b, ta, tb), a, b, [ta, tb](const BackwardArgs& g) {
-    const Tensor &A = g.inputs[0], &B = g.inputs[1], &dC = g.grad;
+    const Tensor &A = g.input(0), &B = g.input(1), &dC = g.grad;
     Tensor da, db;
     if (g.needs(0))
       da = ta ? matmul_transposed(B, dC, tb, true) : matmul_transposed(dC, B, false, !tb);
@@ -70,11 +70,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   }
   // y = x Wᵀ + b:  dx = dy W,  dW = dyᵀ x,  db = Σ_rows dy
   auto backward = [](const BackwardArgs& g) {
-    const Tensor &in = g.inputs[0], &w = g.inputs[1], &dy = g.grad;
-    TensorList grads(g.inputs.size());
+    const Tensor &in = g.input(0), &w = g.input(1), &dy = g.grad;
+    TensorList grads(g.num_inputs());
     if (g.needs(0)) grads[0] = matmul_transposed(dy, w, false, false);
     if (g.needs(1)) grads[1] = matmul_transposed(dy, in, true, false);
-    if (g.inputs.size() == 3 && g.needs(2)) grads[2] = sum_to(dy, g.inputs[2].shape());
+    if (g.num_inputs() == 3 && g.needs(2)) grads[2] = sum_to(dy, g.input_shape(2));
     return grads;
   };
   Tensor y = kernels::linear(x, weight, bias);

@@ -21,7 +21,7 @@ Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& t) {
                   mul(sub(1.0, t), clamp_min(log(sub(1.0, p)), -100.0))));
   }
   return record("binary_cross_entropy", out, p, t, [](const BackwardArgs& g) {
-    const Tensor &prob = g.inputs[0], &target = g.inputs[1];
+    const Tensor &prob = g.input(0), &target = g.input(1);
     Tensor dp, dt;
     if (g.needs(0))
       dp = mul(g.grad, div(sub(prob, target), clamp_min(mul(prob, sub(1.0, prob)), 1e-12)));
@@ -36,7 +36,9 @@ Tensor cross_entropy_per_sample(const Tensor& logits, const Tensor& target) {
     throw Error("cross_entropy: expected logits (N, C) and class indices (N,), got " +
                 format_shape(logits.shape()) + " and " + format_shape(target.shape()));
   const int64_t n = logits.shape()[0], c = logits.shape()[1];
-  const Tensor targets = target.to(logits.dtype()).detach();
+  Tensor targets = target.to(logits.dtype()).detach();
+  if (!targets.is_contiguous()) targets = targets.contiguous_copy();
+  const Tensor dense_logits = logits.is_contiguous() ? logits : logits.detach().contiguous_copy();
   Tensor loss = empty({n}, logits.dtype()), logsumexp = empty({n, 1}, logits.dtype());
   Tensor one_hot = zeros({n, c}, logits.dtype());
   auto forward = [&]<class T>(const T* x, const T* t, T* out, T* lse, T* hot) {
@@ -59,18 +61,17 @@ Tensor cross_entropy_per_sample(const Tensor& logits, const Tensor& target) {
     }
   };
   if (logits.dtype() == Dtype::float32)
-    forward(logits.data<float>(), targets.data<float>(), loss.data<float>(),
+    forward(dense_logits.data<float>(), targets.data<float>(), loss.data<float>(),
             logsumexp.data<float>(), one_hot.data<float>());
   else
-    forward(logits.data<double>(), targets.data<double>(), loss.data<double>(),
+    forward(dense_logits.data<double>(), targets.data<double>(), loss.data<double>(),
             logsumexp.data<double>(), one_hot.data<double>());
-  // logsumexp and one_hot ride along as inputs that need no gradient (saved tensors).
-  return record("cross_entropy", loss, logits, logsumexp, one_hot, [](const BackwardArgs& g) {
-    const Tensor &x = g.inputs[0], &logsumexp = g.inputs[1], &one_hot = g.inputs[2];
+  return record("cross_entropy", loss, logits, Saved{{logsumexp, one_hot}}, [](const BackwardArgs& g) {
+    const Tensor &x = g.input(0), &logsumexp = g.saved(0), &one_hot = g.saved(1);
     // With create_graph the softmax must depend on x differentiably; otherwise reuse the
     // forward's logsumexp (same values, two passes fewer).
     Tensor p = is_grad_enabled() ? softmax(x, 1) : exp(sub(x, logsumexp));
-    return TensorList{mul(sub(p, one_hot), reshape(g.grad, {-1, 1})), Tensor(), Tensor()};
+    return TensorList{mul(sub(p, one_hot), reshape(g.grad, {-1, 1}))};
   });
 }
 

@@ -18,28 +18,28 @@ TensorList one(Tensor g) { return TensorList{std::move(g)}; }
 Tensor exp(const Tensor& x) {
   // d exp(x) = exp(x) = out
   return record("exp", kernels::unary(Unary::exp, x), x,
-                [](const BackwardArgs& g) { return one(mul(g.grad, g.output)); });
+                [](const BackwardArgs& g) { return one(mul(g.grad, g.output())); });
 }
 
 Tensor log(const Tensor& x) {
   return record("log", kernels::unary(Unary::log, x), x,
-                [](const BackwardArgs& g) { return one(div(g.grad, g.inputs[0])); });
+                [](const BackwardArgs& g) { return one(div(g.grad, g.input(0))); });
 }
 
 Tensor log1p(const Tensor& x) {
   return record("log1p", kernels::unary(Unary::log1p, x), x,
-                [](const BackwardArgs& g) { return one(div(g.grad, add(g.inputs[0], 1.0))); });
+                [](const BackwardArgs& g) { return one(div(g.grad, add(g.input(0), 1.0))); });
 }
 
 Tensor sqrt(const Tensor& x) {
   // d sqrt(x) = 1 / (2 sqrt(x))
   return record("sqrt", kernels::unary(Unary::sqrt, x), x,
-                [](const BackwardArgs& g) { return one(div(g.grad, mul(g.output, 2.0))); });
+                [](const BackwardArgs& g) { return one(div(g.grad, mul(g.output(), 2.0))); });
 }
 
 Tensor abs(const Tensor& x) {
   return record("abs", kernels::unary(Unary::abs, x), x,
-                [](const BackwardArgs& g) { return one(mul(g.grad, sign(g.inputs[0]))); });
+                [](const BackwardArgs& g) { return one(mul(g.grad, sign(g.input(0)))); });
 }
 
 Tensor square(const Tensor& x) { return pow(x, 2.0); }
@@ -47,24 +47,24 @@ Tensor square(const Tensor& x) { return pow(x, 2.0); }
 Tensor reciprocal(const Tensor& x) {
   // d (1/x) = -1/x² = -out²
   return record("reciprocal", kernels::unary(Unary::reciprocal, x), x, [](const BackwardArgs& g) {
-    return one(neg(mul(g.grad, mul(g.output, g.output))));
+    return one(neg(mul(g.grad, mul(g.output(), g.output()))));
   });
 }
 
 Tensor sin(const Tensor& x) {
   return record("sin", kernels::unary(Unary::sin, x), x,
-                [](const BackwardArgs& g) { return one(mul(g.grad, cos(g.inputs[0]))); });
+                [](const BackwardArgs& g) { return one(mul(g.grad, cos(g.input(0)))); });
 }
 
 Tensor cos(const Tensor& x) {
   return record("cos", kernels::unary(Unary::cos, x), x,
-                [](const BackwardArgs& g) { return one(neg(mul(g.grad, sin(g.inputs[0])))); });
+                [](const BackwardArgs& g) { return one(neg(mul(g.grad, sin(g.input(0))))); });
 }
 
 Tensor erf(const Tensor& x) {
   // d erf(x) = 2/sqrt(pi) exp(-x²)
   return record("erf", kernels::unary(Unary::erf, x), x, [](const BackwardArgs& g) {
-    const Tensor& v = g.inputs[0];
+    const Tensor& v = g.input(0);
     return one(mul(g.grad, mul(exp(neg(mul(v, v))), 2.0 / std::sqrt(M_PI))));
   });
 }
@@ -75,7 +75,7 @@ Tensor clamp(const Tensor& x, double low, double high) {
                 std::to_string(high));
   // Gradient passes where low <= x <= high.
   return record("clamp", kernels::clamp(x, low, high), x, [low, high](const BackwardArgs& g) {
-    return one(mul(g.grad, kernels::in_range_mask(g.inputs[0], low, high)));
+    return one(mul(g.grad, kernels::in_range_mask(g.input(0), low, high)));
   });
 }
 Tensor clamp_min(const Tensor& x, double low) {
@@ -89,7 +89,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
   // The gradient goes to the larger input (to a on ties).
   return record("maximum", kernels::binary("maximum", Binary::maximum, a, b), a, b,
                 [](const BackwardArgs& g) {
-                  Tensor mask = kernels::binary("maximum", Binary::ge, g.inputs[0], g.inputs[1]);
+                  Tensor mask = kernels::binary("maximum", Binary::ge, g.input(0), g.input(1));
                   return TensorList{g.needs(0) ? mul(g.grad, mask) : Tensor(),
                                     g.needs(1) ? mul(g.grad, sub(1.0, mask)) : Tensor()};
                 });
@@ -98,7 +98,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
 Tensor minimum(const Tensor& a, const Tensor& b) {
   return record("minimum", kernels::binary("minimum", Binary::minimum, a, b), a, b,
                 [](const BackwardArgs& g) {
-                  Tensor mask = kernels::binary("minimum", Binary::le, g.inputs[0], g.inputs[1]);
+                  Tensor mask = kernels::binary("minimum", Binary::le, g.input(0), g.input(1));
                   return TensorList{g.needs(0) ? mul(g.grad, mask) : Tensor(),
                                     g.needs(1) ? mul(g.grad, sub(1.0, mask)) : Tensor()};
                 });
@@ -120,7 +120,6 @@ Tensor cast(const Tensor& x, Dtype dtype) {
                 [from](const BackwardArgs& g) { return one(cast(g.grad, from)); });
 }
 
-Tensor Tensor::to(Dtype dtype) const { return cast(*this, dtype); }
 
 Tensor eq(const Tensor& a, const Tensor& b) { return kernels::binary("eq", Binary::eq, a, b); }
 Tensor ne(const Tensor& a, const Tensor& b) { return kernels::binary("ne", Binary::ne, a, b); }

@@ -42,14 +42,14 @@ int64_t reduced_count(const Shape& shape, const Shape& dims) {
 Tensor sum(const Tensor& x) {
   // d sum = ones: the gradient (a scalar) is broadcast back to x's shape.
   return record("sum", kernels::sum_all(x), x, [](const BackwardArgs& g) {
-    return TensorList{expand(g.grad, g.inputs[0].shape())};
+    return TensorList{expand(g.grad, g.input_shape(0))};
   });
 }
 
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   Shape d = normalize_dims("sum", dims, x.dim());
   return record("sum", kernels::sum_dims(x, d, keepdim), x, [d](const BackwardArgs& g) {
-    const Shape& in = g.inputs[0].shape();
+    const Shape& in = g.input_shape(0);
     return TensorList{expand(reshape(g.grad, keepdim_shape(in, d)), in)};
   });
 }
@@ -74,8 +74,8 @@ Tensor extreme(const char* name, const Tensor& x, int64_t dim, bool keepdim, boo
   if (x.dim() == 0) return clone(x);
   return record(name, kernels::extreme_dim(x, d, keepdim, is_min), x,
                 [d, keepdim](const BackwardArgs& g) {
-                  const Tensor& in = g.inputs[0];
-                  Tensor out = g.output, grad = g.grad;
+                  const Tensor& in = g.input(0);
+                  Tensor out = g.output(), grad = g.grad;
                   if (!keepdim) {
                     out = unsqueeze(out, d);
                     grad = unsqueeze(grad, d);
@@ -134,7 +134,5 @@ Tensor argmin(const Tensor& x, int64_t dim, bool keepdim) {
   return kernels::arg_extreme_dim(x, kernels::normalize_dim("argmin", dim, x.dim()), keepdim, true);
 }
 
-Tensor Tensor::sum() const { return xgrad::sum(*this); }
-Tensor Tensor::mean() const { return xgrad::mean(*this); }
 
 }  // namespace xgrad

@@ -1,9 +1,11 @@
-// Shape and indexing ops. reshape/squeeze/unsqueeze/flatten share storage; the others copy.
-// Each op's backward is another op of this file (slice <-> slice_scatter, expand <-> sum_to,
-// index_select <-> index_add, gather <-> scatter_add), so double backward works throughout.
+// Shape, view and indexing ops. The views (reshape and view when the strides allow, permute,
+// transpose, expand, slice, select, diagonal, unfold, as_strided) share storage; index ops copy.
+// Each op's backward is another op of this file (a view <-> scatter into a view, expand <->
+// sum_to, index_select <-> index_add, gather <-> scatter_add), so double backward works.
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
@@ -27,12 +29,74 @@ Indices to_indices(const char* op, const Tensor& index, int64_t limit) {
   return out;
 }
 
-Tensor slice_scatter(const Tensor& src, const Shape& shape, int64_t dim, int64_t start, int64_t end,
-                     int64_t step) {
-  return record("slice_backward", kernels::slice_scatter(src, shape, dim, start, end, step), src,
-                [dim, start, end, step](const BackwardArgs& g) {
-                  return TensorList{slice(g.grad, dim, start, end, step)};
+// The backward of a view op: `src` added into the view `layout` of zeros(shape); `layout` is the
+// view's geometry over a contiguous tensor of `shape`.
+Tensor view_scatter(const Tensor& src, const Shape& shape, const kernels::Layout& layout);
+
+// A view of the contiguous tensor x with `layout` (relative to x's first element).
+Tensor view_of_dense(const Tensor& x, const kernels::Layout& layout) {
+  kernels::Layout at = layout;
+  at.offset += x.storage_offset();
+  return record("as_strided", kernels::view_as(x, at), x, [layout](const BackwardArgs& g) {
+    return TensorList{view_scatter(g.grad, g.input_shape(0), layout)};
+  });
+}
+
+Tensor view_scatter(const Tensor& src, const Shape& shape, const kernels::Layout& layout) {
+  Tensor out =
+      kernels::scatter_add_into_view(src, shape, layout.shape, layout.strides, layout.offset);
+  return record("view_backward", std::move(out), src, [layout](const BackwardArgs& g) {
+    return TensorList{view_of_dense(g.grad.contiguous(), layout)};
+  });
+}
+
+// Records a view op: `to_view` maps a Layout to the view's Layout. Forward applies it to x's
+// layout; backward applies it to a contiguous layout of x's shape and scatters into that.
+template <class ToView>
+Tensor view_op(const char* name, const Tensor& x, ToView to_view) {
+  return record(name, kernels::view_as(x, to_view(kernels::layout_of(x))), x,
+                [to_view](const BackwardArgs& g) {
+                  const Shape& shape = g.input_shape(0);
+                  return TensorList{
+                      view_scatter(g.grad, shape, to_view(kernels::contiguous_layout(shape)))};
                 });
+}
+
+// Resolves one -1 entry of a requested shape for `numel` elements.
+Shape infer_shape(const char* op, const Tensor& x, const Shape& shape) {
+  Shape s = shape;
+  int64_t known = 1, infer = -1;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == -1) {
+      if (infer >= 0)
+        throw Error(std::string(op) + ": only one dimension can be -1 in " + format_shape(shape));
+      infer = static_cast<int64_t>(i);
+    } else if (s[i] < 0) {
+      throw Error(std::string(op) + ": invalid shape " + format_shape(shape));
+    } else if (__builtin_mul_overflow(known, s[i], &known)) {
+      throw Error(std::string(op) + ": shape " + format_shape(shape) + " is too large");
+    }
+  }
+  if (infer >= 0 && known > 0 && x.numel() % known == 0) s[infer] = x.numel() / known;
+  if ((infer >= 0 && known == 0) || shape_numel(s) != x.numel())
+    throw Error(std::string(op) + ": cannot reshape " + format_shape(x.shape()) + " (" +
+                std::to_string(x.numel()) + " elements) to " + format_shape(shape));
+  return s;
+}
+
+// reshape and view: an alias with new strides when x's strides allow, else (reshape only) a copy.
+Tensor reshape_impl(const char* op, const Tensor& x, const Shape& requested, bool may_copy) {
+  Shape s = infer_shape(op, x, requested);
+  std::optional<Shape> strides = kernels::view_strides(kernels::layout_of(x), s);
+  if (!strides && !may_copy)
+    throw Error(std::string(op) + ": shape " + format_shape(s) +
+                " is not compatible with the input's shape " + format_shape(x.shape()) +
+                " and strides " + format_shape(x.strides()) + "; use reshape() or contiguous()");
+  Tensor out = strides ? make_view(x, s, *strides, x.storage_offset())
+                       : alias_with_shape(x.contiguous_copy(), s);
+  return record(op, std::move(out), x, [](const BackwardArgs& g) {
+    return TensorList{reshape(g.grad, g.input_shape(0))};
+  });
 }
 
 Tensor index_add(const Shape& shape, int64_t dim, const Indices& index, const Tensor& src) {
@@ -55,32 +119,76 @@ Tensor scatter_add(const Shape& shape, int64_t dim, const Indices& index, const 
 Tensor gather_indices(const Tensor& x, int64_t dim, const Indices& index, const Shape& ishape) {
   return record("gather", kernels::gather(x, dim, *index, ishape), x,
                 [dim, index, ishape](const BackwardArgs& g) {
-                  return TensorList{scatter_add(g.inputs[0].shape(), dim, index, ishape, g.grad)};
+                  return TensorList{scatter_add(g.input_shape(0), dim, index, ishape, g.grad)};
                 });
 }
 
 }  // namespace
 
-Tensor reshape(const Tensor& x, const Shape& shape) {
-  Shape s = shape;
-  int64_t known = 1, infer = -1;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == -1) {
-      if (infer >= 0)
-        throw Error("reshape: only one dimension can be -1 in " + format_shape(shape));
-      infer = static_cast<int64_t>(i);
-    } else if (s[i] < 0) {
-      throw Error("reshape: invalid shape " + format_shape(shape));
-    } else {
-      known *= s[i];
-    }
-  }
-  if (infer >= 0 && known > 0 && x.numel() % known == 0) s[infer] = x.numel() / known;
-  if (shape_numel(s) != x.numel() || (infer >= 0 && known == 0))
-    throw Error("reshape: cannot reshape " + format_shape(x.shape()) + " (" +
-                std::to_string(x.numel()) + " elements) to " + format_shape(shape));
-  return record("reshape", alias_with_shape(x, s), x, [](const BackwardArgs& g) {
-    return TensorList{reshape(g.grad, g.inputs[0].shape())};
+Tensor reshape(const Tensor& x, const Shape& shape) { return reshape_impl("reshape", x, shape, true); }
+Tensor view(const Tensor& x, const Shape& shape) { return reshape_impl("view", x, shape, false); }
+
+Tensor as_strided(const Tensor& x, const Shape& shape, const Shape& strides, int64_t offset) {
+  Tensor out = make_view(x, shape, strides, offset);
+  if (!detail::should_record({&x})) return out;
+  // The backward needs the view's geometry within x's own elements.
+  if (!x.is_contiguous())
+    throw Error("as_strided: its gradient needs a contiguous input, got strides " +
+                format_shape(x.strides()) + "; call contiguous() first");
+  kernels::Layout layout{shape, strides, offset - x.storage_offset()};
+  int64_t last = layout.offset;
+  for (std::size_t d = 0; d < shape.size(); ++d) last += (shape[d] - 1) * strides[d];
+  if (out.numel() > 0 && (layout.offset < 0 || last >= x.numel()))
+    throw Error("as_strided: the view reaches outside the " + std::to_string(x.numel()) +
+                " elements of its input of shape " + format_shape(x.shape()) +
+                ", so it has no gradient");
+  return view_of_dense(x, layout);
+}
+
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+  int64_t d = kernels::normalize_dim("narrow", dim, x.dim());
+  const int64_t n = x.shape()[d];
+  if (start < 0) start += n;
+  if (start < 0 || length < 0 || start > n || length > n - start)
+    throw Error("narrow: start " + std::to_string(start) + " and length " +
+                std::to_string(length) + " do not fit dim " + std::to_string(dim) +
+                " of shape " + format_shape(x.shape()));
+  return slice(x, d, start, start + length);
+}
+
+Tensor select(const Tensor& x, int64_t dim, int64_t index) {
+  if (x.dim() == 0) throw Error("select: cannot select from a 0-d tensor");
+  int64_t d = kernels::normalize_dim("select", dim, x.dim());
+  const int64_t n = x.shape()[d];
+  if (index < -n || index >= n)
+    throw Error("select: index " + std::to_string(index) + " out of range for dim " +
+                std::to_string(dim) + " of shape " + format_shape(x.shape()));
+  if (index < 0) index += n;
+  return view_op("select", x,
+                 [d, index](const kernels::Layout& l) { return kernels::select(l, d, index); });
+}
+
+Tensor diagonal(const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) {
+  if (x.dim() < 2)
+    throw Error("diagonal: expected at least 2 dims, got shape " + format_shape(x.shape()));
+  int64_t d1 = kernels::normalize_dim("diagonal", dim1, x.dim());
+  int64_t d2 = kernels::normalize_dim("diagonal", dim2, x.dim());
+  if (d1 == d2)
+    throw Error("diagonal: dim1 and dim2 are the same dim " + std::to_string(d1));
+  return view_op("diagonal", x, [offset, d1, d2](const kernels::Layout& l) {
+    return kernels::diagonal(l, offset, d1, d2);
+  });
+}
+
+Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
+  int64_t d = kernels::normalize_dim("unfold", dim, x.dim());
+  const int64_t n = x.dim() == 0 ? 1 : x.shape()[d];
+  if (size < 0 || size > n)
+    throw Error("unfold: size " + std::to_string(size) + " exceeds dim " + std::to_string(dim) +
+                " of shape " + format_shape(x.shape()));
+  if (step <= 0) throw Error("unfold: step must be positive, got " + std::to_string(step));
+  return view_op("unfold", x, [d, size, step](const kernels::Layout& l) {
+    return kernels::unfold(l, d, size, step);
   });
 }
 
@@ -130,7 +238,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   for (std::size_t i = 0; i < perm.size(); ++i)
     if (perm[inverse[i]] != static_cast<int64_t>(i))
       throw Error("permute: dims are not a permutation of 0.." + std::to_string(x.dim() - 1));
-  return record("permute", kernels::permute(x, perm), x,
+  return record("permute", kernels::view_as(x, kernels::permute(kernels::layout_of(x), perm)), x,
                 [inverse](const BackwardArgs& g) { return TensorList{permute(g.grad, inverse)}; });
 }
 
@@ -142,16 +250,10 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
   return permute(x, perm);
 }
 
-Tensor Tensor::t() const {
-  if (dim() != 2) throw Error("t: expected a 2-D tensor, got shape " + format_shape(shape()));
-  return transpose(*this, 0, 1);
-}
-Tensor Tensor::reshape(const Shape& shape) const { return xgrad::reshape(*this, shape); }
-
 Tensor expand(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   return record("expand", kernels::expand(x, shape), x, [](const BackwardArgs& g) {
-    return TensorList{sum_to(g.grad, g.inputs[0].shape())};
+    return TensorList{sum_to(g.grad, g.input_shape(0))};
   });
 }
 Tensor broadcast_to(const Tensor& x, const Shape& shape) { return expand(x, shape); }
@@ -159,7 +261,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) { return expand(x, shap
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   return record("sum_to", kernels::sum_to(x, shape), x, [](const BackwardArgs& g) {
-    return TensorList{expand(g.grad, g.inputs[0].shape())};
+    return TensorList{expand(g.grad, g.input_shape(0))};
   });
 }
 
@@ -172,11 +274,9 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
   if (end < 0) end += n;
   start = std::clamp<int64_t>(start, 0, n);
   end = std::clamp<int64_t>(end, start, n);
-  return record(
-      "slice", kernels::slice(x, d, start, end, step), x,
-      [d, start, end, step](const BackwardArgs& g) {
-        return TensorList{slice_scatter(g.grad, g.inputs[0].shape(), d, start, end, step)};
-      });
+  return view_op("slice", x, [d, start, end, step](const kernels::Layout& l) {
+    return kernels::slice(l, d, start, end, step);
+  });
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const std::vector<int64_t>& index) {
@@ -188,7 +288,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const std::vector<int64_t>& in
   auto idx = std::make_shared<const std::vector<int64_t>>(index);
   return record("index_select", kernels::index_select(x, d, *idx), x,
                 [d, idx](const BackwardArgs& g) {
-                  return TensorList{index_add(g.inputs[0].shape(), d, idx, g.grad)};
+                  return TensorList{index_add(g.input_shape(0), d, idx, g.grad)};
                 });
 }
 
@@ -256,6 +356,5 @@ Tensor clone(const Tensor& x) {
                 [](const BackwardArgs& g) { return TensorList{g.grad}; });
 }
 
-Tensor Tensor::clone() const { return xgrad::clone(*this); }
 
 }  // namespace xgrad

@@ -123,6 +123,49 @@ void BM_AddBroadcastRow(benchmark::State& st) {
 }
 BENCHMARK(BM_AddBroadcastRow);
 
+// ---- strided operands: a transposed input against the contiguous case (Arg 0 / 1) ----
+void BM_AddTransposed(benchmark::State& st) {
+  const int64_t n = 512;
+  Tensor a = randn({n, n}), b = randn({n, n});
+  Tensor lhs = st.range(0) ? a.t() : a.t().contiguous();
+  NoGradGuard guard;
+  for (auto _ : st) benchmark::DoNotOptimize(lhs + b);
+  st.SetItemsProcessed(st.iterations() * n * n);
+  st.SetLabel(st.range(0) ? "transposed view" : "contiguous");
+}
+BENCHMARK(BM_AddTransposed)->Arg(0)->Arg(1);
+
+void BM_ExpTransposed(benchmark::State& st) {
+  const int64_t n = 512;
+  Tensor a = randn({n, n});
+  Tensor x = st.range(0) ? a.t() : a.t().contiguous();
+  NoGradGuard guard;
+  for (auto _ : st) benchmark::DoNotOptimize(exp(x));
+  st.SetItemsProcessed(st.iterations() * n * n);
+  st.SetLabel(st.range(0) ? "transposed view" : "contiguous");
+}
+BENCHMARK(BM_ExpTransposed)->Arg(0)->Arg(1);
+
+// A chain of views (transpose, slice, select, unsqueeze, expand) then a reduction, forward and
+// backward; Arg 1 clones after every view (a copy per op, as before views existed, plus the
+// clone's node).
+void BM_ViewChain(benchmark::State& st) {
+  Tensor x = randn({64, 128}, {float32, true});
+  const bool copy = st.range(0);
+  auto step = [copy](const Tensor& t) { return copy ? t.clone() : t; };
+  for (auto _ : st) {
+    Tensor v = step(x.t());
+    v = step(slice(v, 0, 0, 96, 2));
+    v = step(select(v, 1, 3));
+    v = step(expand(unsqueeze(v, 0), {16, 48}));
+    Tensor y = sum(v * v);
+    y.backward();
+    x.zero_grad(true);
+  }
+  st.SetLabel(copy ? "views + clone" : "views");
+}
+BENCHMARK(BM_ViewChain)->Arg(0)->Arg(1);
+
 // ---- matmul vs raw sgemm, 64x784 @ 784x128 ----
 void BM_Matmul(benchmark::State& st) {
   Tensor a = randn({64, 784}), b = randn({784, 128});

@@ -17,6 +17,9 @@ void bytes_to_float(const uint8_t* src, float* dst, std::size_t n, float scale) 
   for (std::size_t k = 0; k < n; ++k) dst[k] = static_cast<float>(src[k]) * scale;
 }
 
+// A tensor whose rows can be copied with memcpy.
+Tensor dense(const Tensor& t) { return t.is_contiguous() ? t : t.contiguous_copy(); }
+
 Tensor stack(const std::vector<Tensor>& parts) {
   if (parts.empty()) throw Error("Dataset::get_batch: no indices");
   Shape shape = parts[0].shape();
@@ -29,7 +32,8 @@ Tensor stack(const std::vector<Tensor>& parts) {
     if (parts[i].shape() != parts[0].shape() || parts[i].dtype() != parts[0].dtype())
       throw Error("Dataset::get_batch: examples of shape " + format_shape(parts[0].shape()) +
                   " and " + format_shape(parts[i].shape()) + " cannot be batched");
-    std::memcpy(dst + i * bytes, parts[i].raw_data(), bytes);
+    const Tensor part = dense(parts[i]);
+    std::memcpy(dst + i * bytes, part.raw_data(), bytes);
   }
   return out;
 }
@@ -45,8 +49,9 @@ Batch Dataset::get_batch(const std::vector<int64_t>& indices) const {
   return {stack(xs), stack(ys)};
 }
 
-Tensor take_rows(const Tensor& t, const std::vector<int64_t>& rows) {
-  if (t.dim() == 0) throw Error("take_rows: a 0-d tensor has no rows");
+Tensor take_rows(const Tensor& strided, const std::vector<int64_t>& rows) {
+  if (strided.dim() == 0) throw Error("take_rows: a 0-d tensor has no rows");
+  const Tensor t = dense(strided);
   Shape shape = t.shape();
   const int64_t n = shape[0];
   shape[0] = static_cast<int64_t>(rows.size());
@@ -65,7 +70,7 @@ Tensor take_rows(const Tensor& t, const std::vector<int64_t>& rows) {
 }
 
 TensorDataset::TensorDataset(Tensor inputs, Tensor targets)
-    : inputs_(inputs.detach()), targets_(targets.detach()) {
+    : inputs_(dense(inputs.detach())), targets_(dense(targets.detach())) {
   if (inputs_.dim() == 0 || targets_.dim() == 0 || inputs_.shape()[0] != targets_.shape()[0])
     throw Error("TensorDataset: inputs " + format_shape(inputs_.shape()) + " and targets " +
                 format_shape(targets_.shape()) + " need the same number of rows");

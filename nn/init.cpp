@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "autograd/grad_mode.hpp"
+#include "tensor/grad_mode.hpp"
 
 namespace xgrad::nn::init {
 

@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "autograd/grad_mode.hpp"
+#include "tensor/grad_mode.hpp"
 
 namespace xgrad::nn {
 
@@ -109,11 +109,7 @@ Module& Module::to(Dtype dtype) {
       NoGradGuard guard;
       converted = t.detach().to(dtype);
     }
-    TensorImpl* impl = t.impl();
-    impl->storage = converted.impl()->storage;
-    impl->data = converted.impl()->data;
-    impl->dtype = dtype;
-    impl->grad = Tensor();
+    t.set_data(converted);
   }
   return *this;
 }

@@ -4,7 +4,7 @@
 #include <iomanip>
 #include <sstream>
 
-#include "autograd/grad_mode.hpp"
+#include "tensor/grad_mode.hpp"
 #include "nn/layers.hpp"
 
 namespace xgrad::nn {

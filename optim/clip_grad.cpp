@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "autograd/grad_mode.hpp"
+#include "tensor/grad_mode.hpp"
 #include "autograd/ops.hpp"
 
 namespace xgrad::optim {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/grad_mode.hpp"
+#include "tensor/grad_mode.hpp"
 #include "tensor/safetensors.hpp"
 
 namespace xgrad::optim {

@@ -20,6 +20,10 @@ void update(Tensor& param, const Tensor& grad, std::vector<Tensor>& state, Body&
   if (grad.shape() != param.shape() || grad.dtype() != param.dtype())
     throw Error("optimizer: gradient of shape " + format_shape(grad.shape()) +
                 " does not match parameter " + format_shape(param.shape()));
+  if (!param.is_contiguous() || !grad.is_contiguous())
+    throw Error("optimizer: parameter of shape " + format_shape(param.shape()) +
+                " or its gradient is a strided view; parameters must be contiguous tensors");
+  param.storage()->bump_version();  // an in-place write: graphs that saved it now refuse
   auto run = [&]<class T>() {
     Buffers<T> bufs;
     for (std::size_t i = 0; i < state.size() && i < 4; ++i) bufs.b[i] = state[i].template data<T>();

@@ -1,8 +1,10 @@
 // Kernels: the non-differentiable array computations behind every op (the backend). They take
-// and return plain Tensors and know nothing of autograd; autograd/ wraps them with backward rules.
-// Implemented with xtensor (elementwise, broadcasting) and CBLAS (GEMM) in tensor/kernels_*.cpp.
+// plain Tensors of any layout (strided views too) and return new contiguous ones, and know
+// nothing of autograd; autograd/ wraps them with backward rules. Implemented with xtensor
+// (elementwise math) and CBLAS (GEMM) in tensor/kernels_*.cpp.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "tensor/tensor.hpp"
@@ -35,6 +37,11 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 int64_t normalize_dim(const char* op, int64_t dim, int64_t rank);
 
 Tensor binary(const char* op, Binary kind, const Tensor& a, const Tensor& b);
+// out = a (kind) b elementwise into an existing tensor of the broadcast shape, any strides; `out`
+// may be `a` itself (in-place ops). Elements of `out` must not overlap.
+void binary_into(const char* op, Binary kind, Tensor& out, const Tensor& a, const Tensor& b);
+// dst = src, broadcasting src to dst's shape and casting to dst's dtype; dst may be a view.
+void assign(Tensor& dst, const Tensor& src);
 Tensor binary_scalar(Binary kind, const Tensor& a, double scalar, bool scalar_first);
 Tensor unary(Unary kind, const Tensor& a);
 Tensor clamp(const Tensor& a, double low, double high);
@@ -51,13 +58,33 @@ Tensor sum_to(const Tensor& a, const Shape& shape);  // undo broadcasting
 Tensor extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min);
 Tensor arg_extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min);
 
-// Copies that move data around.
-Tensor permute(const Tensor& a, const std::vector<int64_t>& perm);
+// Views: a Layout (shape, strides and offset, in elements) over a tensor's storage. Each view
+// op maps a layout to a layout, so autograd can apply the same op to a contiguous layout for
+// the backward. view_as makes the view (no copy), checking it stays inside the storage.
+struct Layout {
+  Shape shape, strides;
+  int64_t offset = 0;
+};
+Layout layout_of(const Tensor& a);
+Layout contiguous_layout(const Shape& shape);
+Tensor view_as(const Tensor& a, const Layout& layout);
+Layout permute(const Layout& a, const std::vector<int64_t>& perm);
+Layout expand(const Layout& a, const Shape& shape);  // stride 0 along broadcast dims
+Layout slice(const Layout& a, int64_t dim, int64_t start, int64_t end, int64_t step);
+Layout select(const Layout& a, int64_t dim, int64_t index);
+Layout diagonal(const Layout& a, int64_t offset, int64_t dim1, int64_t dim2);
+Layout unfold(const Layout& a, int64_t dim, int64_t size, int64_t step);
+// The strides that view `a` with `shape` (same number of elements) without a copy, or nothing
+// when a's strides do not allow it (reshape then copies, view errors).
+std::optional<Shape> view_strides(const Layout& a, const Shape& shape);
+// expand as a tensor view (validated): the broadcast of `a` to `shape`.
 Tensor expand(const Tensor& a, const Shape& shape);
-Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t end, int64_t step);
-// A zero tensor of `shape` whose slice (dim, start:end:step) holds `src`.
-Tensor slice_scatter(const Tensor& src, const Shape& shape, int64_t dim, int64_t start, int64_t end,
-                     int64_t step);
+
+// Copies that move data around.
+// zeros(shape) with `src` added into its view (view_shape, view_strides, view_offset): the
+// backward of every view op. Overlapping view elements (unfold, as_strided) accumulate.
+Tensor scatter_add_into_view(const Tensor& src, const Shape& shape, const Shape& view_shape,
+                             const Shape& view_strides, int64_t view_offset);
 Tensor index_select(const Tensor& a, int64_t dim, const std::vector<int64_t>& index);
 // zeros(shape) with src's slices added at `index` along dim.
 Tensor index_add(const Shape& shape, int64_t dim, const std::vector<int64_t>& index,

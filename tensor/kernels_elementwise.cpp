@@ -7,11 +7,11 @@
 #include <cmath>
 
 #include "tensor/kernels.hpp"
+#include "tensor/strided.hpp"
 #include "tensor/xt_adapt.hpp"
 
 namespace xgrad::kernels {
 
-using detail::dispatch;
 using detail::flat;
 using detail::nd;
 
@@ -114,42 +114,41 @@ void with_binary_fn(Binary kind, Body&& body) {
 
 namespace {
 
-// Strides of `shape` seen from a broadcast output of rank `rank` (0 along broadcast dims).
-Shape broadcast_strides(const Shape& shape, const Shape& out) {
-  const std::size_t rank = out.size(), lead = rank - shape.size();
-  Shape strides(rank, 0);
-  int64_t step = 1;
-  for (std::size_t d = rank; d-- > lead;) {
-    const int64_t n = shape[d - lead];
-    strides[d] = n == 1 ? 0 : step;
-    step *= n;
-  }
-  return strides;
-}
-
-// Visits the output row by row (last dim): f(out_offset, a_offset, b_offset, len, a_step, b_step).
-template <class F>
-void for_each_broadcast_row(const Shape& out, const Shape& sa, const Shape& sb, F f) {
-  const std::size_t rank = out.size();
-  if (rank == 0) return f(0, 0, 0, 1, 0, 0);
-  const int64_t len = out[rank - 1];
-  const int64_t rows = len ? shape_numel(out) / len : 0;
-  Shape coord(rank, 0);
-  int64_t oa = 0, ob = 0;
-  for (int64_t r = 0; r < rows; ++r) {
-    f(r * len, oa, ob, len, sa[rank - 1], sb[rank - 1]);
-    for (std::size_t d = rank - 1; d-- > 0;) {
-      oa += sa[d];
-      ob += sb[d];
-      if (++coord[d] < out[d]) break;
-      oa -= sa[d] * out[d];
-      ob -= sb[d] * out[d];
-      coord[d] = 0;
-    }
-  }
+// The elementwise loop over strided operands: each innermost row picks the contiguous or
+// scalar-broadcast loop when its strides allow (the compiler vectorises those), else steps.
+template <class T, class F>
+void strided_binary(const Shape& shape, T* po, const Shape& so, const T* pa, const Shape& sa,
+                    const T* pb, const Shape& sb, F f) {
+  detail::for_each_row<3>(shape, {so, sa, sb}, [&](const auto& off, int64_t len, const auto& st) {
+    T* o = po + off[0];
+    const T* x = pa + off[1];
+    const T* y = pb + off[2];
+    if (st[0] == 1 && st[1] == 1 && st[2] == 1)
+      loop_same(x, y, o, len, f);
+    else if (st[0] == 1 && st[1] == 1 && st[2] == 0)
+      loop_scalar_right(x, y[0], o, len, f);
+    else if (st[0] == 1 && st[1] == 0 && st[2] == 1)
+      loop_scalar_left(x[0], y, o, len, f);
+    else
+      for (int64_t i = 0; i < len; ++i) o[i * st[0]] = f(x[i * st[1]], y[i * st[2]]);
+  });
 }
 
 }  // namespace
+
+void binary_into(const char* op, Binary kind, Tensor& out, const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype() || out.dtype() != a.dtype())
+    throw Error(std::string(op) + ": dtype mismatch " + dtype_name(a.dtype()) + " and " +
+                dtype_name(b.dtype()));
+  const Shape& shape = out.shape();
+  dispatch(a.dtype(), [&]<class T>() {
+    with_binary_fn<T>(kind, [&](auto f) {
+      strided_binary(shape, out.data<T>(), out.strides(), a.data<T>(),
+                     detail::broadcast_strides(a, shape), b.data<T>(),
+                     detail::broadcast_strides(b, shape), f);
+    });
+  });
+}
 
 Tensor binary(const char* op, Binary kind, const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype())
@@ -157,58 +156,60 @@ Tensor binary(const char* op, Binary kind, const Tensor& a, const Tensor& b) {
                 dtype_name(b.dtype()));
   Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(op, a.shape(), b.shape());
   Tensor out = empty(shape, a.dtype());
-  dispatch(a.dtype(), [&]<class T>() {
-    const T* pa = a.data<T>();
-    const T* pb = b.data<T>();
-    T* po = out.data<T>();
-    const int64_t n = out.numel();
-    with_binary_fn<T>(kind, [&](auto f) {
-      if (a.numel() == n && b.numel() == n) {
-        loop_same(pa, pb, po, n, f);
-      } else if (b.numel() == 1 && a.numel() == n) {
-        loop_scalar_right(pa, pb[0], po, n, f);
-      } else if (a.numel() == 1 && b.numel() == n) {
-        loop_scalar_left(pa[0], pb, po, n, f);
-      } else {
-        for_each_broadcast_row(
-            shape, broadcast_strides(a.shape(), shape), broadcast_strides(b.shape(), shape),
-            [&](int64_t o, int64_t ia, int64_t ib, int64_t len, int64_t step_a, int64_t step_b) {
-              if (step_a && step_b)
-                loop_same(pa + ia, pb + ib, po + o, len, f);
-              else if (step_a)
-                loop_scalar_right(pa + ia, pb[ib], po + o, len, f);
-              else if (step_b)
-                loop_scalar_left(pa[ia], pb + ib, po + o, len, f);
-              else
-                std::fill(po + o, po + o + len, f(pa[ia], pb[ib]));
-            });
-      }
+  const int64_t n = out.numel();
+  const bool dense_a = a.is_contiguous() && a.numel() == n;
+  const bool dense_b = b.is_contiguous() && b.numel() == n;
+  if ((dense_a && dense_b) || (dense_a && b.numel() == 1) || (dense_b && a.numel() == 1)) {
+    dispatch(a.dtype(), [&]<class T>() {
+      const T* pa = a.data<T>();
+      const T* pb = b.data<T>();
+      T* po = out.data<T>();
+      with_binary_fn<T>(kind, [&](auto f) {
+        if (dense_a && dense_b)
+          loop_same(pa, pb, po, n, f);
+        else if (dense_a)
+          loop_scalar_right(pa, pb[0], po, n, f);
+        else
+          loop_scalar_left(pa[0], pb, po, n, f);
+      });
+    });
+    return out;
+  }
+  binary_into(op, kind, out, a, b);
+  return out;
+}
+
+void assign(Tensor& dst, const Tensor& src) {
+  Shape b = broadcast_shapes("copy_", src.shape(), dst.shape());
+  if (b != dst.shape())
+    throw Error("copy_: cannot copy shape " + format_shape(src.shape()) + " into " +
+                format_shape(dst.shape()));
+  const Shape& shape = dst.shape();
+  dispatch(src.dtype(), [&]<class S>() {
+    dispatch(dst.dtype(), [&]<class D>() {
+      const S* ps = src.data<S>();
+      D* pd = dst.data<D>();
+      detail::for_each_row<2>(shape, {dst.strides(), detail::broadcast_strides(src, shape)},
+                              [&](const auto& off, int64_t len, const auto& st) {
+                                D* o = pd + off[0];
+                                const S* x = ps + off[1];
+                                if (st[0] == 1 && st[1] == 1)
+                                  for (int64_t i = 0; i < len; ++i) o[i] = static_cast<D>(x[i]);
+                                else
+                                  for (int64_t i = 0; i < len; ++i)
+                                    o[i * st[0]] = static_cast<D>(x[i * st[1]]);
+                              });
     });
   });
-  return out;
 }
 
 Tensor expand(const Tensor& a, const Shape& shape) {
-  Shape b = broadcast_shapes("expand", a.shape(), shape);
-  if (b != shape)
-    throw Error("expand: cannot expand shape " + format_shape(a.shape()) + " to " +
-                format_shape(shape));
-  Tensor out = empty(shape, a.dtype());
-  dispatch(a.dtype(), [&]<class T>() {
-    const T* pa = a.data<T>();
-    T* po = out.data<T>();
-    for_each_broadcast_row(shape, broadcast_strides(a.shape(), shape), Shape(shape.size(), 0),
-                           [&](int64_t o, int64_t ia, int64_t, int64_t len, int64_t step, int64_t) {
-                             if (step)
-                               std::copy(pa + ia, pa + ia + len, po + o);
-                             else
-                               std::fill(po + o, po + o + len, pa[ia]);
-                           });
-  });
-  return out;
+  return view_as(a, expand(layout_of(a), shape));
 }
 
-Tensor binary_scalar(Binary kind, const Tensor& a, double scalar, bool scalar_first) {
+Tensor binary_scalar(Binary kind, const Tensor& a_in, double scalar, bool scalar_first) {
+  detail::Dense dense(a_in);
+  const Tensor& a = *dense;
   Tensor out = empty(a.shape(), a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     const T s = static_cast<T>(scalar);
@@ -233,7 +234,9 @@ void map(const Tensor& a, Tensor& out, F f) {
 }
 }  // namespace
 
-Tensor unary(Unary kind, const Tensor& a) {
+Tensor unary(Unary kind, const Tensor& a_in) {
+  detail::Dense dense(a_in);
+  const Tensor& a = *dense;
   Tensor out = empty(a.shape(), a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     auto x = flat<T>(a);
@@ -292,7 +295,9 @@ Tensor unary(Unary kind, const Tensor& a) {
   return out;
 }
 
-Tensor clamp(const Tensor& a, double low, double high) {
+Tensor clamp(const Tensor& a_in, double low, double high) {
+  detail::Dense dense(a_in);
+  const Tensor& a = *dense;
   Tensor out = empty(a.shape(), a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     auto o = flat<T>(out);
@@ -301,7 +306,9 @@ Tensor clamp(const Tensor& a, double low, double high) {
   return out;
 }
 
-Tensor in_range_mask(const Tensor& a, double low, double high) {
+Tensor in_range_mask(const Tensor& a_in, double low, double high) {
+  detail::Dense dense(a_in);
+  const Tensor& a = *dense;
   Tensor out = empty(a.shape(), a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     const T* x = a.data<T>();
@@ -312,7 +319,9 @@ Tensor in_range_mask(const Tensor& a, double low, double high) {
   return out;
 }
 
-Tensor softplus(const Tensor& a, double beta) {
+Tensor softplus(const Tensor& a_in, double beta) {
+  detail::Dense dense(a_in);
+  const Tensor& a = *dense;
   Tensor out = empty(a.shape(), a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     // Note: max(bx, 0) + log1p(exp(-|bx|)) never overflows, unlike log(1 + exp(bx)).
@@ -324,7 +333,9 @@ Tensor softplus(const Tensor& a, double beta) {
   return out;
 }
 
-Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b) {
+Tensor where(const Tensor& mask_in, const Tensor& a_in, const Tensor& b_in) {
+  detail::Dense mask_dense(mask_in), a_dense(a_in), b_dense(b_in);
+  const Tensor &mask = *mask_dense, &a = *a_dense, &b = *b_dense;
   if (a.dtype() != b.dtype() || mask.dtype() != a.dtype())
     throw Error(std::string("where: dtype mismatch ") + dtype_name(mask.dtype()) + ", " +
                 dtype_name(a.dtype()) + ", " + dtype_name(b.dtype()));
@@ -340,14 +351,7 @@ Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b) {
 
 Tensor cast(const Tensor& a, Dtype dtype) {
   Tensor out = empty(a.shape(), dtype);
-  dispatch(a.dtype(), [&]<class S>() {
-    dispatch(dtype, [&]<class D>() {
-      const S* src = a.data<S>();
-      D* dst = out.data<D>();
-      const int64_t n = a.numel();
-      for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<D>(src[i]);
-    });
-  });
+  assign(out, a);
   return out;
 }
 

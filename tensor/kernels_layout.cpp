@@ -1,6 +1,7 @@
-// Reductions and data-movement kernels: sums, max/min and their indices, permute, expand,
-// slicing, index_select / index_add, gather / scatter_add and concat. Most view the tensor as
-// (outer, n, inner) around one dim, which keeps every loop contiguous.
+// Reductions, views and data-movement kernels: sums, max/min and their indices; the views
+// (permute, slice, select, diagonal, unfold) and the reshape stride rule; scatter into a view;
+// index_select / index_add, gather / scatter_add and concat. The copying kernels view their
+// (dense) input as (outer, n, inner) around one dim, which keeps every loop contiguous.
 #include <xtensor/xmanipulation.hpp>
 #include <xtensor/xnoalias.hpp>
 
@@ -8,11 +9,12 @@
 #include <cstring>
 
 #include "tensor/kernels.hpp"
+#include "tensor/impl_access.hpp"
+#include "tensor/strided.hpp"
 #include "tensor/xt_adapt.hpp"
 
 namespace xgrad::kernels {
 
-using detail::dispatch;
 using detail::nd;
 
 namespace {
@@ -63,7 +65,9 @@ Tensor sum_one_dim(const Tensor& a, int64_t dim) {
 
 }  // namespace
 
-Tensor sum_all(const Tensor& a) {
+Tensor sum_all(const Tensor& a_in) {
+  detail::Dense a_dense(a_in);
+  const Tensor& a = *a_dense;
   Tensor out = empty({}, a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     const T* x = a.data<T>();
@@ -79,7 +83,9 @@ Tensor sum_all(const Tensor& a) {
   return out;
 }
 
-Tensor sum_dims(const Tensor& a, const Shape& dims, bool keepdim) {
+Tensor sum_dims(const Tensor& a_in, const Shape& dims, bool keepdim) {
+  detail::Dense a_dense(a_in);
+  const Tensor& a = *a_dense;
   if (dims.empty()) return a.contiguous_copy();
   Tensor r = a;
   Shape sorted(dims.begin(), dims.end());
@@ -113,7 +119,9 @@ Tensor sum_to(const Tensor& a, const Shape& shape) {
   return alias_with_shape(sum_dims(a, dims, true), shape);
 }
 
-Tensor extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min) {
+Tensor extreme_dim(const Tensor& a_in, int64_t dim, bool keepdim, bool is_min) {
+  detail::Dense a_dense(a_in);
+  const Tensor& a = *a_dense;
   Tensor idx = arg_extreme_dim(a, dim, true, is_min);
   Around g = around(a.shape(), dim);
   if (g.n == 0)
@@ -133,7 +141,9 @@ Tensor extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min) {
   return out;
 }
 
-Tensor arg_extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min) {
+Tensor arg_extreme_dim(const Tensor& a_in, int64_t dim, bool keepdim, bool is_min) {
+  detail::Dense a_dense(a_in);
+  const Tensor& a = *a_dense;
   Around g = around(a.shape(), dim);
   if (g.n == 0)
     throw Error(std::string(is_min ? "argmin" : "argmax") +
@@ -157,61 +167,127 @@ Tensor arg_extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min) 
   return out;
 }
 
-Tensor permute(const Tensor& a, const std::vector<int64_t>& perm) {
-  Shape shape(perm.size());
-  for (std::size_t i = 0; i < perm.size(); ++i) shape[i] = a.shape()[perm[i]];
-  Tensor out = empty(shape, a.dtype());
-  dispatch(a.dtype(), [&]<class T>() {
-    auto o = nd<T>(out);
-    std::vector<std::size_t> p(perm.begin(), perm.end());
-    xt::noalias(o) = xt::transpose(nd<T>(a), p);
-  });
-  return out;
+Layout layout_of(const Tensor& a) { return {a.shape(), a.strides(), a.storage_offset()}; }
+Layout contiguous_layout(const Shape& shape) { return {shape, contiguous_strides(shape), 0}; }
+Tensor view_as(const Tensor& a, const Layout& l) { return make_view(a, l.shape, l.strides, l.offset); }
+
+Layout permute(const Layout& a, const std::vector<int64_t>& perm) {
+  Layout r{Shape(perm.size()), Shape(perm.size()), a.offset};
+  for (std::size_t i = 0; i < perm.size(); ++i) {
+    r.shape[i] = a.shape[perm[i]];
+    r.strides[i] = a.strides[perm[i]];
+  }
+  return r;
 }
 
-namespace {
-int64_t slice_length(int64_t start, int64_t end, int64_t step) {
-  return end <= start ? 0 : (end - start + step - 1) / step;
+Layout expand(const Layout& a, const Shape& shape) {
+  Shape b = broadcast_shapes("expand", a.shape, shape);
+  if (b != shape)
+    throw Error("expand: cannot expand shape " + format_shape(a.shape) + " to " +
+                format_shape(shape));
+  const std::size_t lead = shape.size() - a.shape.size();
+  Layout r{shape, Shape(shape.size(), 0), a.offset};
+  for (std::size_t d = lead; d < shape.size(); ++d)
+    r.strides[d] = a.shape[d - lead] == 1 && shape[d] != 1 ? 0 : a.strides[d - lead];
+  return r;
 }
-// Copies rows between a full tensor and its slice along `dim`; to_slice picks the direction.
-template <class T>
-void copy_slice(T* full, T* part, const Shape& full_shape, int64_t dim, int64_t start, int64_t len,
-                int64_t step, bool to_slice) {
-  Around g = around(full_shape, dim);
-  for (int64_t i = 0; i < g.outer; ++i)
-    for (int64_t j = 0; j < len; ++j) {
-      T* f = full + (i * g.n + start + j * step) * g.inner;
-      T* p = part + (i * len + j) * g.inner;
-      if (to_slice)
-        std::memcpy(p, f, g.inner * sizeof(T));
-      else
-        std::memcpy(f, p, g.inner * sizeof(T));
+
+Layout slice(const Layout& a, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  Layout r = a;
+  r.shape[dim] = end <= start ? 0 : (end - start + step - 1) / step;
+  r.strides[dim] *= step;
+  r.offset += start * a.strides[dim];
+  return r;
+}
+
+Layout select(const Layout& a, int64_t dim, int64_t index) {
+  Layout r = a;
+  r.shape.erase(r.shape.begin() + dim);
+  r.strides.erase(r.strides.begin() + dim);
+  r.offset += index * a.strides[dim];
+  return r;
+}
+
+Layout diagonal(const Layout& a, int64_t offset, int64_t dim1, int64_t dim2) {
+  const int64_t n1 = a.shape[dim1], n2 = a.shape[dim2];
+  const int64_t s1 = a.strides[dim1], s2 = a.strides[dim2];
+  int64_t len = offset >= 0 ? std::min(n1, n2 - offset) : std::min(n1 + offset, n2);
+  len = std::max<int64_t>(len, 0);
+  Layout r{{}, {}, a.offset};
+  if (len > 0) r.offset += offset >= 0 ? offset * s2 : -offset * s1;
+  for (std::size_t d = 0; d < a.shape.size(); ++d)
+    if (static_cast<int64_t>(d) != dim1 && static_cast<int64_t>(d) != dim2) {
+      r.shape.push_back(a.shape[d]);
+      r.strides.push_back(a.strides[d]);
     }
-}
-}  // namespace
-
-Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t end, int64_t step) {
-  Shape shape = a.shape();
-  int64_t len = slice_length(start, end, step);
-  shape[dim] = len;
-  Tensor out = empty(shape, a.dtype());
-  dispatch(a.dtype(), [&]<class T>() {
-    copy_slice(const_cast<T*>(a.data<T>()), out.data<T>(), a.shape(), dim, start, len, step, true);
-  });
-  return out;
+  r.shape.push_back(len);
+  r.strides.push_back(s1 + s2);
+  return r;
 }
 
-Tensor slice_scatter(const Tensor& src, const Shape& shape, int64_t dim, int64_t start, int64_t end,
-                     int64_t step) {
+Layout unfold(const Layout& a, int64_t dim, int64_t size, int64_t step) {
+  if (a.shape.empty()) return {{size}, {1}, a.offset};
+  Layout r = a;
+  r.shape[dim] = (a.shape[dim] - size) / step + 1;
+  r.strides[dim] *= step;
+  r.shape.push_back(size);
+  r.strides.push_back(a.strides[dim]);
+  return r;
+}
+
+std::optional<Shape> view_strides(const Layout& a, const Shape& shape) {
+  const Shape& old_shape = a.shape;
+  const Shape& old_strides = a.strides;
+  if (shape_numel(old_shape) == 0 || old_shape.empty() ||
+      detail::ImplAccess::is_row_major(old_shape, old_strides))
+    return contiguous_strides(shape);
+  // Walks the old dims from the back in chunks that are contiguous among themselves; each chunk
+  // must be made of whole new dims (PyTorch's rule for view()).
+  Shape strides(shape.size(), 0);
+  int64_t view_d = static_cast<int64_t>(shape.size()) - 1;
+  int64_t chunk_base = old_strides.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t d = static_cast<int64_t>(old_shape.size()) - 1; d >= 0; --d) {
+    tensor_numel *= old_shape[d];
+    if (d == 0 || (old_shape[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
+        strides[view_d] = view_numel * chunk_base;
+        view_numel *= shape[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (d > 0) {
+        chunk_base = old_strides[d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return strides;
+}
+
+Tensor scatter_add_into_view(const Tensor& src, const Shape& shape, const Shape& view_shape,
+                             const Shape& view_strides, int64_t view_offset) {
   Tensor out = zeros(shape, src.dtype());
+  Tensor view = make_view(out, view_shape, view_strides, view_offset);
   dispatch(src.dtype(), [&]<class T>() {
-    copy_slice(out.data<T>(), const_cast<T*>(src.data<T>()), shape, dim, start,
-               slice_length(start, end, step), step, false);
+    T* po = view.data<T>();
+    const T* ps = src.data<T>();
+    // One element at a time, in order: overlapping windows (unfold, as_strided) accumulate.
+    detail::for_each_row<2>(view_shape, {view_strides, detail::broadcast_strides(src, view_shape)},
+                            [&](const auto& off, int64_t len, const auto& st) {
+                              T* o = po + off[0];
+                              const T* x = ps + off[1];
+                              for (int64_t i = 0; i < len; ++i) o[i * st[0]] += x[i * st[1]];
+                            });
   });
   return out;
 }
 
-Tensor index_select(const Tensor& a, int64_t dim, const std::vector<int64_t>& index) {
+Tensor index_select(const Tensor& a_in, int64_t dim, const std::vector<int64_t>& index) {
+  detail::Dense a_dense(a_in);
+  const Tensor& a = *a_dense;
   Shape shape = a.shape();
   shape[dim] = static_cast<int64_t>(index.size());
   Tensor out = empty(shape, a.dtype());
@@ -229,7 +305,9 @@ Tensor index_select(const Tensor& a, int64_t dim, const std::vector<int64_t>& in
 }
 
 Tensor index_add(const Shape& shape, int64_t dim, const std::vector<int64_t>& index,
-                 const Tensor& src) {
+                 const Tensor& src_in) {
+  detail::Dense src_dense(src_in);
+  const Tensor& src = *src_dense;
   Tensor out = zeros(shape, src.dtype());
   Around g = around(shape, dim);
   dispatch(src.dtype(), [&]<class T>() {
@@ -271,8 +349,10 @@ void for_gather_positions(const Shape& shape, int64_t dim, const std::vector<int
 }
 }  // namespace
 
-Tensor gather(const Tensor& a, int64_t dim, const std::vector<int64_t>& index,
+Tensor gather(const Tensor& a_in, int64_t dim, const std::vector<int64_t>& index,
               const Shape& index_shape) {
+  detail::Dense a_dense(a_in);
+  const Tensor& a = *a_dense;
   Tensor out = empty(index_shape, a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     const T* x = a.data<T>();
@@ -284,7 +364,9 @@ Tensor gather(const Tensor& a, int64_t dim, const std::vector<int64_t>& index,
 }
 
 Tensor scatter_add(const Shape& shape, int64_t dim, const std::vector<int64_t>& index,
-                   const Shape& index_shape, const Tensor& src) {
+                   const Shape& index_shape, const Tensor& src_in) {
+  detail::Dense src_dense(src_in);
+  const Tensor& src = *src_dense;
   Tensor out = zeros(shape, src.dtype());
   dispatch(src.dtype(), [&]<class T>() {
     const T* s = src.data<T>();
@@ -304,9 +386,10 @@ Tensor concat(const std::vector<Tensor>& parts, int64_t dim) {
   dispatch(out.dtype(), [&]<class T>() {
     T* o = out.data<T>();
     int64_t offset = 0;
-    for (const Tensor& p : parts) {
-      const int64_t len = p.shape()[dim];
-      const T* x = p.data<T>();
+    for (const Tensor& part : parts) {
+      detail::Dense p(part);
+      const int64_t len = p->shape()[dim];
+      const T* x = p->data<T>();
       for (int64_t i = 0; i < g.outer; ++i)
         std::memcpy(o + (i * g.n + offset) * g.inner, x + i * len * g.inner,
                     len * g.inner * sizeof(T));

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "tensor/kernels.hpp"
+#include "tensor/strided.hpp"
 #include "tensor/xt_adapt.hpp"
 
 namespace xgrad::kernels {
@@ -38,7 +39,9 @@ Operand describe(const Tensor& t, bool trans) {
 
 }  // namespace
 
-Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+Tensor matmul(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
+  detail::Dense a_dense(a_in), b_dense(b_in);
+  const Tensor &a = *a_dense, &b = *b_dense;
   if (a.dim() < 2 || a.dim() > 3 || b.dim() < 2 || b.dim() > 3)
     throw Error("matmul: kernel expects 2-D or 3-D operands, got " + format_shape(a.shape()) +
                 " @ " + format_shape(b.shape()));
@@ -67,7 +70,10 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   return out;
 }
 
-Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
+Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in) {
+  detail::Dense x_dense(x_in), w_dense(w_in);
+  const Tensor &x = *x_dense, &w = *w_dense;
+  Tensor bias = bias_in.defined() ? (bias_in.is_contiguous() ? bias_in : bias_in.contiguous_copy()) : bias_in;
   const int64_t rows = x.shape()[0], in = x.shape()[1], outf = w.shape()[0];
   Tensor out = empty({rows, outf}, x.dtype());
   detail::dispatch(x.dtype(), [&]<class T>() {

@@ -58,9 +58,11 @@ void save_safetensors(const std::string& path, const StateDict& tensors, const M
   try {
     write_all(fd, len, 8, path);
     write_all(fd, text.data(), text.size(), path);
-    for (const auto& [name, t] : tensors)  // x86-64 and aarch64 are little-endian already
-      write_all(fd, t.raw_data(), static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype()),
+    for (const auto& [name, t] : tensors) {  // x86-64 and aarch64 are little-endian already
+      const Tensor dense = t.is_contiguous() ? t : t.contiguous_copy();  // views are saved too
+      write_all(fd, dense.raw_data(), static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype()),
                 path);
+    }
     if (::fsync(fd) != 0) fail(path, std::string("fsync failed: ") + std::strerror(errno));
   } catch (...) {
     ::close(fd);

@@ -1,5 +1,5 @@
-// Tensor handle basics: storage, shape queries, element access, factories, in-place updates and
-// printing. Differentiable members (sum, reshape, backward, ...) live in autograd/.
+// Tensor handle basics: storage, layout and views, element access, factories, in-place updates
+// and printing. Differentiable members (sum, reshape, backward, ...) live in autograd/.
 #include "tensor/tensor.hpp"
 
 #include "tensor/memory.hpp"
@@ -14,9 +14,12 @@
 #include <ostream>
 #include <sstream>
 
-#include "autograd/grad_mode.hpp"
+#include "tensor/dispatch.hpp"
 #include "tensor/generator.hpp"
+#include "tensor/grad_mode.hpp"
+#include "tensor/impl_access.hpp"
 #include "tensor/kernels.hpp"
+#include "tensor/strided.hpp"
 
 namespace xgrad {
 
@@ -35,21 +38,41 @@ std::string format_shape(const Shape& shape) {
 
 int64_t shape_numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    if (d < 0) throw Error("shape: negative dimension in " + format_shape(shape));
+    if (__builtin_mul_overflow(n, d, &n))
+      throw Error("shape: " + format_shape(shape) + " has more elements than int64 can count");
+  }
   return n;
+}
+
+Shape contiguous_strides(const Shape& shape) {
+  Shape strides(shape.size(), 1);
+  int64_t step = 1;
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    strides[d] = step;
+    step *= std::max<int64_t>(shape[d], 1);
+  }
+  return strides;
+}
+
+Storage::~Storage() {
+  if (deleter_)
+    deleter_(data_);
+  else
+    free_block(data_, bytes_);
 }
 
 namespace {
 
-std::shared_ptr<void> allocate_bytes(std::size_t bytes) {
+std::shared_ptr<Storage> allocate_storage(std::size_t bytes) {
   void* p = nullptr;
   try {
     p = allocate_block(bytes);
   } catch (const std::bad_alloc&) {
     throw Error("tensor: out of memory allocating " + std::to_string(bytes) + " bytes");
   }
-  return std::shared_ptr<void>(
-      p, [bytes](void* q) { free_block(q, bytes); }, BlockAllocator<char>{});
+  return std::allocate_shared<Storage>(BlockAllocator<Storage>{}, p, bytes);
 }
 
 std::shared_ptr<TensorImpl> new_impl() {
@@ -62,16 +85,8 @@ void check_shape(const char* op, const Shape& shape) {
       throw Error(std::string(op) + ": negative dimension in shape " + format_shape(shape));
 }
 
-template <class F>
-void for_dtype(Dtype dtype, F&& f) {
-  if (dtype == Dtype::float32)
-    f.template operator()<float>();
-  else
-    f.template operator()<double>();
-}
-
-// Offset of a multi-index, validated.
-int64_t flat_offset(const Shape& shape, const Shape& index) {
+// Storage offset (in elements) of a multi-index, validated.
+int64_t element_offset(const Shape& shape, const Shape& strides, const Shape& index) {
   if (index.size() != shape.size())
     throw Error("at: index " + format_shape(index) + " has " + std::to_string(index.size()) +
                 " entries for a tensor of shape " + format_shape(shape));
@@ -81,39 +96,112 @@ int64_t flat_offset(const Shape& shape, const Shape& index) {
     if (i < 0 || i >= shape[d])
       throw Error("at: index " + format_shape(index) + " out of range for shape " +
                   format_shape(shape));
-    offset = offset * shape[d] + i;
+    offset += i * strides[d];
   }
   return offset;
 }
 
-void check_inplace_allowed(const Tensor& t, const char* op) {
+// Same elements in the same places: an in-place elementwise op may read one while writing the
+// other.
+bool same_layout(const Tensor& a, const Tensor& b) {
+  return a.shape() == b.shape() && a.strides() == b.strides() &&
+         a.storage_offset() == b.storage_offset();
+}
+
+// Checks an in-place write and bumps the storage's version (saved tensors notice).
+void begin_inplace(const Tensor& t, const char* op) {
   if (t.requires_grad() && is_grad_enabled())
     throw Error(std::string(op) +
                 ": in-place update of a tensor that requires grad; wrap it in NoGradGuard");
+  for (std::size_t d = 0; d < t.shape().size(); ++d)
+    if (t.strides()[d] == 0 && t.shape()[d] > 1)
+      throw Error(std::string(op) + ": cannot write in place into a tensor of shape " +
+                  format_shape(t.shape()) +
+                  " whose elements share memory (an expanded view); clone() it first");
+  t.storage()->bump_version();
 }
 
 }  // namespace
 
 Tensor empty(const Shape& shape, Options options) {
   check_shape("empty", shape);
+  const int64_t numel = shape_numel(shape);
+  std::size_t bytes = 0;
+  if (__builtin_mul_overflow(static_cast<std::size_t>(numel), dtype_size(options.dtype), &bytes))
+    throw Error("empty: shape " + format_shape(shape) + " needs more bytes than memory can hold");
   auto impl = new_impl();
-  impl->shape = shape;
-  impl->numel = shape_numel(shape);
-  impl->dtype = options.dtype;
-  impl->storage = allocate_bytes(static_cast<std::size_t>(impl->numel) * dtype_size(options.dtype));
-  impl->data = impl->storage.get();
-  impl->requires_grad = options.requires_grad;
-  return Tensor(std::move(impl));
+  Tensor t(impl);
+  detail::TensorState state{allocate_storage(bytes), 0, shape, contiguous_strides(shape), numel,
+                            options.dtype};
+  detail::ImplAccess::set_state(*impl, std::move(state));
+  detail::ImplAccess::set_requires_grad(*impl, options.requires_grad);
+  return t;
 }
 
 Tensor alias_with_shape(const Tensor& base, const Shape& shape) {
+  if (!base.is_contiguous())
+    throw Error("alias_with_shape: base of shape " + format_shape(base.shape()) +
+                " is not contiguous");
+  if (shape_numel(shape) != base.numel())
+    throw Error("alias_with_shape: shape " + format_shape(shape) + " for " +
+                std::to_string(base.numel()) + " elements");
+  return make_view(base, shape, contiguous_strides(shape), base.storage_offset());
+}
+
+Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset) {
+  if (shape.size() != strides.size())
+    throw Error("as_strided: shape " + format_shape(shape) + " and strides " +
+                format_shape(strides) + " differ in length");
+  check_shape("as_strided", shape);
+  const int64_t numel = shape_numel(shape);
+  const std::shared_ptr<Storage>& storage = base.storage();
+  if (numel > 0) {
+    int64_t last = offset;
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+      if (strides[d] < 0)
+        throw Error("as_strided: negative stride in " + format_shape(strides));
+      int64_t span = 0;
+      if (__builtin_mul_overflow(shape[d] - 1, strides[d], &span) ||
+          __builtin_add_overflow(last, span, &last))
+        last = INT64_MAX;
+    }
+    const int64_t elements =
+        static_cast<int64_t>(storage->bytes() / dtype_size(base.dtype()));
+    if (offset < 0 || last >= elements)
+      throw Error("as_strided: shape " + format_shape(shape) + ", strides " +
+                  format_shape(strides) + " and offset " + std::to_string(offset) +
+                  " reach outside a storage of " + std::to_string(elements) + " elements");
+  }
   auto impl = new_impl();
-  impl->storage = base.impl()->storage;
-  impl->data = base.impl()->data;
-  impl->shape = shape;
-  impl->numel = base.numel();
-  impl->dtype = base.dtype();
+  detail::ImplAccess::set_state(
+      *impl, detail::TensorState{storage, offset, shape, strides, numel, base.dtype()});
   return Tensor(std::move(impl));
+}
+
+Tensor from_blob(void* data, const Shape& shape, const Shape& strides, Options options,
+                 std::function<void(void*)> deleter) {
+  if (!data && shape_numel(shape) > 0) throw Error("from_blob: null data pointer");
+  int64_t extent = 0;  // elements the view reaches
+  if (shape_numel(shape) > 0) {
+    extent = 1;
+    for (std::size_t d = 0; d < shape.size() && d < strides.size(); ++d)
+      extent += (shape[d] - 1) * strides[d];
+  }
+  auto storage = std::make_shared<Storage>(
+      data, static_cast<std::size_t>(extent) * dtype_size(options.dtype),
+      deleter ? std::move(deleter) : [](void*) {});
+  auto impl = new_impl();
+  Tensor base(impl);
+  detail::ImplAccess::set_state(*impl, detail::TensorState{storage, 0, Shape{extent},
+                                                            Shape{1}, extent, options.dtype});
+  Tensor view = make_view(base, shape, strides, 0);
+  view.requires_grad_(options.requires_grad);
+  return view;
+}
+
+Tensor from_blob(void* data, const Shape& shape, Options options,
+                 std::function<void(void*)> deleter) {
+  return from_blob(data, shape, contiguous_strides(shape), options, std::move(deleter));
 }
 
 void Tensor::throw_undefined(const char* what) {
@@ -121,15 +209,26 @@ void Tensor::throw_undefined(const char* what) {
 }
 
 int64_t Tensor::size(int64_t d) const { return shape()[kernels::normalize_dim("size", d, dim())]; }
+int64_t Tensor::stride(int64_t d) const {
+  return strides()[kernels::normalize_dim("stride", d, dim())];
+}
+const std::shared_ptr<Storage>& Tensor::storage() const {
+  check_defined("storage");
+  return impl_->storage_;
+}
+bool Tensor::is_alias_of(const Tensor& other) const {
+  return defined() && other.defined() && impl_->storage_ == other.impl_->storage_;
+}
+uint64_t Tensor::version() const { return storage()->version(); }
 
 template <class T>
 T* Tensor::data() {
   check_defined("data");
   constexpr Dtype want = std::is_same_v<T, float> ? Dtype::float32 : Dtype::float64;
-  if (impl_->dtype != want)
+  if (impl_->dtype_ != want)
     throw Error(std::string("data: requested ") + dtype_name(want) + " from a " +
-                dtype_name(impl_->dtype) + " tensor");
-  return static_cast<T*>(impl_->data);
+                dtype_name(impl_->dtype_) + " tensor");
+  return static_cast<T*>(impl_->storage_->data()) + impl_->offset_;
 }
 template <class T>
 const T* Tensor::data() const {
@@ -142,166 +241,206 @@ template const double* Tensor::data<double>() const;
 
 void* Tensor::raw_data() {
   check_defined("data");
-  return impl_->data;
+  return static_cast<char*>(impl_->storage_->data()) + impl_->offset_ * dtype_size(impl_->dtype_);
 }
-const void* Tensor::raw_data() const {
-  check_defined("data");
-  return impl_->data;
-}
+const void* Tensor::raw_data() const { return const_cast<Tensor*>(this)->raw_data(); }
 
 double Tensor::item() const {
   check_defined("item");
-  if (impl_->numel != 1)
+  if (impl_->numel_ != 1)
     throw Error("item: expected a tensor with one element, got shape " + format_shape(shape()));
-  return impl_->dtype == Dtype::float32 ? static_cast<const float*>(impl_->data)[0]
-                                        : static_cast<const double*>(impl_->data)[0];
+  return dispatch(impl_->dtype_, [&]<class T>() { return static_cast<double>(data<T>()[0]); });
 }
 
 double Tensor::at(const Shape& index) const {
-  int64_t off = flat_offset(shape(), index);
-  return impl_->dtype == Dtype::float32 ? static_cast<const float*>(impl_->data)[off]
-                                        : static_cast<const double*>(impl_->data)[off];
+  check_defined("at");
+  int64_t off = element_offset(impl_->shape_, impl_->strides_, index);
+  return dispatch(impl_->dtype_, [&]<class T>() { return static_cast<double>(data<T>()[off]); });
 }
 
 void Tensor::set(const Shape& index, double value) {
-  check_inplace_allowed(*this, "set");
-  int64_t off = flat_offset(shape(), index);
-  if (impl_->dtype == Dtype::float32)
-    static_cast<float*>(impl_->data)[off] = static_cast<float>(value);
-  else
-    static_cast<double*>(impl_->data)[off] = value;
+  check_defined("set");
+  int64_t off = element_offset(impl_->shape_, impl_->strides_, index);
+  begin_inplace(*this, "set");
+  dispatch(impl_->dtype_, [&]<class T>() { data<T>()[off] = static_cast<T>(value); });
 }
 
 std::vector<double> Tensor::to_vector() const {
   check_defined("to_vector");
-  std::vector<double> out(static_cast<std::size_t>(impl_->numel));
-  for_dtype(impl_->dtype, [&]<class T>() {
-    const T* p = static_cast<const T*>(impl_->data);
-    std::copy(p, p + impl_->numel, out.begin());
+  detail::Dense dense(*this);
+  std::vector<double> out(static_cast<std::size_t>(impl_->numel_));
+  dispatch(impl_->dtype_, [&]<class T>() {
+    const T* p = dense->data<T>();
+    std::copy(p, p + impl_->numel_, out.begin());
   });
   return out;
 }
 
 Tensor Tensor::detach() const {
   check_defined("detach");
-  return alias_with_shape(*this, impl_->shape);
+  return make_view(*this, impl_->shape_, impl_->strides_, impl_->offset_);
 }
 
 Tensor Tensor::contiguous_copy() const {
   check_defined("clone");
-  Tensor out = empty(impl_->shape, impl_->dtype);
-  std::memcpy(out.raw_data(), impl_->data, impl_->numel * dtype_size(impl_->dtype));
+  Tensor out = empty(impl_->shape_, impl_->dtype_);
+  if (impl_->contiguous_)
+    std::memcpy(out.raw_data(), raw_data(), impl_->numel_ * dtype_size(impl_->dtype_));
+  else
+    kernels::assign(out, *this);
   return out;
 }
 
-bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
+void Tensor::set_data(const Tensor& data) {
+  check_defined("set_data");
+  if (!data.defined()) throw Error("set_data: the new data is undefined");
+  if (data.dtype() != dtype() || data.shape() != shape()) impl_->grad_ = Tensor();
+  const TensorImpl& src = *data.impl_;
+  detail::ImplAccess::set_state(*impl_, detail::TensorState{src.storage_, src.offset_, src.shape_,
+                                                             src.strides_, src.numel_,
+                                                             src.dtype_});
+}
+
+bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad_; }
 
 Tensor& Tensor::requires_grad_(bool enabled) {
   check_defined("requires_grad_");
-  if (impl_->grad_fn && !enabled)
+  if (impl_->grad_fn_ && !enabled)
     throw Error("requires_grad_: cannot turn off requires_grad of a non-leaf tensor; use detach()");
-  impl_->requires_grad = enabled;
+  impl_->requires_grad_ = enabled;
   return *this;
 }
 
-bool Tensor::is_leaf() const { return !impl_ || !impl_->grad_fn; }
-Tensor Tensor::grad() const { return impl_ ? impl_->grad : Tensor(); }
+bool Tensor::is_leaf() const { return !impl_ || !impl_->grad_fn_; }
+Tensor Tensor::grad() const { return impl_ ? impl_->grad_ : Tensor(); }
 void Tensor::set_grad(const Tensor& grad) {
   check_defined("set_grad");
   if (grad.defined() && (grad.shape() != shape() || grad.dtype() != dtype()))
     throw Error("set_grad: gradient of shape " + format_shape(grad.shape()) + " " +
                 dtype_name(grad.dtype()) + " for a tensor of shape " + format_shape(shape()) + " " +
                 dtype_name(dtype()));
-  impl_->grad = grad;
+  impl_->grad_ = grad;
 }
 void Tensor::zero_grad(bool set_to_none) {
-  if (!impl_ || !impl_->grad.defined()) return;
+  if (!impl_ || !impl_->grad_.defined()) return;
   if (set_to_none) {
-    impl_->grad = Tensor();
+    impl_->grad_ = Tensor();
   } else {
-    // Keep the buffer (no allocation next step) unless it is part of a recorded graph.
-    if (impl_->grad.grad_fn()) impl_->grad = impl_->grad.contiguous_copy();
-    std::memset(impl_->grad.raw_data(), 0, impl_->grad.numel() * dtype_size(impl_->dtype));
+    // Keep the buffer (no allocation next step) unless it is part of a recorded graph or a
+    // view of something else.
+    Tensor& g = impl_->grad_;
+    if (g.grad_fn() || !g.is_contiguous()) g = g.contiguous_copy();
+    std::memset(g.raw_data(), 0, g.numel() * dtype_size(g.dtype()));
+    g.storage()->bump_version();
   }
 }
 const std::shared_ptr<Node>& Tensor::grad_fn() const {
   static const std::shared_ptr<Node> none;
-  return impl_ ? impl_->grad_fn : none;
+  return impl_ ? impl_->grad_fn_ : none;
 }
 
 Tensor& Tensor::zero_() { return fill_(0.0); }
 
 Tensor& Tensor::fill_(double value) {
   check_defined("fill_");
-  check_inplace_allowed(*this, "fill_");
-  for_dtype(dtype(), [&]<class T>() {
-    T* p = data<T>();
-    std::fill(p, p + numel(), static_cast<T>(value));
-  });
+  begin_inplace(*this, "fill_");
+  if (is_contiguous()) {
+    dispatch(dtype(), [&]<class T>() {
+      T* p = data<T>();
+      std::fill(p, p + numel(), static_cast<T>(value));
+    });
+  } else {
+    kernels::assign(*this, scalar_tensor(value, dtype()));
+  }
   return *this;
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {
   check_defined("copy_");
-  check_inplace_allowed(*this, "copy_");
-  Tensor s = src.shape() == shape() ? src : kernels::expand(src, shape());
-  if (s.dtype() != dtype()) s = kernels::cast(s, dtype());
-  if (s.raw_data() != raw_data())
-    std::memmove(raw_data(), s.raw_data(), numel() * dtype_size(dtype()));
+  if (!src.defined()) throw Error("copy_: the source tensor is undefined");
+  if (src.impl_ == impl_) return *this;
+  Shape b = kernels::broadcast_shapes("copy_", src.shape(), shape());
+  if (b != shape())
+    throw Error("copy_: cannot copy shape " + format_shape(src.shape()) + " into " +
+                format_shape(shape()));
+  // A source overlapping the destination is copied out first.
+  Tensor s = src.is_alias_of(*this) ? src.contiguous_copy() : src;
+  begin_inplace(*this, "copy_");
+  if (is_contiguous() && s.is_contiguous() && s.shape() == shape() && s.dtype() == dtype())
+    std::memcpy(raw_data(), s.raw_data(), numel() * dtype_size(dtype()));
+  else
+    kernels::assign(*this, s);
   return *this;
 }
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_defined("add_");
-  check_inplace_allowed(*this, "add_");
+  if (!other.defined()) throw Error("add_: the other tensor is undefined");
   if (other.dtype() != dtype())
     throw Error(std::string("add_: dtype mismatch ") + dtype_name(dtype()) +
                 " += " + dtype_name(other.dtype()));
-  Tensor o = other.shape() == shape() ? other : kernels::expand(other, shape());
-  if (o.shape() != shape())
+  Shape b = kernels::broadcast_shapes("add_", shape(), other.shape());
+  if (b != shape())
     throw Error("add_: cannot add shape " + format_shape(other.shape()) + " into " +
                 format_shape(shape()));
-  for_dtype(dtype(), [&]<class T>() {
-    T* p = data<T>();
-    const T* q = o.data<T>();
-    const T a = static_cast<T>(alpha);
-    const int64_t n = numel();
-    for (int64_t i = 0; i < n; ++i) p[i] += a * q[i];
-  });
+  Tensor o = other.is_alias_of(*this) && !same_layout(other, *this) ? other.contiguous_copy() : other;
+  begin_inplace(*this, "add_");
+  if (is_contiguous() && o.is_contiguous() && o.shape() == shape()) {
+    dispatch(dtype(), [&]<class T>() {
+      T* p = data<T>();
+      const T* q = o.data<T>();
+      const T a = static_cast<T>(alpha);
+      const int64_t n = numel();
+      for (int64_t i = 0; i < n; ++i) p[i] += a * q[i];
+    });
+  } else {
+    if (alpha != 1.0) o = kernels::binary_scalar(kernels::Binary::mul, o, alpha, false);
+    kernels::binary_into("add_", kernels::Binary::add, *this, *this, o);
+  }
   return *this;
 }
 
 Tensor& Tensor::mul_(double factor) {
   check_defined("mul_");
-  check_inplace_allowed(*this, "mul_");
-  for_dtype(dtype(), [&]<class T>() {
-    T* p = data<T>();
-    const T f = static_cast<T>(factor);
-    const int64_t n = numel();
-    for (int64_t i = 0; i < n; ++i) p[i] *= f;
-  });
+  begin_inplace(*this, "mul_");
+  if (is_contiguous()) {
+    dispatch(dtype(), [&]<class T>() {
+      T* p = data<T>();
+      const T f = static_cast<T>(factor);
+      const int64_t n = numel();
+      for (int64_t i = 0; i < n; ++i) p[i] *= f;
+    });
+  } else {
+    kernels::binary_into("mul_", kernels::Binary::mul, *this, *this, scalar_tensor(factor, dtype()));
+  }
   return *this;
 }
 
 Tensor& Tensor::mul_(const Tensor& other) {
   check_defined("mul_");
-  check_inplace_allowed(*this, "mul_");
-  Tensor product = kernels::binary("mul_", kernels::Binary::mul, *this, other);
-  if (product.shape() != shape())
+  if (!other.defined()) throw Error("mul_: the other tensor is undefined");
+  Shape b = kernels::broadcast_shapes("mul_", shape(), other.shape());
+  if (b != shape())
     throw Error("mul_: cannot multiply shape " + format_shape(shape()) + " in place by " +
                 format_shape(other.shape()));
-  std::memcpy(raw_data(), product.raw_data(), numel() * dtype_size(dtype()));
+  Tensor o = other.is_alias_of(*this) && !same_layout(other, *this) ? other.contiguous_copy() : other;
+  begin_inplace(*this, "mul_");
+  kernels::binary_into("mul_", kernels::Binary::mul, *this, *this, o);
   return *this;
 }
 
 Tensor& Tensor::add_(double value) {
   check_defined("add_");
-  check_inplace_allowed(*this, "add_");
-  for_dtype(dtype(), [&]<class T>() {
-    T* p = data<T>();
-    const int64_t n = numel();
-    for (int64_t i = 0; i < n; ++i) p[i] += static_cast<T>(value);
-  });
+  begin_inplace(*this, "add_");
+  if (is_contiguous()) {
+    dispatch(dtype(), [&]<class T>() {
+      T* p = data<T>();
+      const int64_t n = numel();
+      for (int64_t i = 0; i < n; ++i) p[i] += static_cast<T>(value);
+    });
+  } else {
+    kernels::binary_into("add_", kernels::Binary::add, *this, *this, scalar_tensor(value, dtype()));
+  }
   return *this;
 }
 
@@ -313,7 +452,7 @@ Tensor from_vector(const std::vector<double>& values, const Shape& shape, Option
     throw Error("from_vector: " + std::to_string(values.size()) + " values for shape " +
                 format_shape(shape));
   Tensor t = empty(shape, options.dtype);
-  for_dtype(options.dtype,
+  dispatch(options.dtype,
             [&]<class T>() { std::copy(values.begin(), values.end(), t.data<T>()); });
   t.requires_grad_(options.requires_grad);
   return t;
@@ -372,7 +511,7 @@ Tensor arange(double start, double end, double step, Options options) {
     throw Error("arange: step must be non-zero and bounds finite");
   int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((end - start) / step)));
   Tensor t = empty({n}, options.dtype);
-  for_dtype(options.dtype, [&]<class T>() {
+  dispatch(options.dtype, [&]<class T>() {
     T* p = t.data<T>();
     for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + step * static_cast<double>(i));
   });
@@ -385,7 +524,7 @@ Tensor arange(double end, Options options) { return arange(0.0, end, 1.0, option
 Tensor linspace(double start, double end, int64_t steps, Options options) {
   if (steps < 0) throw Error("linspace: steps must be non-negative, got " + std::to_string(steps));
   Tensor t = empty({steps}, options.dtype);
-  for_dtype(options.dtype, [&]<class T>() {
+  dispatch(options.dtype, [&]<class T>() {
     T* p = t.data<T>();
     for (int64_t i = 0; i < steps; ++i)
       p[i] = steps == 1 ? static_cast<T>(start)
@@ -398,7 +537,7 @@ Tensor linspace(double start, double end, int64_t steps, Options options) {
 
 Tensor eye(int64_t n, Options options) {
   Tensor t = zeros({n, n}, options.dtype);
-  for_dtype(options.dtype, [&]<class T>() {
+  dispatch(options.dtype, [&]<class T>() {
     for (int64_t i = 0; i < n; ++i) t.data<T>()[i * n + i] = T(1);
   });
   t.requires_grad_(options.requires_grad);
@@ -414,7 +553,7 @@ template <class Draw>
 Tensor random_tensor(const Shape& shape, Options options, Generator* gen, Draw draw) {
   Generator& g = gen ? *gen : default_generator();
   Tensor t = empty(shape, options.dtype);
-  for_dtype(options.dtype, [&]<class T>() {
+  dispatch(options.dtype, [&]<class T>() {
     T* p = t.data<T>();
     for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(draw(g));
   });

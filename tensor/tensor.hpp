@@ -1,10 +1,11 @@
-// Tensor: a cheap shared handle to contiguous row-major storage with a runtime dtype, plus the
+// Tensor: a cheap shared handle to a strided view of storage with a runtime dtype, plus the
 // autograd bookkeeping (requires_grad, gradient, producing node). Copying a Tensor aliases it;
 // clone() copies the data. This header does not include xtensor, so user code compiles fast.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "tensor/memory.hpp"
+#include "tensor/shape.hpp"
 
 namespace xgrad {
 
@@ -28,9 +30,6 @@ inline constexpr Dtype float64 = Dtype::float64;
 const char* dtype_name(Dtype dtype);
 std::size_t dtype_size(Dtype dtype);
 
-using Shape = std::vector<int64_t, BlockAllocator<int64_t>>;  // cached memory, see memory.hpp
-std::string format_shape(const Shape& shape);                 // "(2, 3)"
-int64_t shape_numel(const Shape& shape);
 
 // Options for factories: `zeros({2, 3})`, `zeros({2, 3}, float64)`,
 // `zeros({2, 3}, {.dtype = float64, .requires_grad = true})`.
@@ -44,7 +43,28 @@ struct Options {
 
 class Node;
 class Generator;
-struct TensorImpl;
+class TensorImpl;
+
+// The bytes behind one or more tensors (a tensor and its views share one Storage), and the
+// version counter that every in-place write through any of them bumps.
+class Storage {
+ public:
+  Storage(void* data, std::size_t bytes, std::function<void(void*)> deleter = nullptr)
+      : data_(data), bytes_(bytes), deleter_(std::move(deleter)) {}
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  void* data() const { return data_; }
+  std::size_t bytes() const { return bytes_; }
+  uint64_t version() const { return version_; }
+  void bump_version() { ++version_; }
+
+ private:
+  void* data_;
+  std::size_t bytes_;
+  std::function<void(void*)> deleter_;  // empty: a block of the block cache
+  uint64_t version_ = 0;
+};
 
 class Tensor {
  public:
@@ -58,7 +78,19 @@ class Tensor {
   inline int64_t numel() const;
   inline Dtype dtype() const;
 
-  // Raw data access; T must match dtype() (float or double), otherwise Error.
+  // Layout: element i of dim d is `stride(d)` elements after element i - 1, and the first
+  // element is `storage_offset()` elements into the storage. Views share storage.
+  inline const Shape& strides() const;
+  int64_t stride(int64_t d) const;
+  inline int64_t storage_offset() const;
+  inline bool is_contiguous() const;  // row-major with no gaps
+  Tensor contiguous() const;          // *this when contiguous, else a differentiable copy
+  const std::shared_ptr<Storage>& storage() const;
+  bool is_alias_of(const Tensor& other) const;  // shares storage
+  // Bumped by every in-place write to the storage, through any view (PyTorch's _version()).
+  uint64_t version() const;
+
+  // Raw data access: the first element (strides apply); T must match dtype(), otherwise Error.
   template <class T>
   T* data();
   template <class T>
@@ -73,8 +105,11 @@ class Tensor {
 
   Tensor clone() const;            // deep copy, differentiable
   Tensor to(Dtype dtype) const;    // differentiable cast; returns *this when dtype matches
-  Tensor detach() const;           // shares storage, no graph
-  Tensor contiguous_copy() const;  // deep copy without graph
+  Tensor detach() const;           // shares storage (and its version counter), no graph
+  Tensor contiguous_copy() const;  // deep contiguous copy without graph
+  // Makes this tensor use `data`'s storage, layout and dtype, keeping its identity (autograd
+  // state, the handles that alias it); the gradient is dropped when the dtype or shape changes.
+  void set_data(const Tensor& data);
 
   // Autograd.
   bool requires_grad() const;
@@ -88,14 +123,16 @@ class Tensor {
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
                 bool create_graph = false) const;
 
-  // Shortcuts for the most common differentiable ops (defined in autograd/).
+  // Shortcuts for the most common differentiable ops (defined in autograd/tensor_methods.cpp).
   Tensor sum() const;
   Tensor mean() const;
   Tensor reshape(const Shape& shape) const;
-  Tensor t() const;  // transpose of a 2-D tensor
+  Tensor view(const Shape& shape) const;
+  Tensor t() const;  // transpose of a 2-D tensor (a view)
 
-  // In-place updates for optimizers and initialisers. They refuse a tensor that requires grad
-  // while grad mode is on (wrap them in NoGradGuard).
+  // In-place updates for optimizers and initialisers; they write through views and bump the
+  // version. They refuse a tensor that requires grad while grad mode is on (wrap them in
+  // NoGradGuard), and a tensor whose elements overlap in memory (an expanded view).
   Tensor& zero_();
   Tensor& fill_(double value);
   Tensor& copy_(const Tensor& src);
@@ -104,6 +141,7 @@ class Tensor {
   Tensor& mul_(const Tensor& other);
   Tensor& add_(double value);
 
+  // Identity of the handle's state (two handles are the same tensor when these are equal).
   TensorImpl* impl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
@@ -116,35 +154,64 @@ class Tensor {
   std::shared_ptr<TensorImpl> impl_;
 };
 
-// The state behind a Tensor handle.
-struct TensorImpl {
-  std::shared_ptr<void> storage;  // owns the bytes (may be shared with views)
-  void* data = nullptr;
-  Shape shape;
-  int64_t numel = 0;
-  Dtype dtype = Dtype::float32;
-  bool requires_grad = false;
-  Tensor grad;
-  std::shared_ptr<Node> grad_fn;
+namespace detail {
+struct ImplAccess;  // autograd's one way in (tensor/impl_access.hpp)
+}
+
+// The state behind a Tensor handle. Only Tensor and detail::ImplAccess see inside.
+class TensorImpl {
+ private:
+  friend class Tensor;
+  friend struct detail::ImplAccess;
+  std::shared_ptr<Storage> storage_;
+  int64_t offset_ = 0;  // in elements
+  Shape shape_, strides_;
+  int64_t numel_ = 0;
+  Dtype dtype_ = Dtype::float32;
+  bool contiguous_ = true;
+  bool requires_grad_ = false;
+  Tensor grad_;
+  std::shared_ptr<Node> grad_fn_;
 };
 
 inline const Shape& Tensor::shape() const {
   check_defined("shape");
-  return impl_->shape;
+  return impl_->shape_;
 }
 inline int64_t Tensor::numel() const {
   check_defined("numel");
-  return impl_->numel;
+  return impl_->numel_;
 }
 inline Dtype Tensor::dtype() const {
   check_defined("dtype");
-  return impl_->dtype;
+  return impl_->dtype_;
+}
+inline const Shape& Tensor::strides() const {
+  check_defined("strides");
+  return impl_->strides_;
+}
+inline int64_t Tensor::storage_offset() const {
+  check_defined("storage_offset");
+  return impl_->offset_;
+}
+inline bool Tensor::is_contiguous() const {
+  check_defined("is_contiguous");
+  return impl_->contiguous_;
 }
 
 // A fresh uninitialised tensor (kernels fill it).
 Tensor empty(const Shape& shape, Options options = {});
-// A tensor sharing `base`'s storage with another shape of the same size (no copy).
+// A tensor sharing `base`'s storage with another shape of the same size (no copy); `base` must
+// be contiguous.
 Tensor alias_with_shape(const Tensor& base, const Shape& shape);
+// A view of `base`'s storage with any shape, strides and offset (in elements), checked to stay
+// inside the storage. No autograd: the differentiable form is xgrad::as_strided.
+Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset);
+// Wraps a user buffer without copying; `deleter` (if any) runs when the last view dies.
+Tensor from_blob(void* data, const Shape& shape, Options options = {},
+                 std::function<void(void*)> deleter = nullptr);
+Tensor from_blob(void* data, const Shape& shape, const Shape& strides, Options options = {},
+                 std::function<void(void*)> deleter = nullptr);
 
 // Factories. A 1-D list's elements are `Value`s, so that a braced column such as
 // tensor({{1.0}, {2.0}}) unambiguously means the 2-D (2, 1) tensor.

@@ -1,10 +1,11 @@
-// Internal: views of Tensor storage as xtensor expressions, and dtype dispatch. Included only by
+// Internal: views of contiguous Tensor storage as xtensor expressions. Included only by
 // tensor/*.cpp (the one place xtensor is compiled) and the optional interop header.
 #pragma once
 
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xstorage.hpp>
 
+#include "tensor/dispatch.hpp"
 #include "tensor/tensor.hpp"
 
 namespace xgrad::detail {
@@ -13,14 +14,9 @@ using XShape = xt::svector<std::size_t, 4>;
 
 inline XShape to_xshape(const Shape& shape) { return XShape(shape.begin(), shape.end()); }
 
-// Calls f.template operator()<T>() with T = float or double according to dtype.
-template <class F>
-decltype(auto) dispatch(Dtype dtype, F&& f) {
-  if (dtype == Dtype::float32) return f.template operator()<float>();
-  return f.template operator()<double>();
-}
+using xgrad::dispatch;
 
-// 1-D view over all elements.
+// 1-D view over all elements; `t` must be contiguous (kernels take inputs through Dense).
 template <class T>
 auto flat(const Tensor& t) {
   std::array<std::size_t, 1> shape{static_cast<std::size_t>(t.numel())};

@@ -9,7 +9,7 @@ namespace {
 Tensor bad_square(const Tensor& x) {
   Tensor out = x.detach() * x.detach();  // computed without recording
   return record("bad_square", out, x,
-                [](const BackwardArgs& g) { return TensorList{g.grad * g.inputs[0] * 3.0}; });
+                [](const BackwardArgs& g) { return TensorList{g.grad * g.input(0) * 3.0}; });
 }
 }  // namespace
 
@@ -44,7 +44,7 @@ namespace {
 Tensor opaque_square(const Tensor& x) {
   Tensor out = x.detach() * x.detach();  // computed without recording
   return record("opaque_square", out, x, [](const BackwardArgs& g) {
-    return TensorList{g.grad * g.inputs[0].detach() * 2.0};
+    return TensorList{g.grad * g.input(0).detach() * 2.0};
   });
 }
 }  // namespace

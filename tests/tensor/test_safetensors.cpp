@@ -92,3 +92,14 @@ TEST_CASE("truncated or corrupt files give clear errors") {
                        Error);
   fs::remove(path);
 }
+
+TEST_CASE("a strided view is saved with its elements in order") {
+  const std::string path = path_for("view.safetensors");
+  Tensor a = reshape(arange(0, 6, 1, float64), {2, 3});
+  save_safetensors(path, {{"t", a.t()}, {"col", select(a, 1, 1)}});
+  SafetensorsFile f = load_safetensors(path);
+  CHECK(f.get("t").to_vector() == std::vector<double>{0, 3, 1, 4, 2, 5});
+  CHECK(f.get("t").shape() == Shape{3, 2});
+  CHECK(f.get("col").to_vector() == std::vector<double>{1, 4});
+  fs::remove(path);
+}

@@ -99,7 +99,7 @@ TEST_CASE("in-place updates") {
   CHECK(a.to_vector() == std::vector<double>{9, 9, 9, 9});
   a.zero_();
   CHECK(a.to_vector() == std::vector<double>{0, 0, 0, 0});
-  CHECK_ERROR_MESSAGE(a.add_(ones({3})), "expand: cannot broadcast (3,) with (2, 2)");
+  CHECK_ERROR_MESSAGE(a.add_(ones({3})), "add_: cannot broadcast (2, 2) with (3,)");
 }
 
 TEST_CASE("shape and dtype errors name the op and the shapes") {

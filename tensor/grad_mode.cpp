@@ -1,5 +1,5 @@
 // The thread-local grad-mode flag.
-#include "autograd/grad_mode.hpp"
+#include "tensor/grad_mode.hpp"
 
 namespace xgrad {
 namespace {

@@ -1,0 +1,51 @@
+// Internal: the one narrow way from autograd/ into a tensor's private state (its producing node
+// and its gradient slot). Nothing outside tensor/ and autograd/ includes this header.
+#pragma once
+
+#include <memory>
+
+#include "tensor/tensor.hpp"
+
+namespace xgrad::detail {
+
+// What a tensor is a view of: storage, offset and layout.
+struct TensorState {
+  std::shared_ptr<Storage> storage;
+  int64_t offset;
+  Shape shape, strides;
+  int64_t numel;
+  Dtype dtype;
+};
+
+struct ImplAccess {
+  static void set_state(TensorImpl& t, TensorState s) {
+    t.storage_ = std::move(s.storage);
+    t.offset_ = s.offset;
+    t.contiguous_ = is_row_major(s.shape, s.strides);
+    t.shape_ = std::move(s.shape);
+    t.strides_ = std::move(s.strides);
+    t.numel_ = s.numel;
+    t.dtype_ = s.dtype;
+  }
+  static bool is_row_major(const Shape& shape, const Shape& strides) {
+    int64_t expected = 1;
+    for (std::size_t d = shape.size(); d-- > 0;) {
+      if (shape[d] == 0) return true;
+      if (shape[d] == 1) continue;
+      if (strides[d] != expected) return false;
+      expected *= shape[d];
+    }
+    return true;
+  }
+  static std::shared_ptr<Node>& grad_fn(TensorImpl& t) { return t.grad_fn_; }
+  static Tensor& grad(TensorImpl& t) { return t.grad_; }
+  static bool requires_grad(const TensorImpl& t) { return t.requires_grad_; }
+  static void set_requires_grad(TensorImpl& t, bool on) { t.requires_grad_ = on; }
+  // Whether this handle is the only one that can see its bytes (so they may be taken over).
+  static bool owns_storage_alone(const Tensor& t) {
+    return t.impl_ptr().use_count() == 1 && t.impl()->storage_.use_count() == 1 &&
+           t.impl()->contiguous_ && t.impl()->offset_ == 0;
+  }
+};
+
+}  // namespace xgrad::detail

@@ -1,0 +1,190 @@
+// Strided layout and views: Shape, storage sharing, writes through views, strided kernels,
+// reshape's view-or-copy rule, from_blob, and the errors for bad layouts.
+#include <numeric>
+
+#include "../helpers.hpp"
+
+using namespace xgrad;
+
+namespace {
+Tensor iota(const Shape& shape, Dtype dtype = float64) {
+  return reshape(arange(0, static_cast<double>(shape_numel(shape)), 1, dtype), shape);
+}
+std::vector<double> values(std::initializer_list<double> v) { return v; }
+}  // namespace
+
+TEST_CASE("Shape keeps up to 8 dims inline and behaves like a vector beyond") {
+  Shape s{1, 2, 3};
+  CHECK(s.size() == 3);
+  s.insert(s.begin() + 1, 7);
+  CHECK(s == Shape{1, 7, 2, 3});
+  s.erase(s.begin());
+  CHECK(s == Shape{7, 2, 3});
+  s.insert(s.end(), {4, 5});
+  CHECK(s == Shape{7, 2, 3, 4, 5});
+  Shape big(12, 1);  // spills to the heap
+  big[11] = 9;
+  Shape copy = big;
+  CHECK(copy == big);
+  Shape moved = std::move(copy);
+  CHECK(moved[11] == 9);
+  CHECK(moved.size() == 12);
+  big.insert(big.begin(), big.begin(), big.begin() + 3);  // from itself
+  CHECK(big.size() == 15);
+  CHECK(Shape(std::vector<int64_t>{2, 3}) == Shape{2, 3});
+  CHECK(zeros(Shape(10, 1)).dim() == 10);
+  CHECK(format_shape(Shape{}) == "()");
+  CHECK(contiguous_strides({2, 3, 4}) == Shape{12, 4, 1});
+  CHECK_ERROR_MESSAGE(zeros({int64_t(1) << 62, 4}),
+                      "shape: (4611686018427387904, 4) has more elements than int64 can count");
+}
+
+TEST_CASE("slice, select, narrow, transpose, permute, expand, diagonal and unfold are views") {
+  Tensor a = iota({3, 4});
+  Tensor s = slice(a, 1, 1, 4, 2);
+  CHECK(s.is_alias_of(a));
+  CHECK(s.shape() == Shape{3, 2});
+  CHECK(s.strides() == Shape{4, 2});
+  CHECK(s.storage_offset() == 1);
+  CHECK(!s.is_contiguous());
+  CHECK(s.to_vector() == values({1, 3, 5, 7, 9, 11}));
+  CHECK(select(a, 0, -1).to_vector() == values({8, 9, 10, 11}));
+  CHECK(select(a, 1, 2).to_vector() == values({2, 6, 10}));
+  CHECK(narrow(a, 0, 1, 2).to_vector() == values({4, 5, 6, 7, 8, 9, 10, 11}));
+  Tensor t = a.t();
+  CHECK(t.is_alias_of(a));
+  CHECK(t.strides() == Shape{1, 4});
+  CHECK(t.at({3, 1}) == 7);
+  CHECK(permute(iota({2, 3, 4}), {2, 0, 1}).strides() == Shape{1, 12, 4});
+  Tensor e = expand(tensor({1.0, 2.0}, float64), {3, 2});
+  CHECK(e.strides() == Shape{0, 1});
+  CHECK(e.to_vector() == values({1, 2, 1, 2, 1, 2}));
+  CHECK(diagonal(a).to_vector() == values({0, 5, 10}));
+  CHECK(diagonal(a, 1).to_vector() == values({1, 6, 11}));
+  CHECK(diagonal(a, -1).to_vector() == values({4, 9}));
+  CHECK(diagonal(a, 5).numel() == 0);
+  Tensor w = unfold(arange(0, 6, 1, float64), 0, 3, 2);  // overlapping windows
+  CHECK(w.shape() == Shape{2, 3});
+  CHECK(w.to_vector() == values({0, 1, 2, 2, 3, 4}));
+  Tensor st = as_strided(a, {2, 2}, {1, 4}, 1);
+  CHECK(st.to_vector() == values({1, 5, 2, 6}));
+  CHECK(squeeze(unsqueeze(a, 0)).is_alias_of(a));
+}
+
+TEST_CASE("writes through a view reach its base, and bump the shared version") {
+  Tensor a = zeros({3, 4}, float64);
+  const uint64_t v0 = a.version();
+  slice(a, 0, 0, 2).fill_(9);
+  CHECK(a.to_vector() == values({9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 0, 0}));
+  CHECK(a.version() == v0 + 1);
+  select(a.t(), 0, 0).fill_(1);  // column 0 through a transposed view
+  CHECK(a.at({2, 0}) == 1);
+  diagonal(a).add_(100);
+  CHECK(a.at({1, 1}) == 109);
+  CHECK(a.at({2, 2}) == 100);
+  Tensor col = select(a, 1, 3);
+  col.copy_(tensor({1.0, 2.0, 3.0}, float64));
+  CHECK(a.at({2, 3}) == 3);
+  col.mul_(2.0);
+  CHECK(a.at({1, 3}) == 4);
+  col.mul_(tensor({1.0, 0.0, 1.0}, float64));
+  CHECK(a.at({1, 3}) == 0);
+  a.t().set({3, 0}, -5);
+  CHECK(a.at({0, 3}) == -5);
+  Tensor d = a.detach();
+  d.zero_();
+  CHECK(sum(a).item() == 0);
+  CHECK(a.version() == d.version());
+  // An in-place op whose other operand overlaps the destination reads the old values.
+  Tensor m = iota({2, 2});
+  m.add_(m.t());
+  CHECK(m.to_vector() == values({0, 3, 3, 6}));
+  CHECK_ERROR_MESSAGE(expand(tensor({1.0}), {3}).fill_(0),
+                      "fill_: cannot write in place into a tensor of shape (3,) whose elements "
+                      "share memory (an expanded view); clone() it first");
+}
+
+TEST_CASE("kernels read strided operands") {
+  Tensor a = iota({3, 4}), b = iota({4, 3});
+  Tensor at = a.t(), bt = b.t();
+  Tensor dense_at = at.contiguous();
+  CHECK(dense_at.is_contiguous());
+  CHECK(!dense_at.is_alias_of(a));
+  CHECK(testing::allclose(add(at, b), add(dense_at, b)));
+  CHECK(testing::allclose(mul(at, slice(b, 0, 0, 4)), mul(dense_at, b)));
+  CHECK(testing::allclose(exp(at), exp(dense_at)));
+  CHECK(testing::allclose(sum(at, {0}), sum(dense_at, {0})));
+  CHECK(testing::allclose(max(at, 1), max(dense_at, 1)));
+  CHECK(testing::allclose(matmul(at, bt), matmul(dense_at, bt.contiguous())));
+  CHECK(testing::allclose(index_select(at, 0, std::vector<int64_t>{3, 0}),
+                          index_select(dense_at, 0, std::vector<int64_t>{3, 0})));
+  CHECK(testing::allclose(concat({at, b}, 0), concat({dense_at, b}, 0)));
+  CHECK(testing::allclose(where(gt(at, 5.0), at, b), where(gt(dense_at, 5.0), dense_at, b)));
+  CHECK(testing::allclose(at.to(float32), dense_at.to(float32)));
+  CHECK(testing::allclose(clamp(at, 2, 5), clamp(dense_at, 2, 5)));
+  // Broadcasting against a view with stride-0 dims.
+  Tensor e = expand(tensor({1.0, 2.0, 3.0}, float64), {4, 3});
+  CHECK(testing::allclose(add(at, e), add(dense_at, e.contiguous())));
+  CHECK(at.sum().item() == 66);
+}
+
+TEST_CASE("reshape aliases when the strides allow, copies otherwise; view never copies") {
+  Tensor a = iota({2, 3, 4});
+  CHECK(reshape(a, {6, 4}).is_alias_of(a));
+  Tensor s = slice(a, 2, 0, 2);  // (2, 3, 2), rows of 2 with gaps
+  Tensor r = reshape(s, {6, 2});
+  CHECK(r.is_alias_of(a));  // merging dims 0 and 1 keeps strides
+  CHECK(r.strides() == Shape{4, 1});
+  Tensor c = reshape(s, {12});
+  CHECK(!c.is_alias_of(a));
+  CHECK(c.to_vector() == reshape(s.contiguous(), {12}).to_vector());
+  Tensor p = permute(a, {1, 0, 2});
+  CHECK(view(p, {3, 2, 2, 2}).is_alias_of(a));
+  CHECK_ERROR_MESSAGE(view(transpose(a, 0, 2), {24}),
+                      "view: shape (24,) is not compatible with the input's shape (4, 3, 2) and "
+                      "strides (1, 4, 12); use reshape() or contiguous()");
+  CHECK(reshape(transpose(a, 0, 2), {24}).at({1}) == 12);
+  CHECK(view(zeros({0, 3}), {3, 0}).numel() == 0);
+  CHECK(view(scalar_tensor(2.0), {1, 1}).item() == 2);
+}
+
+TEST_CASE("from_blob wraps a user buffer without copying") {
+  std::vector<double> buffer{1, 2, 3, 4, 5, 6};
+  int released = 0;
+  {
+    Tensor t = from_blob(buffer.data(), {2, 3}, float64, [&](void*) { ++released; });
+    CHECK(t.at({1, 2}) == 6);
+    t.set({0, 0}, 10);
+    CHECK(buffer[0] == 10);
+    Tensor col = from_blob(buffer.data(), {2}, {3}, float64);
+    CHECK(col.to_vector() == values({10, 4}));
+    Tensor view_of_t = t.t();
+    CHECK(released == 0);
+  }
+  CHECK(released == 1);
+  CHECK_ERROR_MESSAGE(from_blob(nullptr, {2}), "from_blob: null data pointer");
+}
+
+TEST_CASE("bad layouts are errors") {
+  Tensor a = zeros({2, 3});
+  CHECK_ERROR_MESSAGE(make_view(a, {3, 3}, {3, 1}, 0),
+                      "as_strided: shape (3, 3), strides (3, 1) and offset 0 reach outside a "
+                      "storage of 6 elements");
+  CHECK_ERROR_MESSAGE(make_view(a, {2}, {-1}, 1), "as_strided: negative stride in (-1,)");
+  CHECK_ERROR_MESSAGE(make_view(a, {2}, {1, 1}, 0),
+                      "as_strided: shape (2,) and strides (1, 1) differ in length");
+  CHECK_ERROR_MESSAGE(select(a, 0, 2), "select: index 2 out of range for dim 0 of shape (2, 3)");
+  CHECK_ERROR_MESSAGE(narrow(a, 1, 2, 2),
+                      "narrow: start 2 and length 2 do not fit dim 1 of shape (2, 3)");
+  CHECK_ERROR_MESSAGE(diagonal(a, 0, 1, 1), "diagonal: dim1 and dim2 are the same dim 1");
+  CHECK_ERROR_MESSAGE(unfold(a, 1, 4, 1), "unfold: size 4 exceeds dim 1 of shape (2, 3)");
+  CHECK_ERROR_MESSAGE(unfold(a, 1, 2, 0), "unfold: step must be positive, got 0");
+  CHECK_ERROR_MESSAGE(alias_with_shape(a.t(), {6}),
+                      "alias_with_shape: base of shape (3, 2) is not contiguous");
+}
+
+TEST_CASE("printing a view prints its elements in order") {
+  std::ostringstream os;
+  os << iota({2, 2}).t();
+  CHECK(os.str() == "tensor([[0, 2],\n[1, 3]], shape=(2, 2), dtype=float64)");
+}
