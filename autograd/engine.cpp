@@ -226,7 +226,9 @@ std::vector<Tensor> detail::run_backward(std::span<const Tensor> outputs,
       Tensor gi = input_grads[i];
       const Tensor& in = inputs[i];
       if (!gi.defined() || !in.requires_grad()) continue;
-      if (gi.shape() != in.shape()) gi = sum_to(gi, in.shape());  // un-broadcast, in one place
+      // Un-broadcast and un-promote, in one place: float32 x * float64 y gives x a float32 grad.
+      if (gi.shape() != in.shape()) gi = sum_to(gi, in.shape());
+      if (gi.dtype() != in.dtype() && is_floating_point(gi.dtype())) gi = cast(gi, in.dtype());
       if (gi.shape() != in.shape() || gi.dtype() != in.dtype())
         throw Error(std::string(node->name()) + ": backward produced a gradient of shape " +
                     format_shape(gi.shape()) + " " + dtype_name(gi.dtype()) + " for input " +

@@ -17,31 +17,25 @@ bool should_record(const std::vector<Tensor>& inputs) {
 }
 
 void set_grad_fn(Tensor& output, std::shared_ptr<Node> node) {
-  node->output_version_ = static_cast<int64_t>(output.version());
+  node->output_version_ = output.version();
   ImplAccess::grad_fn(*output.impl()) = std::move(node);
   ImplAccess::set_requires_grad(*output.impl(), true);
 }
 }  // namespace detail
 
-namespace {
-Shape versions_of(const TensorList& tensors) {
-  Shape v(tensors.size(), 0);
-  for (std::size_t i = 0; i < tensors.size(); ++i)
-    if (tensors[i].defined()) v[i] = static_cast<int64_t>(tensors[i].version());
-  return v;
-}
-}  // namespace
-
 Node::Node(const char* name, TensorList inputs, TensorList saved)
-    : name_(name),
-      inputs_(std::move(inputs)),
-      saved_(std::move(saved)),
-      input_versions_(versions_of(inputs_)),
-      saved_versions_(versions_of(saved_)) {}
+    : name_(name), inputs_(std::move(inputs)), saved_(std::move(saved)) {
+  const std::size_t n = inputs_.size() + saved_.size();
+  if (n > 4) more_versions_ = std::make_unique<uint64_t[]>(n - 4);
+  for (std::size_t k = 0; k < n; ++k) {
+    const Tensor& t = k < inputs_.size() ? inputs_[k] : saved_[k - inputs_.size()];
+    (k < 4 ? versions_[k] : more_versions_[k - 4]) = t.defined() ? t.version() : 0;
+  }
+}
 
 void Node::check_version(const Tensor& t, const char* what, std::size_t index,
-                         int64_t version) const {
-  if (!t.defined() || static_cast<int64_t>(t.version()) == version) return;
+                         uint64_t version) const {
+  if (!t.defined() || t.version() == version) return;
   std::string which = std::string(what) == "output" ? "its output" : std::string(what) + " " +
                                                                          std::to_string(index);
   throw Error(std::string(name_) + ": " + which + " of shape " + format_shape(t.shape()) +

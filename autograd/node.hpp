@@ -75,18 +75,21 @@ class Node {
   friend class BackwardArgs;
   friend void detail::set_grad_fn(Tensor& output, std::shared_ptr<Node> node);
   // Raises when `t` (what: "input 1", "the output", ...) changed since `version` was recorded.
-  void check_version(const Tensor& t, const char* what, std::size_t index, int64_t version) const;
+  void check_version(const Tensor& t, const char* what, std::size_t index, uint64_t version) const;
 
   const char* name_;
   TensorList inputs_, saved_;
-  Shape input_versions_, saved_versions_;  // storage versions when the op ran
-  int64_t output_version_ = 0;
+  // Storage versions when the op ran: inputs, then saved tensors (inline for up to 4).
+  uint64_t version_at(std::size_t k) const { return k < 4 ? versions_[k] : more_versions_[k - 4]; }
+  uint64_t versions_[4];
+  std::unique_ptr<uint64_t[]> more_versions_;
+  uint64_t output_version_ = 0;
   bool released_ = false;
 };
 
 inline const Tensor& BackwardArgs::input(std::size_t i) const {
   const Tensor& t = node_.inputs_[i];
-  node_.check_version(t, "input", i, node_.input_versions_[i]);
+  node_.check_version(t, "input", i, node_.version_at(i));
   return t;
 }
 inline const Shape& BackwardArgs::input_shape(std::size_t i) const {
@@ -100,7 +103,7 @@ inline const Tensor& BackwardArgs::output() const {
 }
 inline const Tensor& BackwardArgs::saved(std::size_t i) const {
   const Tensor& t = node_.saved_[i];
-  node_.check_version(t, "saved tensor", i, node_.saved_versions_[i]);
+  node_.check_version(t, "saved tensor", i, node_.version_at(node_.inputs_.size() + i));
   return t;
 }
 

@@ -9,34 +9,37 @@
 namespace xgrad {
 
 // ---- arithmetic (autograd/ops_arithmetic.cpp) ----
+// Mixed dtypes promote as in PyTorch (int64 + float32 -> float32; a Scalar written as an
+// integer keeps an integer tensor integral, one written as a float makes it float32, and
+// neither changes a floating tensor's dtype). div is true division.
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
 Tensor neg(const Tensor& a);
-Tensor pow(const Tensor& a, double exponent);
+Tensor pow(const Tensor& a, const Scalar& exponent);
 Tensor pow(const Tensor& a, const Tensor& exponent);
-Tensor pow(double base, const Tensor& exponent);
-Tensor add(const Tensor& a, double s);
-Tensor sub(const Tensor& a, double s);
-Tensor sub(double s, const Tensor& a);
-Tensor mul(const Tensor& a, double s);
-Tensor div(const Tensor& a, double s);
-Tensor div(double s, const Tensor& a);
+Tensor pow(const Scalar& base, const Tensor& exponent);
+Tensor add(const Tensor& a, const Scalar& s);
+Tensor sub(const Tensor& a, const Scalar& s);
+Tensor sub(const Scalar& s, const Tensor& a);
+Tensor mul(const Tensor& a, const Scalar& s);
+Tensor div(const Tensor& a, const Scalar& s);
+Tensor div(const Scalar& s, const Tensor& a);
 
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
 Tensor operator*(const Tensor& a, const Tensor& b);
 Tensor operator/(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a);
-Tensor operator+(const Tensor& a, double s);
-Tensor operator+(double s, const Tensor& a);
-Tensor operator-(const Tensor& a, double s);
-Tensor operator-(double s, const Tensor& a);
-Tensor operator*(const Tensor& a, double s);
-Tensor operator*(double s, const Tensor& a);
-Tensor operator/(const Tensor& a, double s);
-Tensor operator/(double s, const Tensor& a);
+Tensor operator+(const Tensor& a, const Scalar& s);
+Tensor operator+(const Scalar& s, const Tensor& a);
+Tensor operator-(const Tensor& a, const Scalar& s);
+Tensor operator-(const Scalar& s, const Tensor& a);
+Tensor operator*(const Tensor& a, const Scalar& s);
+Tensor operator*(const Scalar& s, const Tensor& a);
+Tensor operator/(const Tensor& a, const Scalar& s);
+Tensor operator/(const Scalar& s, const Tensor& a);
 
 // ---- elementwise math (autograd/ops_math.cpp) ----
 Tensor exp(const Tensor& x);
@@ -49,28 +52,36 @@ Tensor reciprocal(const Tensor& x);
 Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);
 Tensor erf(const Tensor& x);
-Tensor clamp(const Tensor& x, double low, double high);
-Tensor clamp_min(const Tensor& x, double low);
-Tensor clamp_max(const Tensor& x, double high);
+Tensor clamp(const Tensor& x, const Scalar& low, const Scalar& high);
+Tensor clamp_min(const Tensor& x, const Scalar& low);
+Tensor clamp_max(const Tensor& x, const Scalar& high);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
-// Picks a where mask is non-zero, else b (all three broadcast). The mask gets no gradient.
-Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b);
+// Picks a where the condition is true, else b (all three broadcast; a and b promote). The
+// condition is a bool tensor (another dtype counts non-zero as true) and gets no gradient.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
 Tensor cast(const Tensor& x, Dtype dtype);
 
-// Masks (1 where true, 0 elsewhere; no gradient) and sign.
+// Comparisons and logic: bool tensors (no gradient); a bool tensor multiplies as 0/1.
+// isnan / isfinite are bool too. sign keeps the dtype.
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);
 Tensor le(const Tensor& a, const Tensor& b);
 Tensor gt(const Tensor& a, const Tensor& b);
 Tensor ge(const Tensor& a, const Tensor& b);
-Tensor eq(const Tensor& a, double s);
-Tensor ne(const Tensor& a, double s);
-Tensor lt(const Tensor& a, double s);
-Tensor le(const Tensor& a, double s);
-Tensor gt(const Tensor& a, double s);
-Tensor ge(const Tensor& a, double s);
+Tensor eq(const Tensor& a, const Scalar& s);
+Tensor ne(const Tensor& a, const Scalar& s);
+Tensor lt(const Tensor& a, const Scalar& s);
+Tensor le(const Tensor& a, const Scalar& s);
+Tensor gt(const Tensor& a, const Scalar& s);
+Tensor ge(const Tensor& a, const Scalar& s);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& a);
+Tensor isnan(const Tensor& a);
+Tensor isfinite(const Tensor& a);
 Tensor sign(const Tensor& x);
 
 // ---- activations (autograd/ops_activation.cpp) ----
@@ -135,7 +146,8 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape);
 Tensor sum_to(const Tensor& x, const Shape& shape);  // sums broadcast dims away
 // x[start:end:step] along dim; negative start/end count from the end, and are clipped.
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step = 1);
-// Index tensors hold integral values (any dtype); negative indices are errors.
+// Index tensors are int64 or int32 (a floating index is an Error, as in PyTorch); negative
+// indices are errors.
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor index_select(const Tensor& x, int64_t dim, const std::vector<int64_t>& index);
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
@@ -158,5 +170,12 @@ Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& t);
 // -log softmax(logits)[i, target_i] for logits (N, C) and class indices target (N,): log_softmax
 // and NLL fused into one pass per row; the backward is softmax − one_hot.
 Tensor cross_entropy_per_sample(const Tensor& logits, const Tensor& target);
+
+namespace detail {
+// The values of an int64/int32 index tensor, each checked to lie in [0, limit) (or [-limit,
+// limit) with allow_negative, mapped into [0, limit)); `op` names the caller in errors.
+std::vector<int64_t> index_values(const char* op, const Tensor& index, int64_t limit,
+                                  bool allow_negative = false);
+}  // namespace detail
 
 }  // namespace xgrad

@@ -8,25 +8,23 @@
 
 namespace xgrad {
 
-using kernels::Unary;
-
 Tensor relu(const Tensor& x) {
   // d relu = 1 where x > 0
-  return record("relu", kernels::unary(Unary::relu, x), x, [](const BackwardArgs& g) {
-    return TensorList{mul(g.grad, kernels::unary(Unary::step, g.input(0)))};
+  return record("relu", kernels::relu(x), x, [](const BackwardArgs& g) {
+    return TensorList{mul(g.grad, kernels::step(g.input(0)))};
   });
 }
 
 Tensor sigmoid(const Tensor& x) {
   // d sigmoid = s (1 - s)
-  return record("sigmoid", kernels::unary(Unary::sigmoid, x), x, [](const BackwardArgs& g) {
+  return record("sigmoid", kernels::sigmoid(x), x, [](const BackwardArgs& g) {
     return TensorList{mul(g.grad, mul(g.output(), sub(1.0, g.output())))};
   });
 }
 
 Tensor tanh(const Tensor& x) {
   // d tanh = 1 - tanh²
-  return record("tanh", kernels::unary(Unary::tanh, x), x, [](const BackwardArgs& g) {
+  return record("tanh", kernels::tanh(x), x, [](const BackwardArgs& g) {
     return TensorList{mul(g.grad, sub(1.0, mul(g.output(), g.output())))};
   });
 }
@@ -72,6 +70,6 @@ Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
   return clamp(x, min_val, max_val);
 }
 
-Tensor step(const Tensor& x) { return kernels::unary(Unary::step, x); }
+Tensor step(const Tensor& x) { return kernels::step(x); }
 
 }  // namespace xgrad

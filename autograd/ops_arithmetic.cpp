@@ -1,90 +1,109 @@
 // Arithmetic ops and their backward rules. Gradients may come back in the broadcast output
-// shape: the engine sums them to each input's shape.
+// shape (the engine sums them to each input's shape) and in the promoted dtype (the engine casts
+// them to each input's dtype).
+#include <cmath>
+
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
 #include "tensor/kernels.hpp"
 
 namespace xgrad {
 
-using kernels::Binary;
-
 Tensor add(const Tensor& a, const Tensor& b) {
   // d(a+b)/da = 1, d(a+b)/db = 1
-  return record("add", kernels::binary("add", Binary::add, a, b), a, b, [](const BackwardArgs& g) {
-    return TensorList{g.grad, g.grad};
-  });
+  return record("add", kernels::add(a, b), a, b,
+                [](const BackwardArgs& g) { return TensorList{g.grad, g.grad}; });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
-  return record("sub", kernels::binary("sub", Binary::sub, a, b), a, b, [](const BackwardArgs& g) {
+  return record("sub", kernels::sub(a, b), a, b, [](const BackwardArgs& g) {
     return TensorList{g.grad, g.needs(1) ? neg(g.grad) : Tensor()};
   });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   // d(ab)/da = b, d(ab)/db = a
-  return record("mul", kernels::binary("mul", Binary::mul, a, b), a, b, [](const BackwardArgs& g) {
-    const Tensor &x = g.input(0), &y = g.input(1);
-    return TensorList{g.needs(0) ? mul(g.grad, y) : Tensor(),
-                      g.needs(1) ? mul(g.grad, x) : Tensor()};
+  return record("mul", kernels::mul(a, b), a, b, [](const BackwardArgs& g) {
+    return TensorList{g.needs(0) ? mul(g.grad, g.input(1)) : Tensor(),
+                      g.needs(1) ? mul(g.grad, g.input(0)) : Tensor()};
   });
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
   // d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -out/b
-  return record("div", kernels::binary("div", Binary::div, a, b), a, b, [](const BackwardArgs& g) {
-    const Tensor& y = g.input(1);
-    Tensor ga = g.needs(0) || g.needs(1) ? div(g.grad, y) : Tensor();
+  return record("div", kernels::div(a, b), a, b, [](const BackwardArgs& g) {
+    Tensor ga = div(g.grad, g.input(1));
     return TensorList{g.needs(0) ? ga : Tensor(), g.needs(1) ? neg(mul(ga, g.output())) : Tensor()};
   });
 }
 
 Tensor neg(const Tensor& a) {
-  return record("neg", kernels::unary(kernels::Unary::neg, a), a,
+  return record("neg", kernels::neg(a), a,
                 [](const BackwardArgs& g) { return TensorList{neg(g.grad)}; });
 }
 
-Tensor pow(const Tensor& a, double p) {
-  Tensor out = p == 2.0 ? kernels::unary(kernels::Unary::square, a)
-                        : kernels::binary_scalar(Binary::pow, a, p, false);
-  // d(a^p)/da = p a^(p-1)
+Tensor pow(const Tensor& a, const Scalar& exponent) {
+  const double p = exponent.to_double();
+  Tensor out = p == 2.0 ? kernels::square(a) : kernels::pow(a, exponent);
+  // d(a^p)/da = p a^(p-1); 0 for p == 0 (also at a == 0, where a^-1 is inf), as in PyTorch.
   return record("pow", std::move(out), a, [p](const BackwardArgs& g) {
+    if (p == 0.0) return TensorList{zeros_like(g.grad)};
     Tensor d = p == 2.0 ? mul(g.input(0), 2.0) : mul(pow(g.input(0), p - 1.0), p);
     return TensorList{mul(g.grad, d)};
   });
 }
 
 Tensor pow(const Tensor& a, const Tensor& b) {
-  // d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a
-  return record("pow", kernels::binary("pow", Binary::pow, a, b), a, b, [](const BackwardArgs& g) {
+  // d(a^b)/da = b a^(b-1), 0 where b == 0; d(a^b)/db = a^b log a, 0 where a == 0 and b >= 0
+  // (PyTorch's conventions: a learnable exponent after a ReLU gets 0, not NaN).
+  return record("pow", kernels::pow(a, b), a, b, [](const BackwardArgs& g) {
     const Tensor &x = g.input(0), &y = g.input(1);
-    return TensorList{g.needs(0) ? mul(g.grad, mul(y, pow(x, sub(y, 1.0)))) : Tensor(),
-                      g.needs(1) ? mul(g.grad, mul(g.output(), log(x))) : Tensor()};
+    Tensor ga, gb;
+    if (g.needs(0))
+      ga = where(kernels::eq(y, 0), zeros({}, g.grad.dtype()),
+                 mul(g.grad, mul(y, pow(x, sub(y, 1.0)))));
+    if (g.needs(1))
+      gb = where(kernels::logical_and(kernels::eq(x, 0), kernels::ge(y, 0)),
+                 zeros({}, g.grad.dtype()), mul(g.grad, mul(g.output(), log(x))));
+    return TensorList{ga, gb};
   });
 }
 
-Tensor pow(double base, const Tensor& exponent) { return pow(full_like(exponent, base), exponent); }
+Tensor pow(const Scalar& base, const Tensor& exponent) {
+  // d(s^b)/db = s^b log s; for s == 0, 0 where b >= 0.
+  const double s = base.to_double();
+  return record("pow", kernels::rpow(exponent, base), exponent, [s](const BackwardArgs& g) {
+    Tensor d = mul(g.grad, mul(g.output(), std::log(s)));
+    if (s == 0.0) d = where(kernels::ge(g.input(0), 0), zeros({}, g.grad.dtype()), d);
+    return TensorList{d};
+  });
+}
 
-Tensor add(const Tensor& a, double s) {
-  return record("add", kernels::binary_scalar(Binary::add, a, s, false), a,
+Tensor add(const Tensor& a, const Scalar& s) {
+  return record("add", kernels::add(a, s), a,
                 [](const BackwardArgs& g) { return TensorList{g.grad}; });
 }
-Tensor sub(const Tensor& a, double s) { return add(a, -s); }
-Tensor sub(double s, const Tensor& a) {
-  return record("rsub", kernels::binary_scalar(Binary::sub, a, s, true), a,
+Tensor sub(const Tensor& a, const Scalar& s) {
+  return record("sub", kernels::sub(a, s), a,
+                [](const BackwardArgs& g) { return TensorList{g.grad}; });
+}
+Tensor sub(const Scalar& s, const Tensor& a) {
+  return record("rsub", kernels::rsub(a, s), a,
                 [](const BackwardArgs& g) { return TensorList{neg(g.grad)}; });
 }
-Tensor mul(const Tensor& a, double s) {
-  return record("mul", kernels::binary_scalar(Binary::mul, a, s, false), a,
+Tensor mul(const Tensor& a, const Scalar& s) {
+  return record("mul", kernels::mul(a, s), a,
                 [s](const BackwardArgs& g) { return TensorList{mul(g.grad, s)}; });
 }
-Tensor div(const Tensor& a, double s) { return mul(a, 1.0 / s); }
-Tensor div(double s, const Tensor& a) {
+Tensor div(const Tensor& a, const Scalar& s) {
+  return record("div", kernels::div(a, s), a,
+                [s](const BackwardArgs& g) { return TensorList{div(g.grad, s)}; });
+}
+Tensor div(const Scalar& s, const Tensor& a) {
   // d(s/a)/da = -s/a² = -out/a
-  return record("rdiv", kernels::binary_scalar(Binary::div, a, s, true), a,
-                [](const BackwardArgs& g) {
-                  return TensorList{neg(div(mul(g.grad, g.output()), g.input(0)))};
-                });
+  return record("rdiv", kernels::rdiv(a, s), a, [](const BackwardArgs& g) {
+    return TensorList{neg(div(mul(g.grad, g.output()), g.input(0)))};
+  });
 }
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
@@ -92,13 +111,13 @@ Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 Tensor operator-(const Tensor& a) { return neg(a); }
-Tensor operator+(const Tensor& a, double s) { return add(a, s); }
-Tensor operator+(double s, const Tensor& a) { return add(a, s); }
-Tensor operator-(const Tensor& a, double s) { return sub(a, s); }
-Tensor operator-(double s, const Tensor& a) { return sub(s, a); }
-Tensor operator*(const Tensor& a, double s) { return mul(a, s); }
-Tensor operator*(double s, const Tensor& a) { return mul(a, s); }
-Tensor operator/(const Tensor& a, double s) { return div(a, s); }
-Tensor operator/(double s, const Tensor& a) { return div(s, a); }
+Tensor operator+(const Tensor& a, const Scalar& s) { return add(a, s); }
+Tensor operator+(const Scalar& s, const Tensor& a) { return add(a, s); }
+Tensor operator-(const Tensor& a, const Scalar& s) { return sub(a, s); }
+Tensor operator-(const Scalar& s, const Tensor& a) { return sub(s, a); }
+Tensor operator*(const Tensor& a, const Scalar& s) { return mul(a, s); }
+Tensor operator*(const Scalar& s, const Tensor& a) { return mul(a, s); }
+Tensor operator/(const Tensor& a, const Scalar& s) { return div(a, s); }
+Tensor operator/(const Scalar& s, const Tensor& a) { return div(s, a); }
 
 }  // namespace xgrad

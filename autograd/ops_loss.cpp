@@ -2,6 +2,7 @@
 // nn::functional is composed from ops).
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "tensor/kernels.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -36,21 +37,22 @@ Tensor cross_entropy_per_sample(const Tensor& logits, const Tensor& target) {
     throw Error("cross_entropy: expected logits (N, C) and class indices (N,), got " +
                 format_shape(logits.shape()) + " and " + format_shape(target.shape()));
   const int64_t n = logits.shape()[0], c = logits.shape()[1];
-  Tensor targets = target.to(logits.dtype()).detach();
-  if (!targets.is_contiguous()) targets = targets.contiguous_copy();
+  if (target.dtype() != Dtype::int64 && target.dtype() != Dtype::int32)
+    throw Error(std::string("cross_entropy: class-index target must be int64 or int32, got ") +
+                dtype_name(target.dtype()) +
+                "; for class probabilities pass a target of the logits' shape (N, C)");
+  const Tensor targets = target.dtype() == Dtype::int64 && target.is_contiguous()
+                             ? target
+                             : kernels::cast(target, Dtype::int64);
   const Tensor dense_logits = logits.is_contiguous() ? logits : logits.detach().contiguous_copy();
   Tensor loss = empty({n}, logits.dtype()), logsumexp = empty({n, 1}, logits.dtype());
   Tensor one_hot = zeros({n, c}, logits.dtype());
-  auto forward = [&]<class T>(const T* x, const T* t, T* out, T* lse, T* hot) {
+  auto forward = [&]<class T>(const T* x, const int64_t* t, T* out, T* lse, T* hot) {
     for (int64_t i = 0; i < n; ++i, x += c) {
-      const T k = t[i];
-      if (!(k >= 0 && k < static_cast<T>(c) && k == static_cast<T>(static_cast<int64_t>(k)))) {
-        char value[32];
-        std::snprintf(value, sizeof value, "%g", static_cast<double>(k));
-        throw Error("cross_entropy: target " + std::string(value) + " in row " + std::to_string(i) +
-                    " is not a class index in [0, " + std::to_string(c) + ")");
-      }
-      const auto label = static_cast<int64_t>(k);
+      const int64_t label = t[i];
+      if (label < 0 || label >= c)
+        throw Error("cross_entropy: target " + std::to_string(label) + " in row " +
+                    std::to_string(i) + " is not a class index in [0, " + std::to_string(c) + ")");
       T m = x[0];
       for (int64_t j = 1; j < c; ++j) m = std::max(m, x[j]);
       T s = 0;
@@ -61,10 +63,10 @@ Tensor cross_entropy_per_sample(const Tensor& logits, const Tensor& target) {
     }
   };
   if (logits.dtype() == Dtype::float32)
-    forward(dense_logits.data<float>(), targets.data<float>(), loss.data<float>(),
+    forward(dense_logits.data<float>(), targets.data<int64_t>(), loss.data<float>(),
             logsumexp.data<float>(), one_hot.data<float>());
   else
-    forward(dense_logits.data<double>(), targets.data<double>(), loss.data<double>(),
+    forward(dense_logits.data<double>(), targets.data<int64_t>(), loss.data<double>(),
             logsumexp.data<double>(), one_hot.data<double>());
   return record("cross_entropy", loss, logits, Saved{{logsumexp, one_hot}}, [](const BackwardArgs& g) {
     const Tensor &x = g.input(0), &logsumexp = g.saved(0), &one_hot = g.saved(1);

@@ -17,16 +17,32 @@ namespace {
 
 using Indices = std::shared_ptr<const std::vector<int64_t>>;
 
-Indices to_indices(const char* op, const Tensor& index, int64_t limit) {
-  auto out = std::make_shared<std::vector<int64_t>>();
-  out->reserve(index.numel());
-  for (double v : index.to_vector()) {
-    if (v != std::floor(v) || v < 0 || v >= static_cast<double>(limit))
-      throw Error(std::string(op) + ": index " + std::to_string(v) + " is not an integer in [0, " +
+}  // namespace
+
+namespace detail {
+std::vector<int64_t> index_values(const char* op, const Tensor& index, int64_t limit,
+                                  bool allow_negative) {
+  if (index.dtype() != Dtype::int64 && index.dtype() != Dtype::int32)
+    throw Error(std::string(op) + ": index tensor must be int64 or int32, got " +
+                dtype_name(index.dtype()));
+  const Tensor dense = kernels::cast(index, Dtype::int64);
+  const int64_t* p = dense.data<int64_t>();
+  std::vector<int64_t> out(p, p + dense.numel());
+  for (int64_t& i : out) {
+    if (allow_negative && i < 0 && i >= -limit) i += limit;
+    if (i < 0 || i >= limit)
+      throw Error(std::string(op) + ": index " + std::to_string(i) + " is out of range [0, " +
                   std::to_string(limit) + ")");
-    out->push_back(static_cast<int64_t>(v));
   }
   return out;
+}
+}  // namespace detail
+
+namespace {
+
+Indices to_indices(const char* op, const Tensor& index, int64_t limit) {
+  return std::make_shared<const std::vector<int64_t>>(
+      detail::index_values(op, index, limit, false));
 }
 
 // The backward of a view op: `src` added into the view `layout` of zeros(shape); `layout` is the

@@ -239,7 +239,7 @@ void BM_MnistMlpTrainStep(benchmark::State& st) {
   optim::Adam opt(model->parameters(), {.lr = 1e-3});
   Generator gen(1);
   Tensor x = rand({64, 784}, float32, &gen);
-  Tensor y = from_vector(std::vector<double>(64, 3.0), {64});
+  Tensor y = full({64}, 3, int64);
   nn::CrossEntropyLoss loss_fn;
   auto step = [&] {
     opt.zero_grad();

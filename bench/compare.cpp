@@ -144,9 +144,9 @@ struct Mlp {
     topt =
         std::make_unique<torch::optim::Adam>(tnet->parameters(), torch::optim::AdamOptions(1e-3));
     x = rand({batch, sizes[0]}, float32, &gen);
-    std::vector<double> labels(static_cast<std::size_t>(batch));
-    for (int64_t i = 0; i < batch; ++i) labels[i] = static_cast<double>(i % sizes.back());
-    y = from_vector(labels, {batch});
+    std::vector<int64_t> labels(static_cast<std::size_t>(batch));
+    for (int64_t i = 0; i < batch; ++i) labels[i] = i % sizes.back();
+    y = from_vector(labels, {batch}, xgrad::int64);
     tx = torch::from_blob(x.data<float>(), {batch, sizes[0]}).clone();
     ty = torch::arange(batch, torch::kLong).remainder(sizes.back());
   }

@@ -17,7 +17,7 @@ using namespace xgrad;
 namespace {
 
 torch::Tensor to_torch(const Tensor& t) {
-  Tensor c = t.contiguous_copy();  // detached, float32
+  Tensor c = t.to(float32).contiguous_copy();  // detached, float32 (labels too)
   std::vector<int64_t> shape(c.shape().begin(), c.shape().end());
   return torch::from_blob(c.data<float>(), shape, torch::kFloat32).clone();
 }

@@ -9,6 +9,13 @@ namespace xgrad::data {
 
 std::vector<int64_t> to_labels(const Tensor& labels) {
   std::vector<int64_t> out;
+  if (!is_floating_point(labels.dtype())) {
+    const Tensor l = labels.to(Dtype::int64).contiguous_copy();
+    out.assign(l.data<int64_t>(), l.data<int64_t>() + l.numel());
+    for (int64_t v : out)
+      if (v < 0) throw Error("labels: expected non-negative integers, got " + std::to_string(v));
+    return out;
+  }
   for (double v : labels.to_vector()) {
     if (v != std::floor(v) || v < 0)
       throw Error("labels: expected non-negative integers, got " + std::to_string(v));

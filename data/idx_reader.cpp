@@ -1,6 +1,8 @@
 // IDX decoding with zlib for .gz files.
 #include "data/idx_reader.hpp"
 
+#include "tensor/dispatch.hpp"
+
 #include <zlib.h>
 
 #include <filesystem>
@@ -59,10 +61,7 @@ Tensor decode(const std::string& path, int dims, Dtype dtype, Fill fill) {
   std::string bytes;
   Payload p = read_payload(path, dims, bytes);
   Tensor t = empty(Shape(p.sizes.begin(), p.sizes.end()), dtype);
-  if (dtype == Dtype::float32)
-    fill(p.data, t.data<float>(), t.numel());
-  else
-    fill(p.data, t.data<double>(), t.numel());
+  dispatch(dtype, [&]<class T>() { fill(p.data, t.data<T>(), t.numel()); });
   return t;
 }
 
@@ -108,15 +107,20 @@ std::string read_maybe_gzipped(const std::string& path) {
 
 Tensor read_idx_labels(const std::string& path, Dtype dtype) {
   return decode(path, 1, dtype, [](const uint8_t* s, auto* d, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) d[i] = s[i];
+    using T = std::remove_pointer_t<decltype(d)>;
+    for (int64_t i = 0; i < n; ++i) d[i] = convert<T>(s[i]);
   });
 }
 
 Tensor read_idx_images(const std::string& path, Dtype dtype) {
+  if (!is_floating_point(dtype))
+    throw Error(std::string("read_idx_images: pixels scale to [0, 1], so the dtype must be "
+                            "floating-point, got ") +
+                dtype_name(dtype) + "; read_idx_image_bytes keeps the bytes");
   return decode(path, 3, dtype, [](const uint8_t* s, auto* d, int64_t n) {
     using T = std::remove_pointer_t<decltype(d)>;
     const T scale = T(1) / T(255);
-    for (int64_t i = 0; i < n; ++i) d[i] = static_cast<T>(s[i]) * scale;
+    for (int64_t i = 0; i < n; ++i) d[i] = static_cast<T>(static_cast<T>(s[i]) * scale);
   });
 }
 
@@ -149,7 +153,7 @@ void check_counts(int64_t images, int64_t labels, const std::string& dir) {
 
 MnistSplit load_mnist(const std::string& dir, bool train, Dtype dtype) {
   MnistSplit s{read_idx_images(mnist_file(dir, train, "images-idx3-ubyte"), dtype),
-               read_idx_labels(mnist_file(dir, train, "labels-idx1-ubyte"), dtype)};
+               read_idx_labels(mnist_file(dir, train, "labels-idx1-ubyte"))};
   check_counts(s.images.shape()[0], s.labels.shape()[0], dir);
   return s;
 }

@@ -11,8 +11,8 @@
 
 namespace xgrad::data {
 
-// Labels (N,) as float values 0..255.
-Tensor read_idx_labels(const std::string& path, Dtype dtype = Dtype::float32);
+// Labels (N,) as values 0..255, int64 unless asked otherwise.
+Tensor read_idx_labels(const std::string& path, Dtype dtype = Dtype::int64);
 // Images (N, rows, cols) as float pixels scaled to [0, 1].
 Tensor read_idx_images(const std::string& path, Dtype dtype = Dtype::float32);
 
@@ -25,12 +25,13 @@ IdxBytes read_idx_image_bytes(const std::string& path);
 
 struct MnistSplit {
   Tensor images;  // (N, 28, 28) in [0, 1]
-  Tensor labels;  // (N,)
+  Tensor labels;  // (N,) int64
 };
 // Reads `train-images-idx3-ubyte[.gz]` + `train-labels-idx1-ubyte[.gz]` (or t10k-… for the
 // test split) from a folder: MNIST, Fashion-MNIST (/usr/share/datasets/fashion-mnist), ...
+// `dtype` is the images'; labels are int64.
 MnistSplit load_mnist(const std::string& dir, bool train, Dtype dtype = Dtype::float32);
-// The same split as a ByteImageDataset (images kept as bytes, float32 [0, 1] per batch; float32
+// The same split as a ByteImageDataset (images kept as bytes, float32 [0, 1] per batch; int64
 // labels): what a training loop's DataLoader should use.
 std::shared_ptr<ByteImageDataset> load_mnist_dataset(const std::string& dir, bool train);
 

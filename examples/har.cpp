@@ -29,11 +29,12 @@ std::vector<std::string> activity_names(const std::string& dir, int64_t classes)
   return names;
 }
 
-// Labels 1..6 in the files -> 0..5.
+// Labels 1..6 in the files -> int64 class indices 0..5.
 Tensor read_labels(const std::string& path) {
   Tensor y = data::read_whitespace_matrix(path, float32);
   if (y.shape()[1] != 1) throw Error(path + ": expected one label per line");
-  return reshape(y, {-1}) - 1.0;
+  const std::vector<int64_t> labels = data::to_labels(reshape(y, {-1}) - 1.0);
+  return from_vector(labels, {static_cast<int64_t>(labels.size())}, int64);
 }
 
 }  // namespace

@@ -108,8 +108,10 @@ int train(const CsvFlags& flags, Spec spec, const TrainerArgs& args, double test
   data::Split s = data::train_test_split(table.rows(), test_fraction, args.seed, labels);
   Tensor x_train_raw = data::take_rows(table.features, s.train),
          x_test_raw = data::take_rows(table.features, s.test);
-  Tensor y_train = data::take_rows(table.target, s.train),
-         y_test = data::take_rows(table.target, s.test);
+  // Classes train as int64 indices; regression targets stay floating.
+  const Tensor target =
+      classify ? from_vector(labels, {static_cast<int64_t>(labels.size())}, int64) : table.target;
+  Tensor y_train = data::take_rows(target, s.train), y_test = data::take_rows(target, s.test);
   data::StandardScaler scaler;
   scaler.fit(x_train_raw);
   Tensor x_train = scaler.transform(x_train_raw), x_test = scaler.transform(x_test_raw);

@@ -43,6 +43,10 @@ void check_class_target(const char* op, const Tensor& scores, const Tensor& targ
     throw Error(std::string(op) + ": target " + format_shape(target.shape()) +
                 " does not match scores " + format_shape(scores.shape()) +
                 " (expected class indices (N,) or probabilities (N, C))");
+  if (target.dtype() != Dtype::int64 && target.dtype() != Dtype::int32)
+    throw Error(std::string(op) + ": class-index target must be int64 or int32, got " +
+                dtype_name(target.dtype()) +
+                "; for class probabilities pass a target of the scores' shape (N, C)");
 }
 
 // Class-index target (N) for logits (N, C): validated, as an (N, 1) index tensor.

@@ -27,6 +27,27 @@ struct ImplAccess {
     t.numel_ = s.numel;
     t.dtype_ = s.dtype;
   }
+  // A fresh contiguous layout of `shape` (the hot path of every op's output): strides and the
+  // element count in one pass. Returns the count, or -1 for a negative dim or an overflow.
+  static int64_t init_contiguous(TensorImpl& t, const Shape& shape, Dtype dtype) {
+    t.shape_ = shape;
+    t.strides_ = shape;
+    int64_t step = 1, numel = 1;
+    bool bad = false;
+    for (std::size_t d = shape.size(); d-- > 0;) {
+      const int64_t n = shape[d];
+      t.strides_[d] = step;
+      bad |= n < 0 || __builtin_mul_overflow(numel, n, &numel);
+      if (!bad) step *= n > 1 ? n : 1;
+    }
+    t.numel_ = numel;
+    t.dtype_ = dtype;
+    t.contiguous_ = true;
+    return bad ? -1 : numel;
+  }
+  static void set_storage(TensorImpl& t, std::shared_ptr<Storage> storage) {
+    t.storage_ = std::move(storage);
+  }
   static bool is_row_major(const Shape& shape, const Shape& strides) {
     int64_t expected = 1;
     for (std::size_t d = shape.size(); d-- > 0;) {

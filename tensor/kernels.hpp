@@ -1,5 +1,6 @@
-// Kernels: the non-differentiable array computations behind every op (the backend). They take
-// plain Tensors of any layout (strided views too) and return new contiguous ones, and know
+// Kernels: the non-differentiable array computations behind every op (the backend), one
+// function per operation, called by name. They take plain Tensors of any layout (strided views
+// too) and dtype, promote mixed dtypes as PyTorch does, return new contiguous tensors, and know
 // nothing of autograd; autograd/ wraps them with backward rules. Implemented with xtensor
 // (elementwise math) and CBLAS (GEMM) in tensor/kernels_*.cpp.
 #pragma once
@@ -11,52 +12,101 @@
 
 namespace xgrad::kernels {
 
-enum class Binary { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge };
-enum class Unary {
-  neg,
-  exp,
-  log,
-  log1p,
-  sqrt,
-  abs,
-  sin,
-  cos,
-  tanh,
-  sigmoid,
-  relu,
-  sign,
-  step,
-  erf,
-  reciprocal,
-  square
-};
-
 // numpy broadcasting; `op` names the operation in the error message.
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 // Dims normalised to [0, rank); throws "op: dim d out of range for shape (..)".
 int64_t normalize_dim(const char* op, int64_t dim, int64_t rank);
 
-Tensor binary(const char* op, Binary kind, const Tensor& a, const Tensor& b);
-// out = a (kind) b elementwise into an existing tensor of the broadcast shape, any strides; `out`
-// may be `a` itself (in-place ops). Elements of `out` must not overlap.
-void binary_into(const char* op, Binary kind, Tensor& out, const Tensor& a, const Tensor& b);
+// The dtype an elementwise op of a and b computes in (PyTorch's rules: categories bool <
+// integer < floating, then the wider type; a 0-d tensor or a scalar only decides the category
+// when it is of a higher one, and then brings float32 or int64, the defaults).
+Dtype result_type(const Tensor& a, const Tensor& b);
+Dtype result_type(const Tensor& a, const Scalar& s);
+
+// Binary arithmetic with broadcasting and promotion. div is true division (integers give
+// float32); pow of integers stays integral (a negative integer exponent is an Error).
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor pow(const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);  // NaN wins, from either side
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor add(const Tensor& a, const Scalar& s);
+Tensor sub(const Tensor& a, const Scalar& s);
+Tensor rsub(const Tensor& a, const Scalar& s);  // s - a
+Tensor mul(const Tensor& a, const Scalar& s);
+Tensor div(const Tensor& a, const Scalar& s);
+Tensor rdiv(const Tensor& a, const Scalar& s);  // s / a
+Tensor pow(const Tensor& a, const Scalar& s);
+Tensor rpow(const Tensor& a, const Scalar& s);  // s ** a
+// Comparisons and logic give bool tensors.
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, const Scalar& s);
+Tensor ne(const Tensor& a, const Scalar& s);
+Tensor lt(const Tensor& a, const Scalar& s);
+Tensor le(const Tensor& a, const Scalar& s);
+Tensor gt(const Tensor& a, const Scalar& s);
+Tensor ge(const Tensor& a, const Scalar& s);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& a);
+Tensor isnan(const Tensor& a);
+Tensor isfinite(const Tensor& a);
+
+// In place: self = self (op) other, other broadcast to self's shape and cast to self's dtype
+// (an Error when the promoted type cannot be stored in self, e.g. int64 += float32). self may
+// be any non-overlapping view; other may alias it.
+void add_(Tensor& self, const Tensor& other);
+void sub_(Tensor& self, const Tensor& other);
+void mul_(Tensor& self, const Tensor& other);
+void div_(Tensor& self, const Tensor& other);
+void add_(Tensor& self, const Scalar& s);
+void mul_(Tensor& self, const Scalar& s);
 // dst = src, broadcasting src to dst's shape and casting to dst's dtype; dst may be a view.
 void assign(Tensor& dst, const Tensor& src);
-Tensor binary_scalar(Binary kind, const Tensor& a, double scalar, bool scalar_first);
-Tensor unary(Unary kind, const Tensor& a);
-Tensor clamp(const Tensor& a, double low, double high);
-Tensor softplus(const Tensor& a, double beta);  // log(1 + exp(beta x)) / beta, stable
-Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b);
-Tensor cast(const Tensor& a, Dtype dtype);
-// 1 where low <= a <= high, else 0 (clamp's gradient mask).
-Tensor in_range_mask(const Tensor& a, double low, double high);
+void fill(Tensor& dst, const Scalar& value);
 
-// Reductions. `dims` must be normalised and distinct.
+// Unary ops keeping the dtype (any numeric dtype).
+Tensor neg(const Tensor& a);
+Tensor abs(const Tensor& a);
+Tensor sign(const Tensor& a);
+Tensor square(const Tensor& a);
+Tensor relu(const Tensor& a);
+Tensor step(const Tensor& a);  // 1 where a > 0, else 0
+// Floating math: integer and bool inputs compute in float32.
+Tensor exp(const Tensor& a);
+Tensor log(const Tensor& a);
+Tensor log1p(const Tensor& a);
+Tensor sqrt(const Tensor& a);
+Tensor sin(const Tensor& a);
+Tensor cos(const Tensor& a);
+Tensor tanh(const Tensor& a);
+Tensor sigmoid(const Tensor& a);
+Tensor erf(const Tensor& a);
+Tensor reciprocal(const Tensor& a);
+Tensor softplus(const Tensor& a, double beta);  // log(1 + exp(beta x)) / beta, stable
+Tensor clamp(const Tensor& a, const Scalar& low, const Scalar& high);
+// true where low <= a <= high (clamp's gradient mask).
+Tensor in_range_mask(const Tensor& a, const Scalar& low, const Scalar& high);
+// a where mask is true (non-zero), else b; all three broadcast, a and b promote.
+Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b);
+// Converts every element (float to integer rounds toward zero, saturates at the type's range,
+// and maps NaN to 0; anything to bool is `!= 0`).
+Tensor cast(const Tensor& a, Dtype dtype);
+
+// Reductions. `dims` must be normalised and distinct. Integer and bool sums are int64.
 Tensor sum_dims(const Tensor& a, const Shape& dims, bool keepdim);
 Tensor sum_all(const Tensor& a);
 Tensor sum_to(const Tensor& a, const Shape& shape);  // undo broadcasting
 Tensor extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min);
-Tensor arg_extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min);
+Tensor arg_extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_min);  // int64
 
 // Views: a Layout (shape, strides and offset, in elements) over a tensor's storage. Each view
 // op maps a layout to a layout, so autograd can apply the same op to a contiguous layout for
@@ -94,11 +144,11 @@ Tensor gather(const Tensor& a, int64_t dim, const std::vector<int64_t>& index,
               const Shape& index_shape);
 Tensor scatter_add(const Shape& shape, int64_t dim, const std::vector<int64_t>& index,
                    const Shape& index_shape, const Tensor& src);
-Tensor concat(const std::vector<Tensor>& parts, int64_t dim);
+Tensor concat(const std::vector<Tensor>& parts, int64_t dim);  // parts promote to one dtype
 
-// Matrix products through BLAS with transposition flags (no transposed copies).
-// a: (m, k) or (batch, m, k) [or its transpose when trans_a]; likewise b. Batches must match,
-// or one side is 2-D and is shared across the batch.
+// Matrix products through BLAS with transposition flags (no transposed copies); floating
+// dtypes only. a: (m, k) or (batch, m, k) [or its transpose when trans_a]; likewise b. Batches
+// must match, or one side is 2-D and is shared across the batch.
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b);
 // x (n, in) · wᵀ (in, out) + bias (out) in one GEMM.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias);

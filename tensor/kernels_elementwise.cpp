@@ -1,6 +1,6 @@
-// Elementwise kernels: binary ops with numpy broadcasting, unary math (xsimd-vectorised through
-// xtensor), clamp, softplus, where and casts.
-#include <xtensor/xbroadcast.hpp>
+// Elementwise kernels: type promotion, binary ops with numpy broadcasting over strided operands,
+// comparisons and logic (bool results), in-place updates, unary math (xsimd-vectorised through
+// xtensor), clamp, softplus, where and casts. Each public kernel is one line naming its functor.
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 
@@ -13,7 +13,6 @@
 namespace xgrad::kernels {
 
 using detail::flat;
-using detail::nd;
 
 int64_t normalize_dim(const char* op, int64_t dim, int64_t rank) {
   int64_t d = dim < 0 ? dim + rank : dim;
@@ -37,90 +36,156 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   return out;
 }
 
+// ---- type promotion ----
+
+namespace {
+int category(Dtype d) { return d == Dtype::bool_ ? 0 : is_floating_point(d) ? 2 : 1; }
+int category(const Scalar& s) {
+  return s.kind() == Scalar::Kind::boolean ? 0 : s.kind() == Scalar::Kind::integral ? 1 : 2;
+}
+}  // namespace
+
+Dtype result_type(const Tensor& a, const Tensor& b) {
+  const Dtype da = a.dtype(), db = b.dtype();
+  if (da == db) return da;
+  const bool za = a.dim() == 0, zb = b.dim() == 0;
+  if (za != zb) {
+    const Dtype dimmed = za ? db : da, zero = za ? da : db;
+    return category(zero) > category(dimmed) ? zero : dimmed;
+  }
+  return promote_types(da, db);
+}
+
+Dtype result_type(const Tensor& a, const Scalar& s) {
+  if (category(s) <= category(a.dtype())) return a.dtype();
+  return category(s) == 2 ? Dtype::float32 : Dtype::int64;
+}
+
 namespace {
 
-template <class T>
-struct BinaryFn {
-  Binary kind;
+Tensor as_dtype(const Tensor& t, Dtype dtype) { return t.dtype() == dtype ? t : cast(t, dtype); }
+
+// `t` itself when it has the dtype, else a converted copy; no handle copy on the hot path.
+class OfDtype {
+ public:
+  OfDtype(const Tensor& t, Dtype dtype) : ref_(t.dtype() == dtype ? t : (copy_ = cast(t, dtype))) {}
+  const Tensor& operator*() const { return ref_; }
+
+ private:
+  Tensor copy_;
+  const Tensor& ref_;
+};
+Dtype floating_or_float32(Dtype d) { return is_floating_point(d) ? d : Dtype::float32; }
+
+// ---- the functors: one per operation ----
+
+struct AddOp {
+  template <class T>
   T operator()(T x, T y) const {
-    switch (kind) {
-      case Binary::add:
-        return x + y;
-      case Binary::sub:
-        return x - y;
-      case Binary::mul:
-        return x * y;
-      case Binary::div:
-        return x / y;
-      case Binary::pow:
-        return std::pow(x, y);
-      case Binary::maximum:
-        return x > y || std::isnan(x) ? x : y;
-      case Binary::minimum:
-        return x < y || std::isnan(x) ? x : y;
-      case Binary::eq:
-        return x == y;
-      case Binary::ne:
-        return x != y;
-      case Binary::lt:
-        return x < y;
-      case Binary::le:
-        return x <= y;
-      case Binary::gt:
-        return x > y;
-      case Binary::ge:
-        return x >= y;
-    }
-    return T(0);
+    return static_cast<T>(x + y);
+  }
+};
+struct SubOp {
+  template <class T>
+  T operator()(T x, T y) const {
+    return static_cast<T>(x - y);
+  }
+};
+struct MulOp {
+  template <class T>
+  T operator()(T x, T y) const {
+    return static_cast<T>(x * y);
+  }
+};
+struct DivOp {
+  template <class T>
+  T operator()(T x, T y) const {
+    return x / y;  // floating only: integer division promotes first
+  }
+};
+template <class T>
+T integer_pow(T base, T exponent) {
+  if (exponent < T(0)) throw Error("pow: integers to negative integer powers are not allowed");
+  using U = std::make_unsigned_t<std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>>;
+  U result = 1, b = static_cast<U>(base);  // unsigned: overflow wraps instead of being UB
+  for (auto e = static_cast<uint64_t>(exponent); e; e >>= 1, b = static_cast<U>(b * b))
+    if (e & 1) result = static_cast<U>(result * b);
+  return static_cast<T>(result);
+}
+struct PowOp {
+  template <class T>
+  T operator()(T x, T y) const {
+    if constexpr (std::is_floating_point_v<T>)
+      return std::pow(x, y);
+    else
+      return integer_pow(x, y);
+  }
+};
+struct MaxOp {
+  template <class T>
+  T operator()(T x, T y) const {
+    if constexpr (std::is_floating_point_v<T>)
+      return x > y || x != x ? x : y;
+    else
+      return x > y ? x : y;
+  }
+};
+struct MinOp {
+  template <class T>
+  T operator()(T x, T y) const {
+    if constexpr (std::is_floating_point_v<T>)
+      return x < y || x != x ? x : y;
+    else
+      return x < y ? x : y;
   }
 };
 
+// Comparisons and logic produce bool.
+struct Predicate {};
+#define XGRAD_PREDICATE(Name, expr)        \
+  struct Name : Predicate {                \
+    template <class T>                     \
+    bool operator()(T x, T y) const {      \
+      return expr;                         \
+    }                                      \
+  };
+XGRAD_PREDICATE(EqOp, x == y)
+XGRAD_PREDICATE(NeOp, x != y)
+XGRAD_PREDICATE(LtOp, x < y)
+XGRAD_PREDICATE(LeOp, x <= y)
+XGRAD_PREDICATE(GtOp, x > y)
+XGRAD_PREDICATE(GeOp, x >= y)
+XGRAD_PREDICATE(AndOp, (x != T(0)) && (y != T(0)))
+XGRAD_PREDICATE(OrOp, (x != T(0)) || (y != T(0)))
+XGRAD_PREDICATE(XorOp, (x != T(0)) != (y != T(0)))
+#undef XGRAD_PREDICATE
+
+template <class Op, class T>
+using result_of = std::conditional_t<std::is_base_of_v<Predicate, Op>, bool, T>;
+
+// ---- loops ----
+
 // The hot loops are written per operation so the compiler vectorises each one.
-template <class T, class F>
-void loop_same(const T* a, const T* b, T* o, int64_t n, F f) {
+template <class T, class O, class F>
+void loop_same(const T* a, const T* b, O* o, int64_t n, F f) {
   for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
 }
-template <class T, class F>
-void loop_scalar_right(const T* a, T s, T* o, int64_t n, F f) {
+template <class T, class O, class F>
+void loop_scalar_right(const T* a, T s, O* o, int64_t n, F f) {
   for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], s);
 }
-template <class T, class F>
-void loop_scalar_left(T s, const T* b, T* o, int64_t n, F f) {
+template <class T, class O, class F>
+void loop_scalar_left(T s, const T* b, O* o, int64_t n, F f) {
   for (int64_t i = 0; i < n; ++i) o[i] = f(s, b[i]);
 }
 
-// Calls body(f) with a concrete lambda for `kind`, so each loop instantiation is specialised.
-template <class T, class Body>
-void with_binary_fn(Binary kind, Body&& body) {
-  switch (kind) {
-    case Binary::add:
-      return body([](T x, T y) { return x + y; });
-    case Binary::sub:
-      return body([](T x, T y) { return x - y; });
-    case Binary::mul:
-      return body([](T x, T y) { return x * y; });
-    case Binary::div:
-      return body([](T x, T y) { return x / y; });
-    case Binary::maximum:
-      return body([](T x, T y) { return x > y ? x : y; });
-    case Binary::minimum:
-      return body([](T x, T y) { return x < y ? x : y; });
-    default:
-      return body(BinaryFn<T>{kind});
-  }
-}
-
-}  // namespace
-
-namespace {
-
 // The elementwise loop over strided operands: each innermost row picks the contiguous or
 // scalar-broadcast loop when its strides allow (the compiler vectorises those), else steps.
-template <class T, class F>
-void strided_binary(const Shape& shape, T* po, const Shape& so, const T* pa, const Shape& sa,
+template <class T, class O, class F>
+void strided_binary(const Shape& shape, O* po, const Shape& so, const T* pa, const Shape& sa,
                     const T* pb, const Shape& sb, F f) {
   detail::for_each_row<3>(shape, {so, sa, sb}, [&](const auto& off, int64_t len, const auto& st) {
-    T* o = po + off[0];
+    O* o = po + off[0];
     const T* x = pa + off[1];
     const T* y = pb + off[2];
     if (st[0] == 1 && st[1] == 1 && st[2] == 1)
@@ -134,50 +199,221 @@ void strided_binary(const Shape& shape, T* po, const Shape& so, const T* pa, con
   });
 }
 
-}  // namespace
-
-void binary_into(const char* op, Binary kind, Tensor& out, const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype() || out.dtype() != a.dtype())
-    throw Error(std::string(op) + ": dtype mismatch " + dtype_name(a.dtype()) + " and " +
-                dtype_name(b.dtype()));
-  const Shape& shape = out.shape();
-  dispatch(a.dtype(), [&]<class T>() {
-    with_binary_fn<T>(kind, [&](auto f) {
-      strided_binary(shape, out.data<T>(), out.strides(), a.data<T>(),
-                     detail::broadcast_strides(a, shape), b.data<T>(),
-                     detail::broadcast_strides(b, shape), f);
-    });
-  });
+// out = op(a, b) elementwise into `out` (its shape is the broadcast shape; any strides), with a
+// and b already of the compute dtype T.
+template <class Op, class T>
+void binary_into(Tensor& out, const Tensor& a, const Tensor& b) {
+  using O = result_of<Op, T>;
+  strided_binary(out.shape(), out.data<O>(), out.strides(), a.data<T>(),
+                 detail::broadcast_strides(a, out.shape()), b.data<T>(),
+                 detail::broadcast_strides(b, out.shape()), Op{});
 }
 
-Tensor binary(const char* op, Binary kind, const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype())
-    throw Error(std::string(op) + ": dtype mismatch " + dtype_name(a.dtype()) + " and " +
-                dtype_name(b.dtype()));
-  Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(op, a.shape(), b.shape());
-  Tensor out = empty(shape, a.dtype());
+template <class Op>
+Tensor binary(const char* name, const Tensor& a_in, const Tensor& b_in, Dtype compute) {
+  const OfDtype a_of(a_in, compute), b_of(b_in, compute);
+  const Tensor &a = *a_of, &b = *b_of;
+  Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(name, a.shape(), b.shape());
+  const Dtype out_dtype = std::is_base_of_v<Predicate, Op> ? Dtype::bool_ : compute;
+  Tensor out = empty(shape, out_dtype);
   const int64_t n = out.numel();
   const bool dense_a = a.is_contiguous() && a.numel() == n;
   const bool dense_b = b.is_contiguous() && b.numel() == n;
-  if ((dense_a && dense_b) || (dense_a && b.numel() == 1) || (dense_b && a.numel() == 1)) {
-    dispatch(a.dtype(), [&]<class T>() {
+  dispatch(compute, [&]<class T>() {
+    using O = result_of<Op, T>;
+    if ((dense_a && dense_b) || (dense_a && b.numel() == 1) || (dense_b && a.numel() == 1)) {
       const T* pa = a.data<T>();
       const T* pb = b.data<T>();
-      T* po = out.data<T>();
-      with_binary_fn<T>(kind, [&](auto f) {
-        if (dense_a && dense_b)
-          loop_same(pa, pb, po, n, f);
-        else if (dense_a)
-          loop_scalar_right(pa, pb[0], po, n, f);
-        else
-          loop_scalar_left(pa[0], pb, po, n, f);
-      });
-    });
-    return out;
-  }
-  binary_into(op, kind, out, a, b);
+      O* po = out.data<O>();
+      if (dense_a && dense_b)
+        loop_same(pa, pb, po, n, Op{});
+      else if (dense_a)
+        loop_scalar_right(pa, pb[0], po, n, Op{});
+      else
+        loop_scalar_left(pa[0], pb, po, n, Op{});
+    } else {
+      binary_into<Op, T>(out, a, b);
+    }
+  });
   return out;
 }
+
+template <class Op>
+Tensor binary(const char* name, const Tensor& a, const Tensor& b) {
+  return binary<Op>(name, a, b, result_type(a, b));
+}
+
+// op(a, s) (or op(s, a) when scalar_first) over any layout of a.
+template <class Op>
+Tensor binary_scalar(const Tensor& a_in, const Scalar& s, bool scalar_first, Dtype compute) {
+  const OfDtype a_of(a_in, compute);
+  const Tensor& a = *a_of;
+  const Dtype out_dtype = std::is_base_of_v<Predicate, Op> ? Dtype::bool_ : compute;
+  Tensor out = empty(a.shape(), out_dtype);
+  dispatch(compute, [&]<class T>() {
+    using O = result_of<Op, T>;
+    const T v = s.to<T>();
+    const T* pa = a.data<T>();
+    O* po = out.data<O>();
+    if (a.is_contiguous()) {
+      if (scalar_first)
+        loop_scalar_left(v, pa, po, a.numel(), Op{});
+      else
+        loop_scalar_right(pa, v, po, a.numel(), Op{});
+      return;
+    }
+    detail::for_each_row<2>(a.shape(), {out.strides(), a.strides()},
+                            [&](const auto& off, int64_t len, const auto& st) {
+                              for (int64_t i = 0; i < len; ++i) {
+                                const T x = pa[off[1] + i * st[1]];
+                                po[off[0] + i * st[0]] = scalar_first ? Op{}(v, x) : Op{}(x, v);
+                              }
+                            });
+  });
+  return out;
+}
+
+template <class Op>
+Tensor binary_scalar(const Tensor& a, const Scalar& s, bool scalar_first = false) {
+  return binary_scalar<Op>(a, s, scalar_first, result_type(a, s));
+}
+
+void refuse_bool(const char* op, Dtype d, const char* instead) {
+  if (d == Dtype::bool_)
+    throw Error(std::string(op) + ": not supported for bool tensors; use " + instead);
+}
+
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b) { return binary<AddOp>("add", a, b); }
+Tensor sub(const Tensor& a, const Tensor& b) {
+  refuse_bool("sub", result_type(a, b), "logical_xor");
+  return binary<SubOp>("sub", a, b);
+}
+Tensor mul(const Tensor& a, const Tensor& b) { return binary<MulOp>("mul", a, b); }
+Tensor div(const Tensor& a, const Tensor& b) {
+  return binary<DivOp>("div", a, b, floating_or_float32(result_type(a, b)));
+}
+Tensor pow(const Tensor& a, const Tensor& b) {
+  const Dtype t = result_type(a, b);
+  return binary<PowOp>("pow", a, b, t == Dtype::bool_ ? Dtype::int64 : t);
+}
+Tensor maximum(const Tensor& a, const Tensor& b) { return binary<MaxOp>("maximum", a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return binary<MinOp>("minimum", a, b); }
+
+Tensor add(const Tensor& a, const Scalar& s) { return binary_scalar<AddOp>(a, s); }
+Tensor sub(const Tensor& a, const Scalar& s) {
+  refuse_bool("sub", result_type(a, s), "logical_xor");
+  return binary_scalar<SubOp>(a, s);
+}
+Tensor rsub(const Tensor& a, const Scalar& s) {
+  refuse_bool("sub", result_type(a, s), "logical_not");
+  return binary_scalar<SubOp>(a, s, true);
+}
+Tensor mul(const Tensor& a, const Scalar& s) { return binary_scalar<MulOp>(a, s); }
+Tensor div(const Tensor& a, const Scalar& s) {
+  return binary_scalar<DivOp>(a, s, false, floating_or_float32(result_type(a, s)));
+}
+Tensor rdiv(const Tensor& a, const Scalar& s) {
+  return binary_scalar<DivOp>(a, s, true, floating_or_float32(result_type(a, s)));
+}
+Tensor pow(const Tensor& a, const Scalar& s) {
+  const Dtype t = result_type(a, s);
+  return binary_scalar<PowOp>(a, s, false, t == Dtype::bool_ ? Dtype::int64 : t);
+}
+Tensor rpow(const Tensor& a, const Scalar& s) {
+  const Dtype t = result_type(a, s);
+  return binary_scalar<PowOp>(a, s, true, t == Dtype::bool_ ? Dtype::int64 : t);
+}
+
+Tensor eq(const Tensor& a, const Tensor& b) { return binary<EqOp>("eq", a, b); }
+Tensor ne(const Tensor& a, const Tensor& b) { return binary<NeOp>("ne", a, b); }
+Tensor lt(const Tensor& a, const Tensor& b) { return binary<LtOp>("lt", a, b); }
+Tensor le(const Tensor& a, const Tensor& b) { return binary<LeOp>("le", a, b); }
+Tensor gt(const Tensor& a, const Tensor& b) { return binary<GtOp>("gt", a, b); }
+Tensor ge(const Tensor& a, const Tensor& b) { return binary<GeOp>("ge", a, b); }
+Tensor eq(const Tensor& a, const Scalar& s) { return binary_scalar<EqOp>(a, s); }
+Tensor ne(const Tensor& a, const Scalar& s) { return binary_scalar<NeOp>(a, s); }
+Tensor lt(const Tensor& a, const Scalar& s) { return binary_scalar<LtOp>(a, s); }
+Tensor le(const Tensor& a, const Scalar& s) { return binary_scalar<LeOp>(a, s); }
+Tensor gt(const Tensor& a, const Scalar& s) { return binary_scalar<GtOp>(a, s); }
+Tensor ge(const Tensor& a, const Scalar& s) { return binary_scalar<GeOp>(a, s); }
+Tensor logical_and(const Tensor& a, const Tensor& b) {
+  return binary<AndOp>("logical_and", a, b);
+}
+Tensor logical_or(const Tensor& a, const Tensor& b) { return binary<OrOp>("logical_or", a, b); }
+Tensor logical_xor(const Tensor& a, const Tensor& b) {
+  return binary<XorOp>("logical_xor", a, b);
+}
+Tensor logical_not(const Tensor& a) { return binary_scalar<EqOp>(a, Scalar(0), false, a.dtype()); }
+
+// ---- in place ----
+
+namespace {
+
+// self = op(self, other) with other cast to self's dtype. Other is copied first when it
+// overlaps self with another layout (x.add_(x.t())).
+template <class Op>
+void inplace(const char* name, Tensor& self, const Tensor& other) {
+  const Dtype want = result_type(self, other);
+  if (category(want) > category(self.dtype()))
+    throw Error(std::string(name) + ": result type " + dtype_name(want) +
+                " cannot be stored in place in a " + dtype_name(self.dtype()) + " tensor");
+  Shape b = broadcast_shapes(name, self.shape(), other.shape());
+  if (b != self.shape())
+    throw Error(std::string(name) + ": cannot broadcast shape " + format_shape(other.shape()) +
+                " into " + format_shape(self.shape()));
+  const bool same_layout = other.shape() == self.shape() && other.strides() == self.strides() &&
+                           other.storage_offset() == self.storage_offset();
+  Tensor o = as_dtype(other, self.dtype());
+  if (o.is_alias_of(self) && !same_layout) o = o.contiguous_copy();
+  dispatch(self.dtype(), [&]<class T>() {
+    if (self.is_contiguous() && o.is_contiguous() && o.shape() == self.shape())
+      loop_same(self.data<T>(), o.data<T>(), self.data<T>(), self.numel(), Op{});
+    else
+      binary_into<Op, T>(self, self, o);
+  });
+}
+
+template <class Op>
+void inplace_scalar(const char* name, Tensor& self, const Scalar& s) {
+  const Dtype want = result_type(self, s);
+  if (category(want) > category(self.dtype()))
+    throw Error(std::string(name) + ": result type " + dtype_name(want) +
+                " cannot be stored in place in a " + dtype_name(self.dtype()) + " tensor");
+  dispatch(self.dtype(), [&]<class T>() {
+    const T v = s.to<T>();
+    T* p = self.data<T>();
+    if (self.is_contiguous()) {
+      loop_scalar_right(p, v, p, self.numel(), Op{});
+      return;
+    }
+    detail::for_each_row<1>(self.shape(), {self.strides()},
+                            [&](const auto& off, int64_t len, const auto& st) {
+                              for (int64_t i = 0; i < len; ++i) {
+                                T& x = p[off[0] + i * st[0]];
+                                x = Op{}(x, v);
+                              }
+                            });
+  });
+}
+
+}  // namespace
+
+void add_(Tensor& self, const Tensor& other) { inplace<AddOp>("add_", self, other); }
+void sub_(Tensor& self, const Tensor& other) {
+  refuse_bool("sub_", self.dtype(), "logical_xor");
+  inplace<SubOp>("sub_", self, other);
+}
+void mul_(Tensor& self, const Tensor& other) { inplace<MulOp>("mul_", self, other); }
+void div_(Tensor& self, const Tensor& other) {
+  if (!is_floating_point(self.dtype()))
+    throw Error(std::string("div_: result type float32 cannot be stored in place in a ") +
+                dtype_name(self.dtype()) + " tensor");
+  inplace<DivOp>("div_", self, other);
+}
+void add_(Tensor& self, const Scalar& s) { inplace_scalar<AddOp>("add_", self, s); }
+void mul_(Tensor& self, const Scalar& s) { inplace_scalar<MulOp>("mul_", self, s); }
 
 void assign(Tensor& dst, const Tensor& src) {
   Shape b = broadcast_shapes("copy_", src.shape(), dst.shape());
@@ -194,12 +430,27 @@ void assign(Tensor& dst, const Tensor& src) {
                                 D* o = pd + off[0];
                                 const S* x = ps + off[1];
                                 if (st[0] == 1 && st[1] == 1)
-                                  for (int64_t i = 0; i < len; ++i) o[i] = static_cast<D>(x[i]);
+                                  for (int64_t i = 0; i < len; ++i) o[i] = convert<D>(x[i]);
                                 else
                                   for (int64_t i = 0; i < len; ++i)
-                                    o[i * st[0]] = static_cast<D>(x[i * st[1]]);
+                                    o[i * st[0]] = convert<D>(x[i * st[1]]);
                               });
     });
+  });
+}
+
+void fill(Tensor& dst, const Scalar& value) {
+  dispatch(dst.dtype(), [&]<class T>() {
+    const T v = value.to<T>();
+    T* p = dst.data<T>();
+    if (dst.is_contiguous()) {
+      std::fill(p, p + dst.numel(), v);
+      return;
+    }
+    detail::for_each_row<1>(dst.shape(), {dst.strides()},
+                            [&](const auto& off, int64_t len, const auto& st) {
+                              for (int64_t i = 0; i < len; ++i) p[off[0] + i * st[0]] = v;
+                            });
   });
 }
 
@@ -207,151 +458,179 @@ Tensor expand(const Tensor& a, const Shape& shape) {
   return view_as(a, expand(layout_of(a), shape));
 }
 
-Tensor binary_scalar(Binary kind, const Tensor& a_in, double scalar, bool scalar_first) {
-  detail::Dense dense(a_in);
-  const Tensor& a = *dense;
-  Tensor out = empty(a.shape(), a.dtype());
-  dispatch(a.dtype(), [&]<class T>() {
-    const T s = static_cast<T>(scalar);
-    with_binary_fn<T>(kind, [&](auto f) {
-      if (scalar_first)
-        loop_scalar_left(s, a.data<T>(), out.data<T>(), a.numel(), f);
-      else
-        loop_scalar_right(a.data<T>(), s, out.data<T>(), a.numel(), f);
-    });
-  });
+Tensor cast(const Tensor& a, Dtype dtype) {
+  Tensor out = empty(a.shape(), dtype);
+  assign(out, a);
   return out;
 }
+
+// ---- unary ----
 
 namespace {
-// Plain loops for the cheap functions: the compiler vectorises them.
-template <class T, class F>
-void map(const Tensor& a, Tensor& out, F f) {
-  const T* x = a.data<T>();
-  T* o = out.data<T>();
-  const int64_t n = a.numel();
+
+// out[i] = f(a[i]) for a dense a of T, into a new tensor of dtype `out_dtype` (type O).
+template <class T, class O, class F>
+Tensor map(const Tensor& a_in, Dtype out_dtype, F f) {
+  detail::Dense a(a_in);
+  Tensor out = empty(a->shape(), out_dtype);
+  const T* x = a->data<T>();
+  O* o = out.data<O>();
+  const int64_t n = a->numel();
   for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+  return out;
 }
+
+// A numeric op keeping the dtype: f is a generic lambda.
+template <class F>
+Tensor map_same(const Tensor& a, F f) {
+  return dispatch(a.dtype(), [&]<class T>() { return map<T, T>(a, a.dtype(), f); });
+}
+
+// A floating op through xtensor: `expr(x)` builds the expression for the flat input x.
+template <class Expr>
+Tensor floating_unary(const Tensor& a_in, Expr expr) {
+  const OfDtype promoted(a_in, floating_or_float32(a_in.dtype()));
+  detail::Dense a(*promoted);
+  Tensor out = empty(a->shape(), a->dtype());
+  dispatch_floating(a->dtype(), [&]<class T>() {
+    auto o = flat<T>(out);
+    xt::noalias(o) = expr(flat<T>(*a));
+  });
+  return out;
+}
+
 }  // namespace
 
-Tensor unary(Unary kind, const Tensor& a_in) {
-  detail::Dense dense(a_in);
-  const Tensor& a = *dense;
-  Tensor out = empty(a.shape(), a.dtype());
-  dispatch(a.dtype(), [&]<class T>() {
-    auto x = flat<T>(a);
-    auto o = flat<T>(out);
-    switch (kind) {
-      case Unary::neg:
-        map<T>(a, out, [](T v) { return -v; });
-        break;
-      case Unary::exp:
-        xt::noalias(o) = xt::exp(x);
-        break;
-      case Unary::log:
-        xt::noalias(o) = xt::log(x);
-        break;
-      case Unary::log1p:
-        xt::noalias(o) = xt::log1p(x);
-        break;
-      case Unary::sqrt:
-        xt::noalias(o) = xt::sqrt(x);
-        break;
-      case Unary::abs:
-        xt::noalias(o) = xt::abs(x);
-        break;
-      case Unary::sin:
-        xt::noalias(o) = xt::sin(x);
-        break;
-      case Unary::cos:
-        xt::noalias(o) = xt::cos(x);
-        break;
-      case Unary::tanh:
-        xt::noalias(o) = xt::tanh(x);
-        break;
-      case Unary::sigmoid:
-        xt::noalias(o) = T(1) / (T(1) + xt::exp(-x));
-        break;
-      case Unary::relu:
-        map<T>(a, out, [](T v) { return v > T(0) ? v : T(0); });
-        break;
-      case Unary::sign:
-        map<T>(a, out, [](T v) { return T((v > T(0)) - (v < T(0))); });
-        break;
-      case Unary::step:
-        map<T>(a, out, [](T v) { return v > T(0) ? T(1) : T(0); });
-        break;
-      case Unary::erf:
-        xt::noalias(o) = xt::erf(x);
-        break;
-      case Unary::reciprocal:
-        map<T>(a, out, [](T v) { return T(1) / v; });
-        break;
-      case Unary::square:
-        map<T>(a, out, [](T v) { return v * v; });
-        break;
-    }
+Tensor neg(const Tensor& a) {
+  refuse_bool("neg", a.dtype(), "logical_not");
+  return map_same(a, []<class T>(T v) { return static_cast<T>(-v); });
+}
+Tensor abs(const Tensor& a) {
+  return map_same(a, []<class T>(T v) {
+    if constexpr (std::is_unsigned_v<T>)
+      return v;
+    else
+      return static_cast<T>(v < T(0) ? -v : v);
   });
-  return out;
+}
+Tensor sign(const Tensor& a) {
+  return map_same(a, []<class T>(T v) { return static_cast<T>((T(0) < v) - (v < T(0))); });
+}
+Tensor square(const Tensor& a) {
+  return map_same(a, []<class T>(T v) { return static_cast<T>(v * v); });
+}
+Tensor relu(const Tensor& a) {
+  return map_same(a, []<class T>(T v) { return v > T(0) ? v : T(0); });
+}
+Tensor step(const Tensor& a) {
+  return map_same(a, []<class T>(T v) { return v > T(0) ? T(1) : T(0); });
+}
+Tensor reciprocal(const Tensor& a) {
+  const Tensor x = as_dtype(a, floating_or_float32(a.dtype()));
+  return map_same(x, []<class T>(T v) { return T(1) / v; });
+}
+Tensor isnan(const Tensor& a) {
+  return dispatch(a.dtype(), [&]<class T>() {
+    return map<T, bool>(a, Dtype::bool_, [](T v) { return v != v; });
+  });
+}
+Tensor isfinite(const Tensor& a) {
+  return dispatch(a.dtype(), [&]<class T>() {
+    return map<T, bool>(a, Dtype::bool_, [](T v) {
+      if constexpr (std::is_floating_point_v<T>)
+        return std::isfinite(v);
+      else
+        return true;
+    });
+  });
 }
 
-Tensor clamp(const Tensor& a_in, double low, double high) {
-  detail::Dense dense(a_in);
-  const Tensor& a = *dense;
-  Tensor out = empty(a.shape(), a.dtype());
-  dispatch(a.dtype(), [&]<class T>() {
-    auto o = flat<T>(out);
-    xt::noalias(o) = xt::clip(flat<T>(a), static_cast<T>(low), static_cast<T>(high));
-  });
-  return out;
+Tensor exp(const Tensor& a) {
+  return floating_unary(a, [](auto x) { return xt::exp(x); });
 }
-
-Tensor in_range_mask(const Tensor& a_in, double low, double high) {
-  detail::Dense dense(a_in);
-  const Tensor& a = *dense;
-  Tensor out = empty(a.shape(), a.dtype());
-  dispatch(a.dtype(), [&]<class T>() {
-    const T* x = a.data<T>();
-    T* o = out.data<T>();
-    const int64_t n = a.numel();
-    for (int64_t i = 0; i < n; ++i) o[i] = (x[i] >= low && x[i] <= high) ? T(1) : T(0);
+Tensor log(const Tensor& a) {
+  return floating_unary(a, [](auto x) { return xt::log(x); });
+}
+Tensor log1p(const Tensor& a) {
+  return floating_unary(a, [](auto x) { return xt::log1p(x); });
+}
+Tensor sqrt(const Tensor& a) {
+  return floating_unary(a, [](auto x) { return xt::sqrt(x); });
+}
+Tensor sin(const Tensor& a) {
+  return floating_unary(a, [](auto x) { return xt::sin(x); });
+}
+Tensor cos(const Tensor& a) {
+  return floating_unary(a, [](auto x) { return xt::cos(x); });
+}
+Tensor tanh(const Tensor& a) {
+  return floating_unary(a, [](auto x) { return xt::tanh(x); });
+}
+Tensor erf(const Tensor& a) {
+  return floating_unary(a, [](auto x) { return xt::erf(x); });
+}
+Tensor sigmoid(const Tensor& a) {
+  return floating_unary(a, [](auto x) {
+    using T = typename decltype(x)::value_type;
+    return T(1) / (T(1) + xt::exp(-x));
   });
-  return out;
 }
 
 Tensor softplus(const Tensor& a_in, double beta) {
-  detail::Dense dense(a_in);
-  const Tensor& a = *dense;
-  Tensor out = empty(a.shape(), a.dtype());
-  dispatch(a.dtype(), [&]<class T>() {
+  const OfDtype promoted(a_in, floating_or_float32(a_in.dtype()));
+  detail::Dense a(*promoted);
+  Tensor out = empty(a->shape(), a->dtype());
+  dispatch_floating(a->dtype(), [&]<class T>() {
     // Note: max(bx, 0) + log1p(exp(-|bx|)) never overflows, unlike log(1 + exp(bx)).
     const T b = static_cast<T>(beta);
-    auto bx = b * flat<T>(a);
     auto o = flat<T>(out);
+    auto bx = b * flat<T>(*a);
     xt::noalias(o) = (xt::maximum(bx, T(0)) + xt::log1p(xt::exp(-xt::abs(bx)))) / b;
   });
   return out;
 }
 
-Tensor where(const Tensor& mask_in, const Tensor& a_in, const Tensor& b_in) {
-  detail::Dense mask_dense(mask_in), a_dense(a_in), b_dense(b_in);
-  const Tensor &mask = *mask_dense, &a = *a_dense, &b = *b_dense;
-  if (a.dtype() != b.dtype() || mask.dtype() != a.dtype())
-    throw Error(std::string("where: dtype mismatch ") + dtype_name(mask.dtype()) + ", " +
-                dtype_name(a.dtype()) + ", " + dtype_name(b.dtype()));
-  Shape shape =
-      broadcast_shapes("where", broadcast_shapes("where", mask.shape(), a.shape()), b.shape());
-  Tensor out = empty(shape, a.dtype());
-  dispatch(a.dtype(), [&]<class T>() {
-    auto o = nd<T>(out);
-    xt::noalias(o) = xt::where(xt::not_equal(nd<T>(mask), T(0)), nd<T>(a), nd<T>(b));
+Tensor clamp(const Tensor& a, const Scalar& low, const Scalar& high) {
+  const Dtype t = result_type(as_dtype(a, result_type(a, low)), high);
+  const Tensor x = as_dtype(a, t);
+  return dispatch(t, [&]<class T>() {
+    const T lo = low.to<T>(), hi = high.to<T>();
+    // NaN fails both comparisons and stays NaN, as in PyTorch.
+    return map<T, T>(x, t, [lo, hi](T v) { return v < lo ? lo : (v > hi ? hi : v); });
   });
-  return out;
 }
 
-Tensor cast(const Tensor& a, Dtype dtype) {
-  Tensor out = empty(a.shape(), dtype);
-  assign(out, a);
+Tensor in_range_mask(const Tensor& a, const Scalar& low, const Scalar& high) {
+  return dispatch(a.dtype(), [&]<class T>() {
+    const double lo = low.to_double(), hi = high.to_double();
+    return map<T, bool>(a, Dtype::bool_, [lo, hi](T v) {
+      return static_cast<double>(v) >= lo && static_cast<double>(v) <= hi;
+    });
+  });
+}
+
+Tensor where(const Tensor& mask, const Tensor& a_in, const Tensor& b_in) {
+  const Dtype t = result_type(a_in, b_in);
+  const Tensor a = as_dtype(a_in, t), b = as_dtype(b_in, t);
+  const Tensor m = as_dtype(mask, Dtype::bool_);
+  Shape shape =
+      broadcast_shapes("where", broadcast_shapes("where", m.shape(), a.shape()), b.shape());
+  Tensor out = empty(shape, t);
+  dispatch(t, [&]<class T>() {
+    const bool* pm = m.data<bool>();
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    T* po = out.data<T>();
+    detail::for_each_row<4>(
+        shape,
+        {out.strides(), detail::broadcast_strides(m, shape), detail::broadcast_strides(a, shape),
+         detail::broadcast_strides(b, shape)},
+        [&](const auto& off, int64_t len, const auto& st) {
+          for (int64_t i = 0; i < len; ++i)
+            po[off[0] + i * st[0]] =
+                pm[off[1] + i * st[1]] ? pa[off[2] + i * st[2]] : pb[off[3] + i * st[3]];
+        });
+  });
   return out;
 }
 

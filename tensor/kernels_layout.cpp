@@ -40,6 +40,12 @@ Shape reduced_shape(const Shape& shape, int64_t dim, bool keepdim) {
   return out;
 }
 
+// Sums accumulate floats in double, integers in int64 (integer and bool sums are int64).
+template <class T>
+using Accumulator = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+Dtype sum_dtype(Dtype d) { return is_floating_point(d) ? d : Dtype::int64; }
+Tensor as_dtype(const Tensor& t, Dtype d) { return t.dtype() == d ? t : cast(t, d); }
+
 Tensor sum_one_dim(const Tensor& a, int64_t dim) {
   Around g = around(a.shape(), dim);
   Tensor out = empty(reduced_shape(a.shape(), dim, true), a.dtype());
@@ -50,13 +56,13 @@ Tensor sum_one_dim(const Tensor& a, int64_t dim) {
       const T* src = x + i * g.n * g.inner;
       T* dst = o + i * g.inner;
       if (g.inner == 1) {
-        double acc = 0;
+        Accumulator<T> acc = 0;
         for (int64_t j = 0; j < g.n; ++j) acc += src[j];
         dst[0] = static_cast<T>(acc);
       } else {
         std::fill(dst, dst + g.inner, T(0));
         for (int64_t j = 0; j < g.n; ++j)
-          for (int64_t k = 0; k < g.inner; ++k) dst[k] += src[j * g.inner + k];
+          for (int64_t k = 0; k < g.inner; ++k) dst[k] = static_cast<T>(dst[k] + src[j * g.inner + k]);
       }
     }
   });
@@ -65,14 +71,15 @@ Tensor sum_one_dim(const Tensor& a, int64_t dim) {
 
 }  // namespace
 
-Tensor sum_all(const Tensor& a_in) {
+Tensor sum_all(const Tensor& a_any) {
+  const Tensor a_in = as_dtype(a_any, sum_dtype(a_any.dtype()));
   detail::Dense a_dense(a_in);
   const Tensor& a = *a_dense;
   Tensor out = empty({}, a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     const T* x = a.data<T>();
     // Four partial sums in double: accurate and still vectorisable.
-    double acc[4] = {0, 0, 0, 0};
+    Accumulator<T> acc[4] = {0, 0, 0, 0};
     const int64_t n = a.numel();
     int64_t i = 0;
     for (; i + 4 <= n; i += 4)
@@ -83,7 +90,8 @@ Tensor sum_all(const Tensor& a_in) {
   return out;
 }
 
-Tensor sum_dims(const Tensor& a_in, const Shape& dims, bool keepdim) {
+Tensor sum_dims(const Tensor& a_any, const Shape& dims, bool keepdim) {
+  const Tensor a_in = as_dtype(a_any, sum_dtype(a_any.dtype()));
   detail::Dense a_dense(a_in);
   const Tensor& a = *a_dense;
   if (dims.empty()) return a.contiguous_copy();
@@ -130,11 +138,11 @@ Tensor extreme_dim(const Tensor& a_in, int64_t dim, bool keepdim, bool is_min) {
   Tensor out = empty(reduced_shape(a.shape(), dim, keepdim), a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
     const T* x = a.data<T>();
-    const T* ix = idx.data<T>();
+    const int64_t* ix = idx.data<int64_t>();
     T* o = out.data<T>();
     for (int64_t i = 0; i < g.outer; ++i)
       for (int64_t k = 0; k < g.inner; ++k) {
-        int64_t j = static_cast<int64_t>(ix[i * g.inner + k]);
+        const int64_t j = ix[i * g.inner + k];
         o[i * g.inner + k] = x[(i * g.n + j) * g.inner + k];
       }
   });
@@ -148,20 +156,20 @@ Tensor arg_extreme_dim(const Tensor& a_in, int64_t dim, bool keepdim, bool is_mi
   if (g.n == 0)
     throw Error(std::string(is_min ? "argmin" : "argmax") +
                 ": reduction over an empty dim of shape " + format_shape(a.shape()));
-  Tensor out = empty(reduced_shape(a.shape(), dim, keepdim), a.dtype());
+  Tensor out = empty(reduced_shape(a.shape(), dim, keepdim), Dtype::int64);
   dispatch(a.dtype(), [&]<class T>() {
     const T* x = a.data<T>();
-    T* o = out.data<T>();
+    int64_t* o = out.data<int64_t>();
     for (int64_t i = 0; i < g.outer; ++i)
       for (int64_t k = 0; k < g.inner; ++k) {
         const T* p = x + i * g.n * g.inner + k;
         int64_t best = 0;
         for (int64_t j = 1; j < g.n; ++j) {
           T v = p[j * g.inner], b = p[best * g.inner];
-          if (std::isnan(b)) break;  // NaN wins, as in PyTorch
-          if (std::isnan(v) || (is_min ? v < b : v > b)) best = j;
+          if (b != b) break;  // NaN wins, as in PyTorch
+          if (v != v || (is_min ? v < b : v > b)) best = j;
         }
-        o[i * g.inner + k] = static_cast<T>(best);
+        o[i * g.inner + k] = best;
       }
   });
   return out;
@@ -279,7 +287,8 @@ Tensor scatter_add_into_view(const Tensor& src, const Shape& shape, const Shape&
                             [&](const auto& off, int64_t len, const auto& st) {
                               T* o = po + off[0];
                               const T* x = ps + off[1];
-                              for (int64_t i = 0; i < len; ++i) o[i * st[0]] += x[i * st[1]];
+                              for (int64_t i = 0; i < len; ++i)
+                                o[i * st[0]] = static_cast<T>(o[i * st[0]] + x[i * st[1]]);
                             });
   });
   return out;
@@ -318,7 +327,7 @@ Tensor index_add(const Shape& shape, int64_t dim, const std::vector<int64_t>& in
       for (int64_t j = 0; j < m; ++j) {
         T* dst = o + (i * g.n + index[j]) * g.inner;
         const T* from = s + (i * m + j) * g.inner;
-        for (int64_t k = 0; k < g.inner; ++k) dst[k] += from[k];
+        for (int64_t k = 0; k < g.inner; ++k) dst[k] = static_cast<T>(dst[k] + from[k]);
       }
   });
   return out;
@@ -372,12 +381,16 @@ Tensor scatter_add(const Shape& shape, int64_t dim, const std::vector<int64_t>& 
     const T* s = src.data<T>();
     T* o = out.data<T>();
     for_gather_positions(shape, dim, index, index_shape,
-                         [&](int64_t pos, int64_t off) { o[off] += s[pos]; });
+                         [&](int64_t pos, int64_t off) { o[off] = static_cast<T>(o[off] + s[pos]); });
   });
   return out;
 }
 
-Tensor concat(const std::vector<Tensor>& parts, int64_t dim) {
+Tensor concat(const std::vector<Tensor>& parts_any, int64_t dim) {
+  Dtype dtype = parts_any.at(0).dtype();
+  for (const Tensor& p : parts_any) dtype = promote_types(dtype, p.dtype());
+  std::vector<Tensor> parts;
+  for (const Tensor& p : parts_any) parts.push_back(as_dtype(p, dtype));
   Shape shape = parts.at(0).shape();
   shape[dim] = 0;
   for (const Tensor& p : parts) shape[dim] += p.shape()[dim];

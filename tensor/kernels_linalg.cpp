@@ -55,7 +55,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
   const int64_t batch = std::max(A.batch, B.batch);
   const int64_t m = A.rows, n = B.cols, k = A.cols;
   Tensor out = empty(batch ? Shape{batch, m, n} : Shape{m, n}, a.dtype());
-  detail::dispatch(a.dtype(), [&]<class T>() {
+  dispatch_floating(a.dtype(), [&]<class T>() {
     const T* pa = a.data<T>();
     const T* pb = b.data<T>();
     T* pc = out.data<T>();
@@ -66,7 +66,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
     const int64_t step_a = A.batch ? m * k : 0, step_b = B.batch ? k * n : 0;
     for (int64_t i = 0; i < std::max<int64_t>(batch, 1); ++i)
       gemm<T>(ta, tb, m, n, k, pa + i * step_a, pb + i * step_b, T(0), pc + i * m * n);
-  });
+  }, "matmul");
   return out;
 }
 
@@ -76,7 +76,7 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in) {
   Tensor bias = bias_in.defined() ? (bias_in.is_contiguous() ? bias_in : bias_in.contiguous_copy()) : bias_in;
   const int64_t rows = x.shape()[0], in = x.shape()[1], outf = w.shape()[0];
   Tensor out = empty({rows, outf}, x.dtype());
-  detail::dispatch(x.dtype(), [&]<class T>() {
+  dispatch_floating(x.dtype(), [&]<class T>() {
     T* c = out.data<T>();
     T beta = T(0);
     if (bias.defined()) {
@@ -85,7 +85,7 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in) {
       beta = T(1);
     }
     gemm<T>(false, true, rows, outf, in, x.data<T>(), w.data<T>(), beta, c);
-  });
+  }, "linear");
   return out;
 }
 

@@ -24,7 +24,7 @@ class Shape {
   using const_reverse_iterator = std::reverse_iterator<const_iterator>;
   static constexpr std::size_t inline_capacity = 8;
 
-  Shape() = default;
+  Shape() noexcept {}  // user-provided: a value-initialised Shape does not zero its inline room
   explicit Shape(std::size_t n, int64_t value = 0) { assign_fill(n, value); }
   Shape(std::initializer_list<int64_t> dims) { assign_range(dims.begin(), dims.end()); }
   Shape(const std::vector<int64_t>& dims) { assign_range(dims.begin(), dims.end()); }  // NOLINT
@@ -112,7 +112,11 @@ class Shape {
   }
 
   friend bool operator==(const Shape& a, const Shape& b) {
-    return a.size_ == b.size_ && std::equal(a.begin(), a.end(), b.begin());
+    if (a.size_ != b.size_) return false;
+    const int64_t *x = a.data(), *y = b.data();
+    for (std::size_t i = 0; i < a.size_; ++i)  // a plain loop: shapes are short, memcmp is a call
+      if (x[i] != y[i]) return false;
+    return true;
   }
   friend bool operator!=(const Shape& a, const Shape& b) { return !(a == b); }
 

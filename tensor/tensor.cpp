@@ -23,8 +23,23 @@
 
 namespace xgrad {
 
-const char* dtype_name(Dtype dtype) { return dtype == Dtype::float32 ? "float32" : "float64"; }
-std::size_t dtype_size(Dtype dtype) { return dtype == Dtype::float32 ? 4 : 8; }
+const char* dtype_name(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::float32:
+      return "float32";
+    case Dtype::float64:
+      return "float64";
+    case Dtype::int64:
+      return "int64";
+    case Dtype::int32:
+      return "int32";
+    case Dtype::uint8:
+      return "uint8";
+    case Dtype::bool_:
+      return "bool";
+  }
+  return "unknown";
+}
 
 std::string format_shape(const Shape& shape) {
   std::string s = "(";
@@ -101,14 +116,7 @@ int64_t element_offset(const Shape& shape, const Shape& strides, const Shape& in
   return offset;
 }
 
-// Same elements in the same places: an in-place elementwise op may read one while writing the
-// other.
-bool same_layout(const Tensor& a, const Tensor& b) {
-  return a.shape() == b.shape() && a.strides() == b.strides() &&
-         a.storage_offset() == b.storage_offset();
-}
-
-// Checks an in-place write and bumps the storage's version (saved tensors notice).
+// Checks that an in-place write is allowed (before anything is written).
 void begin_inplace(const Tensor& t, const char* op) {
   if (t.requires_grad() && is_grad_enabled())
     throw Error(std::string(op) +
@@ -118,24 +126,24 @@ void begin_inplace(const Tensor& t, const char* op) {
       throw Error(std::string(op) + ": cannot write in place into a tensor of shape " +
                   format_shape(t.shape()) +
                   " whose elements share memory (an expanded view); clone() it first");
-  t.storage()->bump_version();
 }
+
+// After a successful in-place write: saved tensors of the storage notice.
+void bump(const Tensor& t) { t.storage()->bump_version(); }
 
 }  // namespace
 
 Tensor empty(const Shape& shape, Options options) {
-  check_shape("empty", shape);
-  const int64_t numel = shape_numel(shape);
-  std::size_t bytes = 0;
-  if (__builtin_mul_overflow(static_cast<std::size_t>(numel), dtype_size(options.dtype), &bytes))
-    throw Error("empty: shape " + format_shape(shape) + " needs more bytes than memory can hold");
   auto impl = new_impl();
-  Tensor t(impl);
-  detail::TensorState state{allocate_storage(bytes), 0, shape, contiguous_strides(shape), numel,
-                            options.dtype};
-  detail::ImplAccess::set_state(*impl, std::move(state));
+  // Strides and the element count in one pass; negative dims and overflow are errors.
+  const int64_t numel = detail::ImplAccess::init_contiguous(*impl, shape, options.dtype);
+  std::size_t bytes = 0;
+  if (numel < 0 ||
+      __builtin_mul_overflow(static_cast<std::size_t>(numel), dtype_size(options.dtype), &bytes))
+    shape_numel(shape);  // throws the message for the shape
+  detail::ImplAccess::set_storage(*impl, allocate_storage(bytes));
   detail::ImplAccess::set_requires_grad(*impl, options.requires_grad);
-  return t;
+  return Tensor(std::move(impl));
 }
 
 Tensor alias_with_shape(const Tensor& base, const Shape& shape) {
@@ -219,25 +227,27 @@ const std::shared_ptr<Storage>& Tensor::storage() const {
 bool Tensor::is_alias_of(const Tensor& other) const {
   return defined() && other.defined() && impl_->storage_ == other.impl_->storage_;
 }
-uint64_t Tensor::version() const { return storage()->version(); }
+
+void Tensor::throw_dtype_mismatch(Dtype requested) const {
+  throw Error(std::string("data: requested ") + dtype_name(requested) + " from a " +
+              dtype_name(impl_->dtype_) + " tensor");
+}
 
 template <class T>
-T* Tensor::data() {
-  check_defined("data");
-  constexpr Dtype want = std::is_same_v<T, float> ? Dtype::float32 : Dtype::float64;
-  if (impl_->dtype_ != want)
-    throw Error(std::string("data: requested ") + dtype_name(want) + " from a " +
-                dtype_name(impl_->dtype_) + " tensor");
-  return static_cast<T*>(impl_->storage_->data()) + impl_->offset_;
+T Tensor::item() const {
+  check_defined("item");
+  if (impl_->numel_ != 1)
+    throw Error("item: expected a tensor with one element, got shape " + format_shape(shape()));
+  return dispatch(impl_->dtype_, [&]<class S>() { return convert<T>(data<S>()[0]); });
 }
-template <class T>
-const T* Tensor::data() const {
-  return const_cast<Tensor*>(this)->data<T>();
-}
-template float* Tensor::data<float>();
-template double* Tensor::data<double>();
-template const float* Tensor::data<float>() const;
-template const double* Tensor::data<double>() const;
+#define XGRAD_INSTANTIATE(T) template T Tensor::item<T>() const;
+XGRAD_INSTANTIATE(float)
+XGRAD_INSTANTIATE(double)
+XGRAD_INSTANTIATE(int64_t)
+XGRAD_INSTANTIATE(int32_t)
+XGRAD_INSTANTIATE(uint8_t)
+XGRAD_INSTANTIATE(bool)
+#undef XGRAD_INSTANTIATE
 
 void* Tensor::raw_data() {
   check_defined("data");
@@ -245,12 +255,7 @@ void* Tensor::raw_data() {
 }
 const void* Tensor::raw_data() const { return const_cast<Tensor*>(this)->raw_data(); }
 
-double Tensor::item() const {
-  check_defined("item");
-  if (impl_->numel_ != 1)
-    throw Error("item: expected a tensor with one element, got shape " + format_shape(shape()));
-  return dispatch(impl_->dtype_, [&]<class T>() { return static_cast<double>(data<T>()[0]); });
-}
+double Tensor::item() const { return item<double>(); }
 
 double Tensor::at(const Shape& index) const {
   check_defined("at");
@@ -262,7 +267,8 @@ void Tensor::set(const Shape& index, double value) {
   check_defined("set");
   int64_t off = element_offset(impl_->shape_, impl_->strides_, index);
   begin_inplace(*this, "set");
-  dispatch(impl_->dtype_, [&]<class T>() { data<T>()[off] = static_cast<T>(value); });
+  dispatch(impl_->dtype_, [&]<class T>() { data<T>()[off] = convert<T>(value); });
+  bump(*this);
 }
 
 std::vector<double> Tensor::to_vector() const {
@@ -305,6 +311,10 @@ bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad_; }
 
 Tensor& Tensor::requires_grad_(bool enabled) {
   check_defined("requires_grad_");
+  if (enabled && !is_floating_point(impl_->dtype_))
+    throw Error(std::string("requires_grad_: only floating-point tensors can require gradients, "
+                            "got ") +
+                dtype_name(impl_->dtype_));
   if (impl_->grad_fn_ && !enabled)
     throw Error("requires_grad_: cannot turn off requires_grad of a non-leaf tensor; use detach()");
   impl_->requires_grad_ = enabled;
@@ -341,17 +351,11 @@ const std::shared_ptr<Node>& Tensor::grad_fn() const {
 
 Tensor& Tensor::zero_() { return fill_(0.0); }
 
-Tensor& Tensor::fill_(double value) {
+Tensor& Tensor::fill_(const Scalar& value) {
   check_defined("fill_");
   begin_inplace(*this, "fill_");
-  if (is_contiguous()) {
-    dispatch(dtype(), [&]<class T>() {
-      T* p = data<T>();
-      std::fill(p, p + numel(), static_cast<T>(value));
-    });
-  } else {
-    kernels::assign(*this, scalar_tensor(value, dtype()));
-  }
+  kernels::fill(*this, value);
+  bump(*this);
   return *this;
 }
 
@@ -370,77 +374,54 @@ Tensor& Tensor::copy_(const Tensor& src) {
     std::memcpy(raw_data(), s.raw_data(), numel() * dtype_size(dtype()));
   else
     kernels::assign(*this, s);
+  bump(*this);
   return *this;
 }
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_defined("add_");
   if (!other.defined()) throw Error("add_: the other tensor is undefined");
-  if (other.dtype() != dtype())
-    throw Error(std::string("add_: dtype mismatch ") + dtype_name(dtype()) +
-                " += " + dtype_name(other.dtype()));
-  Shape b = kernels::broadcast_shapes("add_", shape(), other.shape());
-  if (b != shape())
-    throw Error("add_: cannot add shape " + format_shape(other.shape()) + " into " +
-                format_shape(shape()));
-  Tensor o = other.is_alias_of(*this) && !same_layout(other, *this) ? other.contiguous_copy() : other;
   begin_inplace(*this, "add_");
-  if (is_contiguous() && o.is_contiguous() && o.shape() == shape()) {
-    dispatch(dtype(), [&]<class T>() {
+  if (alpha == 1.0) {
+    kernels::add_(*this, other);
+  } else if (is_contiguous() && other.is_contiguous() && other.shape() == shape() &&
+             other.dtype() == dtype() && is_floating_point(dtype()) && !other.is_alias_of(*this)) {
+    dispatch_floating(dtype(), [&]<class T>() {  // the fused path optimizers use
       T* p = data<T>();
-      const T* q = o.data<T>();
+      const T* q = other.data<T>();
       const T a = static_cast<T>(alpha);
       const int64_t n = numel();
       for (int64_t i = 0; i < n; ++i) p[i] += a * q[i];
     });
   } else {
-    if (alpha != 1.0) o = kernels::binary_scalar(kernels::Binary::mul, o, alpha, false);
-    kernels::binary_into("add_", kernels::Binary::add, *this, *this, o);
+    kernels::add_(*this, kernels::mul(other, alpha));
   }
+  bump(*this);
   return *this;
 }
 
-Tensor& Tensor::mul_(double factor) {
+Tensor& Tensor::mul_(const Scalar& factor) {
   check_defined("mul_");
   begin_inplace(*this, "mul_");
-  if (is_contiguous()) {
-    dispatch(dtype(), [&]<class T>() {
-      T* p = data<T>();
-      const T f = static_cast<T>(factor);
-      const int64_t n = numel();
-      for (int64_t i = 0; i < n; ++i) p[i] *= f;
-    });
-  } else {
-    kernels::binary_into("mul_", kernels::Binary::mul, *this, *this, scalar_tensor(factor, dtype()));
-  }
+  kernels::mul_(*this, factor);
+  bump(*this);
   return *this;
 }
 
 Tensor& Tensor::mul_(const Tensor& other) {
   check_defined("mul_");
   if (!other.defined()) throw Error("mul_: the other tensor is undefined");
-  Shape b = kernels::broadcast_shapes("mul_", shape(), other.shape());
-  if (b != shape())
-    throw Error("mul_: cannot multiply shape " + format_shape(shape()) + " in place by " +
-                format_shape(other.shape()));
-  Tensor o = other.is_alias_of(*this) && !same_layout(other, *this) ? other.contiguous_copy() : other;
   begin_inplace(*this, "mul_");
-  kernels::binary_into("mul_", kernels::Binary::mul, *this, *this, o);
+  kernels::mul_(*this, other);
+  bump(*this);
   return *this;
 }
 
-Tensor& Tensor::add_(double value) {
+Tensor& Tensor::add_(const Scalar& value) {
   check_defined("add_");
   begin_inplace(*this, "add_");
-  if (is_contiguous()) {
-    dispatch(dtype(), [&]<class T>() {
-      T* p = data<T>();
-      const int64_t n = numel();
-      for (int64_t i = 0; i < n; ++i) p[i] += static_cast<T>(value);
-    });
-  } else {
-    kernels::binary_into("add_", kernels::Binary::add, *this, *this, scalar_tensor(value, dtype()));
-  }
+  kernels::add_(*this, value);
+  bump(*this);
   return *this;
 }
 
@@ -452,14 +433,29 @@ Tensor from_vector(const std::vector<double>& values, const Shape& shape, Option
     throw Error("from_vector: " + std::to_string(values.size()) + " values for shape " +
                 format_shape(shape));
   Tensor t = empty(shape, options.dtype);
-  dispatch(options.dtype,
-            [&]<class T>() { std::copy(values.begin(), values.end(), t.data<T>()); });
+  dispatch(options.dtype, [&]<class T>() {
+    T* p = t.data<T>();
+    for (std::size_t i = 0; i < values.size(); ++i) p[i] = convert<T>(values[i]);
+  });
   t.requires_grad_(options.requires_grad);
   return t;
 }
 
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, Options options) {
   return from_vector(std::vector<double>(values.begin(), values.end()), shape, options);
+}
+
+Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape, Options options) {
+  if (static_cast<int64_t>(values.size()) != shape_numel(shape))
+    throw Error("from_vector: " + std::to_string(values.size()) + " values for shape " +
+                format_shape(shape));
+  Tensor t = empty(shape, options.dtype);
+  dispatch(options.dtype, [&]<class T>() {
+    T* p = t.data<T>();
+    for (std::size_t i = 0; i < values.size(); ++i) p[i] = convert<T>(values[i]);
+  });
+  t.requires_grad_(options.requires_grad);
+  return t;
 }
 
 Tensor tensor(std::initializer_list<Value> values, Options options) {
@@ -495,11 +491,11 @@ Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<
   return from_vector(flat, {static_cast<int64_t>(values.size()), rows, cols}, options);
 }
 
-Tensor scalar_tensor(double value, Options options) { return full({}, value, options); }
+Tensor scalar_tensor(const Scalar& value, Options options) { return full({}, value, options); }
 Tensor zeros(const Shape& shape, Options options) { return full(shape, 0.0, options); }
 Tensor ones(const Shape& shape, Options options) { return full(shape, 1.0, options); }
 
-Tensor full(const Shape& shape, double value, Options options) {
+Tensor full(const Shape& shape, const Scalar& value, Options options) {
   Tensor t = empty(shape, options.dtype);
   t.fill_(value);
   t.requires_grad_(options.requires_grad);
@@ -513,7 +509,7 @@ Tensor arange(double start, double end, double step, Options options) {
   Tensor t = empty({n}, options.dtype);
   dispatch(options.dtype, [&]<class T>() {
     T* p = t.data<T>();
-    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + step * static_cast<double>(i));
+    for (int64_t i = 0; i < n; ++i) p[i] = convert<T>(start + step * static_cast<double>(i));
   });
   t.requires_grad_(options.requires_grad);
   return t;
@@ -527,9 +523,9 @@ Tensor linspace(double start, double end, int64_t steps, Options options) {
   dispatch(options.dtype, [&]<class T>() {
     T* p = t.data<T>();
     for (int64_t i = 0; i < steps; ++i)
-      p[i] = steps == 1 ? static_cast<T>(start)
-                        : static_cast<T>(start + (end - start) * static_cast<double>(i) /
-                                                     static_cast<double>(steps - 1));
+      p[i] = convert<T>(steps == 1 ? start
+                                   : start + (end - start) * static_cast<double>(i) /
+                                                 static_cast<double>(steps - 1));
   });
   t.requires_grad_(options.requires_grad);
   return t;
@@ -546,17 +542,22 @@ Tensor eye(int64_t n, Options options) {
 
 Tensor zeros_like(const Tensor& t, bool rg) { return zeros(t.shape(), {t.dtype(), rg}); }
 Tensor ones_like(const Tensor& t, bool rg) { return ones(t.shape(), {t.dtype(), rg}); }
-Tensor full_like(const Tensor& t, double v, bool rg) { return full(t.shape(), v, {t.dtype(), rg}); }
+Tensor full_like(const Tensor& t, const Scalar& v, bool rg) {
+  return full(t.shape(), v, {t.dtype(), rg});
+}
 
 namespace {
 template <class Draw>
 Tensor random_tensor(const Shape& shape, Options options, Generator* gen, Draw draw) {
   Generator& g = gen ? *gen : default_generator();
   Tensor t = empty(shape, options.dtype);
-  dispatch(options.dtype, [&]<class T>() {
-    T* p = t.data<T>();
-    for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(draw(g));
-  });
+  dispatch_floating(
+      options.dtype,
+      [&]<class T>() {
+        T* p = t.data<T>();
+        for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(draw(g));
+      },
+      "random");
   t.requires_grad_(options.requires_grad);
   return t;
 }
@@ -584,9 +585,12 @@ Tensor randn_like(const Tensor& t, Generator* gen) { return randn(t.shape(), t.d
 
 namespace {
 void print_values(std::ostream& os, const std::vector<double>& v, const Shape& shape,
-                  std::size_t dim, int64_t& pos) {
+                  std::size_t dim, int64_t& pos, bool boolean) {
   if (dim == shape.size()) {
-    os << v[pos++];
+    if (boolean)
+      os << (v[pos++] != 0 ? "true" : "false");
+    else
+      os << v[pos++];
     return;
   }
   os << '[';
@@ -601,7 +605,7 @@ void print_values(std::ostream& os, const std::vector<double>& v, const Shape& s
       pos += (n - 12) * inner;
       i = n - 6;
     }
-    print_values(os, v, shape, dim + 1, pos);
+    print_values(os, v, shape, dim + 1, pos, boolean);
   }
   os << ']';
 }
@@ -610,10 +614,10 @@ void print_values(std::ostream& os, const std::vector<double>& v, const Shape& s
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   if (!t.defined()) return os << "tensor(undefined)";
   std::ostringstream body;
-  body << std::setprecision(t.dtype() == Dtype::float32 ? 6 : 10);
+  body << std::setprecision(t.dtype() == Dtype::float32 ? 6 : t.dtype() == Dtype::float64 ? 10 : 19);
   std::vector<double> v = t.to_vector();
   int64_t pos = 0;
-  print_values(body, v, t.shape(), 0, pos);
+  print_values(body, v, t.shape(), 0, pos, t.dtype() == Dtype::bool_);
   os << "tensor(" << body.str() << ", shape=" << format_shape(t.shape())
      << ", dtype=" << dtype_name(t.dtype());
   if (t.requires_grad()) os << ", requires_grad=true";

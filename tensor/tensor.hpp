@@ -11,9 +11,11 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "tensor/memory.hpp"
+#include "tensor/scalar.hpp"
 #include "tensor/shape.hpp"
 
 namespace xgrad {
@@ -24,12 +26,71 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class Dtype { float32, float64 };
+// Element types. float32 is the default; integer and bool tensors never require grad.
+enum class Dtype { float32, float64, int64, int32, uint8, bool_ };
 inline constexpr Dtype float32 = Dtype::float32;
 inline constexpr Dtype float64 = Dtype::float64;
+inline constexpr Dtype int64 = Dtype::int64;
+inline constexpr Dtype int32 = Dtype::int32;
+inline constexpr Dtype uint8 = Dtype::uint8;
+inline constexpr Dtype bool_ = Dtype::bool_;  // "bool" is a keyword; printed as "bool"
 const char* dtype_name(Dtype dtype);
-std::size_t dtype_size(Dtype dtype);
-
+constexpr std::size_t dtype_size(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::float64:
+    case Dtype::int64:
+      return 8;
+    case Dtype::float32:
+    case Dtype::int32:
+      return 4;
+    case Dtype::uint8:
+    case Dtype::bool_:
+      return 1;
+  }
+  return 1;
+}
+constexpr bool is_floating_point(Dtype dtype) {
+  return dtype == Dtype::float32 || dtype == Dtype::float64;
+}
+// PyTorch's promotion of two dtypes: bool < uint8 < int32 < int64 < float32 < float64.
+constexpr Dtype promote_types(Dtype a, Dtype b) {
+  auto rank = [](Dtype d) {
+    switch (d) {
+      case Dtype::bool_:
+        return 0;
+      case Dtype::uint8:
+        return 1;
+      case Dtype::int32:
+        return 2;
+      case Dtype::int64:
+        return 3;
+      case Dtype::float32:
+        return 4;
+      case Dtype::float64:
+        return 5;
+    }
+    return 0;
+  };
+  return rank(a) >= rank(b) ? a : b;
+}
+// The dtype of a C++ element type (float, double, int64_t, int32_t, uint8_t, bool).
+template <class T>
+constexpr Dtype dtype_of() {
+  if constexpr (std::is_same_v<T, float>)
+    return Dtype::float32;
+  else if constexpr (std::is_same_v<T, double>)
+    return Dtype::float64;
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return Dtype::int64;
+  else if constexpr (std::is_same_v<T, int32_t>)
+    return Dtype::int32;
+  else if constexpr (std::is_same_v<T, uint8_t>)
+    return Dtype::uint8;
+  else {
+    static_assert(std::is_same_v<T, bool>, "dtype_of: not an element type of xgrad");
+    return Dtype::bool_;
+  }
+}
 
 // Options for factories: `zeros({2, 3})`, `zeros({2, 3}, float64)`,
 // `zeros({2, 3}, {.dtype = float64, .requires_grad = true})`.
@@ -88,9 +149,10 @@ class Tensor {
   const std::shared_ptr<Storage>& storage() const;
   bool is_alias_of(const Tensor& other) const;  // shares storage
   // Bumped by every in-place write to the storage, through any view (PyTorch's _version()).
-  uint64_t version() const;
+  inline uint64_t version() const;
 
   // Raw data access: the first element (strides apply); T must match dtype(), otherwise Error.
+  // T is float, double, int64_t, int32_t, uint8_t or bool.
   template <class T>
   T* data();
   template <class T>
@@ -98,7 +160,9 @@ class Tensor {
   void* raw_data();
   const void* raw_data() const;
 
-  double item() const;                         // the value of a one-element tensor
+  double item() const;  // the value of a one-element tensor
+  template <class T>
+  T item() const;                              // ... converted to T
   double at(const Shape& index) const;         // element by multi-index (negative allowed)
   void set(const Shape& index, double value);  // element write (no autograd)
   std::vector<double> to_vector() const;       // all values, row-major
@@ -134,12 +198,12 @@ class Tensor {
   // version. They refuse a tensor that requires grad while grad mode is on (wrap them in
   // NoGradGuard), and a tensor whose elements overlap in memory (an expanded view).
   Tensor& zero_();
-  Tensor& fill_(double value);
+  Tensor& fill_(const Scalar& value);
   Tensor& copy_(const Tensor& src);
   Tensor& add_(const Tensor& other, double alpha = 1.0);  // this += alpha * other (broadcast)
-  Tensor& mul_(double factor);
+  Tensor& mul_(const Scalar& factor);
   Tensor& mul_(const Tensor& other);
-  Tensor& add_(double value);
+  Tensor& add_(const Scalar& value);
 
   // Identity of the handle's state (two handles are the same tensor when these are equal).
   TensorImpl* impl() const { return impl_.get(); }
@@ -151,6 +215,7 @@ class Tensor {
     if (!impl_) throw_undefined(what);
   }
   [[noreturn]] static void throw_undefined(const char* what);
+  [[noreturn]] void throw_dtype_mismatch(Dtype requested) const;
   std::shared_ptr<TensorImpl> impl_;
 };
 
@@ -160,6 +225,9 @@ struct ImplAccess;  // autograd's one way in (tensor/impl_access.hpp)
 
 // The state behind a Tensor handle. Only Tensor and detail::ImplAccess see inside.
 class TensorImpl {
+ public:
+  TensorImpl() noexcept {}  // user-provided: allocate_shared does not zero the whole object
+
  private:
   friend class Tensor;
   friend struct detail::ImplAccess;
@@ -194,6 +262,20 @@ inline int64_t Tensor::storage_offset() const {
   check_defined("storage_offset");
   return impl_->offset_;
 }
+template <class T>
+inline T* Tensor::data() {
+  check_defined("data");
+  if (impl_->dtype_ != dtype_of<T>()) throw_dtype_mismatch(dtype_of<T>());
+  return static_cast<T*>(impl_->storage_->data()) + impl_->offset_;
+}
+template <class T>
+inline const T* Tensor::data() const {
+  return const_cast<Tensor*>(this)->data<T>();
+}
+inline uint64_t Tensor::version() const {
+  check_defined("version");
+  return impl_->storage_->version();
+}
 inline bool Tensor::is_contiguous() const {
   check_defined("is_contiguous");
   return impl_->contiguous_;
@@ -225,17 +307,18 @@ Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<
               Options options = {});
 Tensor from_vector(const std::vector<double>& values, const Shape& shape, Options options = {});
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, Options options = {});
-Tensor scalar_tensor(double value, Options options = {});
+Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape, Options options = {});
+Tensor scalar_tensor(const Scalar& value, Options options = {});
 Tensor zeros(const Shape& shape, Options options = {});
 Tensor ones(const Shape& shape, Options options = {});
-Tensor full(const Shape& shape, double value, Options options = {});
+Tensor full(const Shape& shape, const Scalar& value, Options options = {});
 Tensor arange(double start, double end, double step = 1.0, Options options = {});
 Tensor arange(double end, Options options = {});
 Tensor linspace(double start, double end, int64_t steps, Options options = {});
 Tensor eye(int64_t n, Options options = {});
 Tensor zeros_like(const Tensor& t, bool requires_grad = false);
 Tensor ones_like(const Tensor& t, bool requires_grad = false);
-Tensor full_like(const Tensor& t, double value, bool requires_grad = false);
+Tensor full_like(const Tensor& t, const Scalar& value, bool requires_grad = false);
 
 // Random factories; `gen == nullptr` uses the default generator (see xgrad::manual_seed).
 Tensor rand(const Shape& shape, Options options = {}, Generator* gen = nullptr);

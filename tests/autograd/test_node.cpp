@@ -23,7 +23,7 @@ TEST_CASE("a write through a detached alias raises") {
   Tensor y = (h * h).sum();
   h.detach().fill_(100.0);
   CHECK_ERROR_MESSAGE(y.backward(),
-                      "mul: input 0 of shape (1,), saved for backward, was modified by an "
+                      "mul: input 1 of shape (1,), saved for backward, was modified by an "
                       "in-place operation (version 0 when saved, now 1); clone() it before the "
                       "in-place write, or write into a copy");
 }
@@ -36,7 +36,7 @@ TEST_CASE("a no-grad write to a leaf used by the graph raises") {
     w.add_(1.0);
   }
   CHECK_THROWS_WITH_AS(y.backward(),
-                       doctest::Contains("mul: input 0 of shape (1,), saved for backward"),
+                       doctest::Contains("mul: input 1 of shape (1,), saved for backward"),
                        Error);
 }
 
@@ -80,7 +80,7 @@ TEST_CASE("writes that touch nothing saved do not raise") {
 
 TEST_CASE("the fused cross-entropy keeps its softmax statistics as saved tensors") {
   Tensor logits = tensor({{1.0, 2.0, 0.5}, {0.1, 0.2, 0.3}}, {float64, true});
-  Tensor target = tensor({1.0, 2.0}, float64);
+  Tensor target = tensor({1, 2}, int64);
   Tensor loss = cross_entropy_per_sample(logits, target);
   CHECK(loss.grad_fn()->inputs().size() == 1);
   CHECK(gradcheck([&](auto& v) { return cross_entropy_per_sample(v[0], target); }, {logits}));
@@ -95,5 +95,5 @@ TEST_CASE("an optimizer step bumps the parameters' version") {
   optim::SGD opt({w}, {.lr = 0.1});
   opt.step();
   CHECK(w.version() == before + 1);
-  CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("mul: input 0 of shape (2,)"), Error);
+  CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("mul: input 1 of shape (2,)"), Error);
 }

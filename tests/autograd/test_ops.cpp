@@ -215,7 +215,7 @@ TEST_CASE("shape ops pass gradcheck") {
         return index_select(v[0], 1, std::vector<int64_t>{2, 0, 2});
       },
       {x}));
-  Tensor idx = tensor({{{0, 3}, {1, 1}, {2, 0}}, {{3, 3}, {0, 1}, {2, 2}}});
+  Tensor idx = tensor({{{0, 3}, {1, 1}, {2, 0}}, {{3, 3}, {0, 1}, {2, 2}}}, int64);
   CHECK(gradcheck([idx](auto& v) { return gather(v[0], 2, idx); }, {x}));
   Tensor y = input({2, 2, 4}, -1, 1, 32);
   CHECK(gradcheck([](auto& v) { return concat({v[0], v[1]}, 1); }, {x, y}));
@@ -236,8 +236,8 @@ TEST_CASE("shape op values") {
   Tensor x = arange(6).reshape({2, 3});
   CHECK(x.t().to_vector() == std::vector<double>{0, 3, 1, 4, 2, 5});
   CHECK(slice(x, 1, 1, 3).to_vector() == std::vector<double>{1, 2, 4, 5});
-  CHECK(index_select(x, 0, tensor({1, 0})).to_vector() == std::vector<double>{3, 4, 5, 0, 1, 2});
-  CHECK(gather(x, 1, tensor({{2}, {0}})).to_vector() == std::vector<double>{2, 3});
+  CHECK(index_select(x, 0, tensor({1, 0}, int64)).to_vector() == std::vector<double>{3, 4, 5, 0, 1, 2});
+  CHECK(gather(x, 1, tensor({{2}, {0}}, int32)).to_vector() == std::vector<double>{2, 3});
   CHECK(concat({x, x}, 0).shape() == Shape{4, 3});
   CHECK(stack({x, x}, 1).shape() == Shape{2, 2, 3});
   CHECK(expand(tensor({1, 2, 3}), {2, 3}).to_vector() == std::vector<double>{1, 2, 3, 1, 2, 3});

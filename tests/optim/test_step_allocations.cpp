@@ -35,7 +35,8 @@ TEST_CASE("a warm MNIST-MLP training step makes no heap allocation") {
   optim::Adam opt(model.parameters(), {.lr = 1e-3});
   nn::CrossEntropyLoss loss_fn;
   Tensor x = rand({16, 1, 28, 28}, float32, &gen);
-  Tensor y = from_vector(std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5}, {16});
+  Tensor y = from_vector(std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5}, {16},
+                         int64);
   double first = 0, last = 0;
   auto step = [&] {
     opt.zero_grad();

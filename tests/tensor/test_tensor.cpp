@@ -106,7 +106,7 @@ TEST_CASE("shape and dtype errors name the op and the shapes") {
   CHECK_ERROR_MESSAGE(ones({2, 3}) + ones({4}), "add: cannot broadcast (2, 3) with (4,)");
   CHECK_ERROR_MESSAGE(matmul(ones({2, 3}), ones({4, 5})),
                       "matmul: inner dimensions differ: (2, 3) @ (4, 5)");
-  CHECK_ERROR_MESSAGE(ones({2}) * ones({2}, float64), "mul: dtype mismatch float32 and float64");
+  CHECK((ones({2}) * ones({2}, float64)).dtype() == float64);  // promotes, as in PyTorch
   CHECK_ERROR_MESSAGE(sum(ones({2, 3}), {2}),
                       "sum: dim 2 out of range for a tensor with 2 dimensions");
   CHECK_ERROR_MESSAGE(reshape(ones({2, 3}), {4, 2}),
@@ -114,7 +114,9 @@ TEST_CASE("shape and dtype errors name the op and the shapes") {
   CHECK_ERROR_MESSAGE(index_select(ones({2, 3}), 1, std::vector<int64_t>{3}),
                       "index_select: index 3 out of range for dim 1 of shape (2, 3)");
   CHECK_ERROR_MESSAGE(gather(ones({2, 3}), 1, tensor({{0.5}, {1}})),
-                      "gather: index 0.500000 is not an integer in [0, 3)");
+                      "gather: index tensor must be int64 or int32, got float32");
+  CHECK_ERROR_MESSAGE(gather(ones({2, 3}), 1, tensor({{3}, {1}}, int64)),
+                      "gather: index 3 is out of range [0, 3)");
   CHECK_ERROR_MESSAGE(concat({ones({2, 3}), ones({3, 3})}, 1),
                       "concat: shapes (2, 3) and (3, 3) differ outside dim 1");
   CHECK_ERROR_MESSAGE(linear(ones({2, 3}), ones({4, 5})),
