@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -15,7 +16,71 @@ namespace xgrad {
 
 namespace {
 
-const char* st_dtype(Dtype d) { return d == Dtype::float32 ? "F32" : "F64"; }
+const char* st_dtype(Dtype d) {
+  switch (d) {
+    case Dtype::float32:
+      return "F32";
+    case Dtype::float64:
+      return "F64";
+    case Dtype::int64:
+      return "I64";
+    case Dtype::int32:
+      return "I32";
+    case Dtype::uint8:
+      return "U8";
+    case Dtype::bool_:
+      return "BOOL";
+  }
+  return "F32";
+}
+
+// How a file's element type is read: into which dtype, and from how many bytes per element.
+// F16 and BF16 widen to float32 (checkpoints saved by PyTorch in half precision load).
+enum class Stored { native, f16, bf16 };
+struct FileDtype {
+  Dtype dtype;
+  Stored stored;
+  std::size_t bytes;
+};
+bool parse_dtype(const std::string& s, FileDtype& out) {
+  static const std::pair<const char*, FileDtype> known[] = {
+      {"F32", {Dtype::float32, Stored::native, 4}}, {"F64", {Dtype::float64, Stored::native, 8}},
+      {"I64", {Dtype::int64, Stored::native, 8}},   {"I32", {Dtype::int32, Stored::native, 4}},
+      {"U8", {Dtype::uint8, Stored::native, 1}},    {"BOOL", {Dtype::bool_, Stored::native, 1}},
+      {"F16", {Dtype::float32, Stored::f16, 2}},    {"BF16", {Dtype::float32, Stored::bf16, 2}}};
+  for (const auto& [name, d] : known)
+    if (s == name) {
+      out = d;
+      return true;
+    }
+  return false;
+}
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+  const uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+  uint32_t bits;
+  if (exponent == 0x1f) {  // inf or NaN
+    bits = sign | 0x7f800000 | (mantissa << 13);
+  } else if (exponent != 0) {  // normal
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {  // zero
+    bits = sign;
+  } else {  // subnormal: value = mantissa · 2^-24, exact in float32
+    float v = std::ldexp(static_cast<float>(mantissa), -24);
+    return sign ? -v : v;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+float bfloat16_to_float(uint16_t b) {
+  const uint32_t bits = static_cast<uint32_t>(b) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw Error("safetensors: " + path + ": " + what);
@@ -117,7 +182,7 @@ SafetensorsFile load_safetensors(const std::string& path) {
   SafetensorsFile file;
   struct Entry {
     std::string name;
-    Dtype dtype;
+    FileDtype dtype;
     Shape shape;
     uint64_t begin, end;
   };
@@ -134,15 +199,11 @@ SafetensorsFile load_safetensors(const std::string& path) {
     }
     const auto& v = it.value();
     try {
-      Entry e{it.key(), Dtype::float32, {}, 0, 0};
+      Entry e{it.key(), {Dtype::float32, Stored::native, 4}, {}, 0, 0};
       std::string dt = v.at("dtype").get<std::string>();
-      if (dt == "F32")
-        e.dtype = Dtype::float32;
-      else if (dt == "F64")
-        e.dtype = Dtype::float64;
-      else
-        fail(path,
-             "tensor '" + e.name + "' has unsupported dtype " + dt + " (xgrad reads F32 and F64)");
+      if (!parse_dtype(dt, e.dtype))
+        fail(path, "tensor '" + e.name + "' has unsupported dtype " + dt +
+                       " (xgrad reads F32, F64, F16, BF16, I64, I32, U8 and BOOL)");
       e.shape = v.at("shape").get<Shape>();
       for (int64_t d : e.shape)
         if (d < 0) fail(path, "tensor '" + e.name + "' has a negative dimension");
@@ -159,7 +220,7 @@ SafetensorsFile load_safetensors(const std::string& path) {
             [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
   uint64_t expected = 0;
   for (const Entry& e : entries) {
-    uint64_t bytes = static_cast<uint64_t>(shape_numel(e.shape)) * dtype_size(e.dtype);
+    uint64_t bytes = static_cast<uint64_t>(shape_numel(e.shape)) * e.dtype.bytes;
     if (e.end < e.begin || e.end - e.begin != bytes)
       fail(path, "tensor '" + e.name + "' of shape " + format_shape(e.shape) +
                      " has data_offsets [" + std::to_string(e.begin) + ", " +
@@ -174,9 +235,25 @@ SafetensorsFile load_safetensors(const std::string& path) {
   if (expected != data_size)
     fail(path, "data section has " + std::to_string(data_size - expected) + " trailing bytes");
   for (const Entry& e : entries) {
-    Tensor t = empty(e.shape, e.dtype);
+    Tensor t = empty(e.shape, e.dtype.dtype);
     in.seekg(static_cast<std::streamoff>(8 + n + e.begin));
-    in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(e.end - e.begin));
+    if (e.dtype.stored == Stored::native && e.dtype.dtype != Dtype::bool_) {
+      in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(e.end - e.begin));
+    } else {
+      std::vector<unsigned char> raw(e.end - e.begin);
+      in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+      const int64_t count = t.numel();
+      if (e.dtype.dtype == Dtype::bool_) {  // any byte but 0 is true (no invalid bool values)
+        bool* dst = t.data<bool>();
+        for (int64_t i = 0; i < count; ++i) dst[i] = raw[i] != 0;
+      } else {
+        float* dst = t.data<float>();
+        for (int64_t i = 0; i < count; ++i) {
+          const uint16_t h = static_cast<uint16_t>(raw[2 * i] | (raw[2 * i + 1] << 8));
+          dst[i] = e.dtype.stored == Stored::f16 ? half_to_float(h) : bfloat16_to_float(h);
+        }
+      }
+    }
     if (!in) fail(path, "read failed for tensor '" + e.name + "'");
     file.tensors.emplace_back(e.name, t);
   }

@@ -318,3 +318,30 @@ TEST_CASE("comparisons and sign give masks without gradient") {
   CHECK_FALSE(sign(a).requires_grad());
   CHECK_FALSE(step(a).requires_grad());
 }
+
+TEST_CASE("pow gradients at base 0 follow PyTorch (0, not NaN)") {
+  // d/db a^b at a = 0, b >= 0 is 0; d/da a^0 is 0 (also at a = 0).
+  Tensor a = tensor({0.0, 0.0, 2.0}, {float64, true});
+  Tensor b = tensor({2.0, 0.0, 3.0}, {float64, true});
+  sum(pow(a, b)).backward();
+  CHECK(a.grad().to_vector() == std::vector<double>{0, 0, 12});
+  CHECK(b.grad().at({0}) == 0);
+  CHECK(b.grad().at({1}) == 0);
+  CHECK(b.grad().at({2}) == doctest::Approx(8 * std::log(2.0)));
+  Tensor x = tensor({0.0, 3.0}, {float64, true});
+  sum(pow(x, 0.0)).backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{0, 0});
+  Tensor e = tensor({0.0, 1.5}, {float64, true});
+  sum(pow(0.0, e)).backward();
+  CHECK(e.grad().at({0}) == 0);
+  CHECK(e.grad().at({1}) == 0);
+  // A learnable exponent after a ReLU: no NaN.
+  Tensor w = tensor({-1.0, 2.0}, {float64, true});
+  Tensor p = tensor({1.5}, {float64, true});
+  sum(pow(relu(w), p)).backward();
+  CHECK(std::isfinite(p.grad().item()));
+  Tensor base = testing::input({3}, 0.5, 2, 41), expo = testing::input({3}, -1, 2, 42);
+  CHECK(gradcheck([](auto& v) { return pow(v[0], v[1]); }, {base, expo}));
+  CHECK(gradgradcheck([](auto& v) { return pow(v[0], v[1]); }, {base, expo}));
+  CHECK(gradcheck([](auto& v) { return pow(2.0, v[0]); }, {expo}));
+}

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "../helpers.hpp"
 
@@ -101,5 +102,48 @@ TEST_CASE("a strided view is saved with its elements in order") {
   CHECK(f.get("t").to_vector() == std::vector<double>{0, 3, 1, 4, 2, 5});
   CHECK(f.get("t").shape() == Shape{3, 2});
   CHECK(f.get("col").to_vector() == std::vector<double>{1, 4});
+  fs::remove(path);
+}
+
+TEST_CASE("integer and bool tensors round-trip as I64, I32, U8 and BOOL") {
+  const std::string path = path_for("ints.safetensors");
+  Tensor l = full({2}, int64_t(1) << 40, int64);  // beyond float32, exact in int64
+  Tensor i = tensor({-7, 9}, int32), u = tensor({0, 255}, uint8), b = tensor({1, 0}, bool_);
+  save_safetensors(path, {{"l", l}, {"i", i}, {"u", u}, {"b", b}});
+  SafetensorsFile f = load_safetensors(path);
+  CHECK(f.get("l").dtype() == int64);
+  CHECK(f.get("l").data<int64_t>()[1] == int64_t(1) << 40);
+  CHECK(f.get("i").dtype() == int32);
+  CHECK(f.get("i").to_vector() == std::vector<double>{-7, 9});
+  CHECK(f.get("u").to_vector() == std::vector<double>{0, 255});
+  CHECK(f.get("b").dtype() == bool_);
+  CHECK(f.get("b").to_vector() == std::vector<double>{1, 0});
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(bytes.find("\"dtype\":\"I64\"") != std::string::npos);
+  CHECK(bytes.find("\"dtype\":\"BOOL\"") != std::string::npos);
+  fs::remove(path);
+}
+
+TEST_CASE("F16 and BF16 entries load widened to float32") {
+  // Half: 1.0 = 0x3C00, -2.5 = 0xC100, 65504 = 0x7BFF, smallest subnormal 2^-24 = 0x0001,
+  // inf = 0x7C00. BFloat16: 1.0 = 0x3F80, -0.15625 = 0xBE20. A BOOL byte of 7 reads as true.
+  const std::string header = R"({"h":{"dtype":"F16","shape":[5],"data_offsets":[0,10]},)"
+                             R"("bf":{"dtype":"BF16","shape":[2],"data_offsets":[10,14]},)"
+                             R"("m":{"dtype":"BOOL","shape":[2],"data_offsets":[14,16]}})";
+  auto le16 = [](uint16_t v) {
+    return std::string{static_cast<char>(v & 0xff), static_cast<char>(v >> 8)};
+  };
+  std::string data = le16(0x3C00) + le16(0xC100) + le16(0x7BFF) + le16(0x0001) + le16(0x7C00) +
+                     le16(0x3F80) + le16(0xBE20) + std::string{7, 0};
+  const std::string path = path_for("half.safetensors");
+  write_bytes(path, le64(header.size()) + header + data);
+  SafetensorsFile f = load_safetensors(path);
+  Tensor h = f.get("h");
+  CHECK(h.dtype() == float32);
+  CHECK(h.to_vector() == std::vector<double>{1.0, -2.5, 65504.0, std::ldexp(1.0, -24),
+                                             std::numeric_limits<double>::infinity()});
+  CHECK(f.get("bf").to_vector() == std::vector<double>{1.0, -0.15625});
+  CHECK(f.get("m").to_vector() == std::vector<double>{1, 0});
   fs::remove(path);
 }
