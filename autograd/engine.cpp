@@ -122,7 +122,7 @@ void topological_order(std::span<const Tensor> roots, Graph& g) {
                     "' was already released by an earlier backward; pass retain_graph=true to "
                     "the first backward to run it again");
       if (node && f.next < node->inputs().size()) {
-        const auto& in = node->inputs()[f.next++].impl_ptr();
+        const auto& in = node->input_vertex(f.next++);
         if (ImplAccess::requires_grad(*in) && g.position.find(in.get()) == PositionIndex::kAbsent) {
           g.position.set(in.get(), PositionIndex::kVisiting);
           stack.push_back({in, 0});
@@ -224,8 +224,9 @@ std::vector<Tensor> detail::run_backward(std::span<const Tensor> outputs,
                   std::to_string(inputs.size()) + " inputs");
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       Tensor gi = input_grads[i];
-      const Tensor& in = inputs[i];
-      if (!gi.defined() || !in.requires_grad()) continue;
+      const std::shared_ptr<TensorImpl>& vertex = node->input_vertex(i);
+      const Tensor& in = inputs[i];  // the vertex has its shape and dtype
+      if (!gi.defined() || !ImplAccess::requires_grad(*vertex)) continue;
       // Un-broadcast and un-promote, in one place: float32 x * float64 y gives x a float32 grad.
       if (gi.shape() != in.shape()) gi = sum_to(gi, in.shape());
       if (gi.dtype() != in.dtype() && is_floating_point(gi.dtype())) gi = cast(gi, in.dtype());
@@ -234,7 +235,7 @@ std::vector<Tensor> detail::run_backward(std::span<const Tensor> outputs,
                     format_shape(gi.shape()) + " " + dtype_name(gi.dtype()) + " for input " +
                     std::to_string(i) + " of shape " + format_shape(in.shape()) + " " +
                     dtype_name(in.dtype()));
-      accumulate(in.impl(), gi);
+      accumulate(vertex.get(), gi);
     }
   }
 

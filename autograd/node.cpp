@@ -1,4 +1,5 @@
-// Node lifetime: recording and iterative release of long chains.
+// Node lifetime: recording (plain, view and in-place nodes), the version checks of saved
+// tensors, and iterative release of long chains.
 #include "autograd/node.hpp"
 
 #include "tensor/impl_access.hpp"
@@ -21,7 +22,49 @@ void set_grad_fn(Tensor& output, std::shared_ptr<Node> node) {
   ImplAccess::grad_fn(*output.impl()) = std::move(node);
   ImplAccess::set_requires_grad(*output.impl(), true);
 }
+
+void check_inplace_target(const char* name, const Tensor& self) {
+  if (!self.defined()) throw Error(std::string(name) + ": the tensor is undefined");
+  if (!is_grad_enabled()) return;
+  if (self.requires_grad() && self.is_leaf())
+    throw Error(std::string(name) +
+                ": in-place update of a leaf tensor that requires grad; wrap it in NoGradGuard "
+                "(optimizers and initialisers do)");
+  const std::shared_ptr<Node>& fn = self.grad_fn();
+  if (fn && fn->kind() == Node::Kind::view)
+    throw Error(std::string(name) + ": in-place update of a view (made by '" + fn->name() +
+                "') of a tensor in the graph is not supported; clone() the view first");
+}
+
+Tensor split_history(Tensor& self) {
+  Tensor old = make_view(self, self.shape(), self.strides(), self.storage_offset());
+  TensorImpl& from = *self.impl();
+  TensorImpl& to = *old.impl();
+  ImplAccess::grad_fn(to) = std::move(ImplAccess::grad_fn(from));
+  ImplAccess::set_requires_grad(to, ImplAccess::requires_grad(from));
+  return old;
+}
+
+void restore_history(Tensor& self, Tensor& old) {
+  ImplAccess::grad_fn(*self.impl()) = std::move(ImplAccess::grad_fn(*old.impl()));
+}
+
+void set_inplace_grad_fn(Tensor& self, std::shared_ptr<Node> node) {
+  node->set_kind(Node::Kind::inplace);
+  set_grad_fn(self, std::move(node));
+}
 }  // namespace detail
+
+const std::shared_ptr<TensorImpl>& Node::input_vertex(std::size_t i) const {
+  const std::shared_ptr<TensorImpl>* t = &inputs_[i].impl_ptr();
+  const uint64_t seen = version_at(i);
+  for (;;) {
+    const Node* fn = detail::ImplAccess::grad_fn(**t).get();
+    // The in-place node recorded its input 0 at the version just before its write.
+    if (!fn || fn->kind_ != Kind::inplace || seen > fn->version_at(0)) return *t;
+    t = &fn->inputs_[0].impl_ptr();
+  }
+}
 
 Node::Node(const char* name, TensorList inputs, TensorList saved)
     : name_(name), inputs_(std::move(inputs)), saved_(std::move(saved)) {

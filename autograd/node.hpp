@@ -61,6 +61,15 @@ class Node {
 
   const char* name() const { return name_; }
   const TensorList& inputs() const { return inputs_; }
+  // A view's output shares its input's storage; an in-place op overwrote its input 0 (the
+  // tensor's earlier history, split off into a handle of its own) and made this its output.
+  enum class Kind : uint8_t { plain, view, inplace };
+  Kind kind() const { return kind_; }
+  void set_kind(Kind kind) { kind_ = kind; }
+  // The tensor whose history input i's use belongs to: itself, unless a recorded in-place op
+  // overwrote it after this use, in which case the use saw (and its gradient goes to) the
+  // history from before that write.
+  const std::shared_ptr<TensorImpl>& input_vertex(std::size_t i) const;
   bool released() const { return released_; }
   void release();  // drops inputs, saved tensors and the backward function after a backward pass
   TensorList apply(const Tensor& grad, const Tensor& output) const {
@@ -84,6 +93,7 @@ class Node {
   uint64_t versions_[4];
   std::unique_ptr<uint64_t[]> more_versions_;
   uint64_t output_version_ = 0;
+  Kind kind_ = Kind::plain;
   bool released_ = false;
 };
 
@@ -174,6 +184,57 @@ Tensor record(const char* name, Tensor output, const Tensor& a, Saved saved, F&&
   if (detail::should_record({&a}))
     detail::attach(output, name, {a}, std::move(saved.tensors), std::forward<F>(backward));
   return output;
+}
+
+// A view op: the output shares a's storage (Node::Kind::view).
+template <class F>
+Tensor record_view(const char* name, Tensor output, const Tensor& a, F&& backward) {
+  if (detail::should_record({&a})) {
+    detail::attach(output, name, {a}, {}, std::forward<F>(backward));
+    output.grad_fn()->set_kind(Node::Kind::view);
+  }
+  return output;
+}
+
+namespace detail {
+// In-place recording, in three steps: check the target, split its history off into a handle
+// of its own (input 0 of the new node), and after the write make the node its history.
+void check_inplace_target(const char* name, const Tensor& self);
+Tensor split_history(Tensor& self);
+void restore_history(Tensor& self, Tensor& old);
+void set_inplace_grad_fn(Tensor& self, std::shared_ptr<Node> node);
+}  // namespace detail
+
+// An in-place op on `self`: `write()` changes self's data (and bumps its version); `others` are
+// the op's other tensor operands (inputs 1, 2, ... of the node; input 0 is self before the
+// write). Every handle of self sees the new value and the new history. Backward functions read
+// the new value with g.output(); what they need of the old value goes in `saved` before the
+// write.
+template <class Write, class F>
+Tensor& record_inplace(const char* name, Tensor& self, std::initializer_list<const Tensor*> others,
+                       Saved saved, Write&& write, F&& backward) {
+  bool record = is_grad_enabled() && self.requires_grad();
+  for (const Tensor* t : others) record = record || (is_grad_enabled() && t->requires_grad());
+  detail::check_inplace_target(name, self);
+  if (!record) {
+    write();
+    return self;
+  }
+  Tensor old = detail::split_history(self);
+  TensorList inputs{old};
+  for (const Tensor* t : others) inputs.push_back(*t);
+  using Stored = detail::NodeWith<std::decay_t<F>>;
+  std::shared_ptr<Node> node =
+      std::allocate_shared<Stored>(BlockAllocator<Stored>{}, name, std::move(inputs),
+                                   std::move(saved.tensors), std::forward<F>(backward));
+  try {
+    write();
+  } catch (...) {
+    detail::restore_history(self, old);
+    throw;
+  }
+  detail::set_inplace_grad_fn(self, std::move(node));
+  return self;
 }
 
 }  // namespace xgrad

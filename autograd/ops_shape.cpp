@@ -53,7 +53,7 @@ Tensor view_scatter(const Tensor& src, const Shape& shape, const kernels::Layout
 Tensor view_of_dense(const Tensor& x, const kernels::Layout& layout) {
   kernels::Layout at = layout;
   at.offset += x.storage_offset();
-  return record("as_strided", kernels::view_as(x, at), x, [layout](const BackwardArgs& g) {
+  return record_view("as_strided", kernels::view_as(x, at), x, [layout](const BackwardArgs& g) {
     return TensorList{view_scatter(g.grad, g.input_shape(0), layout)};
   });
 }
@@ -70,8 +70,8 @@ Tensor view_scatter(const Tensor& src, const Shape& shape, const kernels::Layout
 // layout; backward applies it to a contiguous layout of x's shape and scatters into that.
 template <class ToView>
 Tensor view_op(const char* name, const Tensor& x, ToView to_view) {
-  return record(name, kernels::view_as(x, to_view(kernels::layout_of(x))), x,
-                [to_view](const BackwardArgs& g) {
+  return record_view(name, kernels::view_as(x, to_view(kernels::layout_of(x))), x,
+                     [to_view](const BackwardArgs& g) {
                   const Shape& shape = g.input_shape(0);
                   return TensorList{
                       view_scatter(g.grad, shape, to_view(kernels::contiguous_layout(shape)))};
@@ -108,11 +108,11 @@ Tensor reshape_impl(const char* op, const Tensor& x, const Shape& requested, boo
     throw Error(std::string(op) + ": shape " + format_shape(s) +
                 " is not compatible with the input's shape " + format_shape(x.shape()) +
                 " and strides " + format_shape(x.strides()) + "; use reshape() or contiguous()");
-  Tensor out = strides ? make_view(x, s, *strides, x.storage_offset())
-                       : alias_with_shape(x.contiguous_copy(), s);
-  return record(op, std::move(out), x, [](const BackwardArgs& g) {
+  auto backward = [](const BackwardArgs& g) {
     return TensorList{reshape(g.grad, g.input_shape(0))};
-  });
+  };
+  if (strides) return record_view(op, make_view(x, s, *strides, x.storage_offset()), x, backward);
+  return record(op, alias_with_shape(x.contiguous_copy(), s), x, backward);
 }
 
 Tensor index_add(const Shape& shape, int64_t dim, const Indices& index, const Tensor& src) {
@@ -254,7 +254,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   for (std::size_t i = 0; i < perm.size(); ++i)
     if (perm[inverse[i]] != static_cast<int64_t>(i))
       throw Error("permute: dims are not a permutation of 0.." + std::to_string(x.dim() - 1));
-  return record("permute", kernels::view_as(x, kernels::permute(kernels::layout_of(x), perm)), x,
+  return record_view("permute", kernels::view_as(x, kernels::permute(kernels::layout_of(x), perm)), x,
                 [inverse](const BackwardArgs& g) { return TensorList{permute(g.grad, inverse)}; });
 }
 
@@ -268,7 +268,7 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
 
 Tensor expand(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
-  return record("expand", kernels::expand(x, shape), x, [](const BackwardArgs& g) {
+  return record_view("expand", kernels::expand(x, shape), x, [](const BackwardArgs& g) {
     return TensorList{sum_to(g.grad, g.input_shape(0))};
   });
 }

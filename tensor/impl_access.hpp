@@ -69,4 +69,18 @@ struct ImplAccess {
   }
 };
 
+// Raw in-place writes: check the destination (no overlapping elements), write through any
+// strides, cast to the destination's dtype, bump the version. No autograd: Tensor's in-place
+// members (autograd/tensor_methods.cpp) record them on the tape.
+void write_fill(Tensor& self, const Scalar& value);
+void write_copy(Tensor& self, const Tensor& src);
+void write_add(Tensor& self, const Tensor& other, const Scalar& alpha);
+void write_add(Tensor& self, const Scalar& value);
+void write_sub(Tensor& self, const Tensor& other, const Scalar& alpha);
+void write_mul(Tensor& self, const Tensor& other);
+void write_mul(Tensor& self, const Scalar& factor);
+void write_div(Tensor& self, const Tensor& other);
+// self = value (same shape; value's dtype must fit in self's): an op computed out of place.
+void write_result(Tensor& self, const Tensor& value, const char* op);
+
 }  // namespace xgrad::detail

@@ -116,7 +116,7 @@ int64_t element_offset(const Shape& shape, const Shape& strides, const Shape& in
   return offset;
 }
 
-// Checks that an in-place write is allowed (before anything is written).
+// Checks that a non-differentiable in-place write (set) is allowed (before anything is written).
 void begin_inplace(const Tensor& t, const char* op) {
   if (t.requires_grad() && is_grad_enabled())
     throw Error(std::string(op) +
@@ -349,81 +349,115 @@ const std::shared_ptr<Node>& Tensor::grad_fn() const {
   return impl_ ? impl_->grad_fn_ : none;
 }
 
-Tensor& Tensor::zero_() { return fill_(0.0); }
+// ---- raw in-place writes (the differentiable members live in autograd/tensor_methods.cpp) ----
 
-Tensor& Tensor::fill_(const Scalar& value) {
-  check_defined("fill_");
-  begin_inplace(*this, "fill_");
-  kernels::fill(*this, value);
-  bump(*this);
-  return *this;
+namespace detail {
+
+void check_writable(const Tensor& t, const char* op) {
+  if (!t.defined()) throw Error(std::string(op) + ": the tensor is undefined");
+  for (std::size_t d = 0; d < t.shape().size(); ++d)
+    if (t.strides()[d] == 0 && t.shape()[d] > 1)
+      throw Error(std::string(op) + ": cannot write in place into a tensor of shape " +
+                  format_shape(t.shape()) +
+                  " whose elements share memory (an expanded view); clone() it first");
 }
 
-Tensor& Tensor::copy_(const Tensor& src) {
-  check_defined("copy_");
+void write_fill(Tensor& self, const Scalar& value) {
+  check_writable(self, "fill_");
+  kernels::fill(self, value);
+  bump(self);
+}
+
+void write_copy(Tensor& self, const Tensor& src) {
+  check_writable(self, "copy_");
   if (!src.defined()) throw Error("copy_: the source tensor is undefined");
-  if (src.impl_ == impl_) return *this;
-  Shape b = kernels::broadcast_shapes("copy_", src.shape(), shape());
-  if (b != shape())
+  if (src.impl() == self.impl()) return;
+  Shape b = kernels::broadcast_shapes("copy_", src.shape(), self.shape());
+  if (b != self.shape())
     throw Error("copy_: cannot copy shape " + format_shape(src.shape()) + " into " +
-                format_shape(shape()));
+                format_shape(self.shape()));
   // A source overlapping the destination is copied out first.
-  Tensor s = src.is_alias_of(*this) ? src.contiguous_copy() : src;
-  begin_inplace(*this, "copy_");
-  if (is_contiguous() && s.is_contiguous() && s.shape() == shape() && s.dtype() == dtype())
-    std::memcpy(raw_data(), s.raw_data(), numel() * dtype_size(dtype()));
+  Tensor s = src.is_alias_of(self) ? src.contiguous_copy() : src;
+  if (self.is_contiguous() && s.is_contiguous() && s.shape() == self.shape() &&
+      s.dtype() == self.dtype())
+    std::memcpy(self.raw_data(), s.raw_data(), self.numel() * dtype_size(self.dtype()));
   else
-    kernels::assign(*this, s);
-  bump(*this);
-  return *this;
+    kernels::assign(self, s);
+  bump(self);
 }
 
-Tensor& Tensor::add_(const Tensor& other, double alpha) {
-  check_defined("add_");
+void write_add(Tensor& self, const Tensor& other, const Scalar& alpha) {
+  check_writable(self, "add_");
   if (!other.defined()) throw Error("add_: the other tensor is undefined");
-  begin_inplace(*this, "add_");
-  if (alpha == 1.0) {
-    kernels::add_(*this, other);
-  } else if (is_contiguous() && other.is_contiguous() && other.shape() == shape() &&
-             other.dtype() == dtype() && is_floating_point(dtype()) && !other.is_alias_of(*this)) {
-    dispatch_floating(dtype(), [&]<class T>() {  // the fused path optimizers use
-      T* p = data<T>();
+  const double a = alpha.to_double();
+  if (a == 1.0) {
+    kernels::add_(self, other);
+  } else if (self.is_contiguous() && other.is_contiguous() && other.shape() == self.shape() &&
+             other.dtype() == self.dtype() && is_floating_point(self.dtype()) &&
+             !other.is_alias_of(self)) {
+    dispatch_floating(self.dtype(), [&]<class T>() {  // the fused path optimizers use
+      T* p = self.data<T>();
       const T* q = other.data<T>();
-      const T a = static_cast<T>(alpha);
-      const int64_t n = numel();
-      for (int64_t i = 0; i < n; ++i) p[i] += a * q[i];
+      const T f = static_cast<T>(a);
+      const int64_t n = self.numel();
+      for (int64_t i = 0; i < n; ++i) p[i] += f * q[i];
     });
   } else {
-    kernels::add_(*this, kernels::mul(other, alpha));
+    kernels::add_(self, kernels::mul(other, alpha));
   }
-  bump(*this);
-  return *this;
+  bump(self);
 }
 
-Tensor& Tensor::mul_(const Scalar& factor) {
-  check_defined("mul_");
-  begin_inplace(*this, "mul_");
-  kernels::mul_(*this, factor);
-  bump(*this);
-  return *this;
+void write_add(Tensor& self, const Scalar& value) {
+  check_writable(self, "add_");
+  kernels::add_(self, value);
+  bump(self);
 }
 
-Tensor& Tensor::mul_(const Tensor& other) {
-  check_defined("mul_");
+void write_sub(Tensor& self, const Tensor& other, const Scalar& alpha) {
+  check_writable(self, "sub_");
+  if (!other.defined()) throw Error("sub_: the other tensor is undefined");
+  if (alpha.to_double() == 1.0)
+    kernels::sub_(self, other);
+  else
+    kernels::sub_(self, kernels::mul(other, alpha));
+  bump(self);
+}
+
+void write_mul(Tensor& self, const Tensor& other) {
+  check_writable(self, "mul_");
   if (!other.defined()) throw Error("mul_: the other tensor is undefined");
-  begin_inplace(*this, "mul_");
-  kernels::mul_(*this, other);
-  bump(*this);
-  return *this;
+  kernels::mul_(self, other);
+  bump(self);
 }
 
-Tensor& Tensor::add_(const Scalar& value) {
-  check_defined("add_");
-  begin_inplace(*this, "add_");
-  kernels::add_(*this, value);
-  bump(*this);
-  return *this;
+void write_mul(Tensor& self, const Scalar& factor) {
+  check_writable(self, "mul_");
+  kernels::mul_(self, factor);
+  bump(self);
 }
+
+void write_div(Tensor& self, const Tensor& other) {
+  check_writable(self, "div_");
+  if (!other.defined()) throw Error("div_: the other tensor is undefined");
+  kernels::div_(self, other);
+  bump(self);
+}
+
+void write_result(Tensor& self, const Tensor& value, const char* op) {
+  check_writable(self, op);
+  if (value.shape() != self.shape())
+    throw Error(std::string(op) + ": result of shape " + format_shape(value.shape()) +
+                " does not fit the tensor of shape " + format_shape(self.shape()));
+  if (value.dtype() != self.dtype() &&
+      promote_types(value.dtype(), self.dtype()) != self.dtype())
+    throw Error(std::string(op) + ": result type " + dtype_name(value.dtype()) +
+                " cannot be stored in place in a " + dtype_name(self.dtype()) + " tensor");
+  kernels::assign(self, value);
+  bump(self);
+}
+
+}  // namespace detail
 
 // ---- factories ----
 

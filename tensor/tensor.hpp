@@ -194,16 +194,26 @@ class Tensor {
   Tensor view(const Shape& shape) const;
   Tensor t() const;  // transpose of a 2-D tensor (a view)
 
-  // In-place updates for optimizers and initialisers; they write through views and bump the
-  // version. They refuse a tensor that requires grad while grad mode is on (wrap them in
-  // NoGradGuard), and a tensor whose elements overlap in memory (an expanded view).
+  // In-place ops (defined in autograd/tensor_methods.cpp). They write through views, cast to
+  // this tensor's dtype and bump the version. On a tensor in the graph (or with an operand that
+  // requires grad) they are recorded on the tape and differentiable; on a leaf that requires
+  // grad they are an Error while grad mode is on (optimizers and initialisers use NoGradGuard).
+  // A tensor whose elements overlap in memory (an expanded view) cannot be written.
   Tensor& zero_();
   Tensor& fill_(const Scalar& value);
-  Tensor& copy_(const Tensor& src);
-  Tensor& add_(const Tensor& other, double alpha = 1.0);  // this += alpha * other (broadcast)
-  Tensor& mul_(const Scalar& factor);
-  Tensor& mul_(const Tensor& other);
+  Tensor& copy_(const Tensor& src);  // src broadcasts; differentiable w.r.t. src
+  Tensor& add_(const Tensor& other, const Scalar& alpha = 1);  // this += alpha * other
   Tensor& add_(const Scalar& value);
+  Tensor& sub_(const Tensor& other, const Scalar& alpha = 1);
+  Tensor& sub_(const Scalar& value);
+  Tensor& mul_(const Tensor& other);
+  Tensor& mul_(const Scalar& factor);
+  Tensor& div_(const Tensor& other);
+  Tensor& div_(const Scalar& divisor);
+  Tensor& clamp_(const Scalar& low, const Scalar& high);
+  Tensor& masked_fill_(const Tensor& mask, const Scalar& value);  // where mask is true
+  Tensor& relu_();
+  Tensor& sigmoid_();
 
   // Identity of the handle's state (two handles are the same tensor when these are equal).
   TensorImpl* impl() const { return impl_.get(); }

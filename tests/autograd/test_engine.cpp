@@ -109,8 +109,8 @@ TEST_CASE("NoGradGuard records nothing") {
   CHECK(is_grad_enabled());
   CHECK(x.at({0}) == 1.5);
   CHECK_ERROR_MESSAGE(x.add_(ones({3})),
-                      "add_: in-place update of a tensor that requires grad; wrap it in "
-                      "NoGradGuard");
+                      "add_: in-place update of a leaf tensor that requires grad; wrap it in "
+                      "NoGradGuard (optimizers and initialisers do)");
 }
 
 TEST_CASE("a chain of 1,000,000 ops backpropagates and is destroyed without stack overflow") {

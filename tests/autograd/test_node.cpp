@@ -97,3 +97,107 @@ TEST_CASE("an optimizer step bumps the parameters' version") {
   CHECK(w.version() == before + 1);
   CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("mul: input 1 of shape (2,)"), Error);
 }
+
+namespace {
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+// f applied to a non-leaf copy of the input, so the in-place op acts on a tensor in the graph.
+Fn on_copy(std::function<void(Tensor&)> f) {
+  return [f](const std::vector<Tensor>& v) {
+    Tensor t = v[0] * 1.0;
+    f(t);
+    return t * t;
+  };
+}
+}  // namespace
+
+TEST_CASE("differentiable in-place ops pass gradcheck and gradgradcheck") {
+  Tensor x = testing::off_kink({3, 4}, 0.1, 11);
+  Tensor y = testing::input({3, 4}, 0.5, 2.0, 12), row = testing::input({4}, 0.5, 2.0, 13);
+  Tensor mask = gt(testing::input({3, 4}, -1, 1, 14).detach(), 0.0);
+  std::vector<std::pair<std::string, std::function<void(Tensor&)>>> ops = {
+      {"relu_", [](Tensor& t) { t.relu_(); }},
+      {"sigmoid_", [](Tensor& t) { t.sigmoid_(); }},
+      {"add_ scalar", [](Tensor& t) { t.add_(2.0); }},
+      {"sub_ scalar", [](Tensor& t) { t.sub_(0.5); }},
+      {"mul_ scalar", [](Tensor& t) { t.mul_(3.0); }},
+      {"div_ scalar", [](Tensor& t) { t.div_(4.0); }},
+      {"clamp_", [](Tensor& t) { t.clamp_(-0.5, 0.5); }},
+      {"masked_fill_", [mask](Tensor& t) { t.masked_fill_(mask, 2.0); }},
+      {"zero_ then add_", [](Tensor& t) { t.zero_().add_(1.0); }},
+      {"mul_ then relu_", [](Tensor& t) { t.mul_(2.0).relu_(); }},
+  };
+  for (auto& [name, op] : ops) {
+    INFO(name);
+    CHECK(gradcheck(on_copy(op), {x}));
+    CHECK(gradgradcheck(on_copy(op), {x}));
+  }
+  // With a second operand that requires grad.
+  auto two = [](std::function<void(Tensor&, const Tensor&)> f) {
+    return [f](const std::vector<Tensor>& v) {
+      Tensor t = v[0] * 1.0;
+      f(t, v[1]);
+      return t * t;
+    };
+  };
+  CHECK(gradcheck(two([](Tensor& t, const Tensor& o) { t.add_(o, 0.5); }), {x, y}));
+  CHECK(gradcheck(two([](Tensor& t, const Tensor& o) { t.sub_(o); }), {x, row}));
+  CHECK(gradcheck(two([](Tensor& t, const Tensor& o) { t.mul_(o); }), {x, y}));
+  CHECK(gradcheck(two([](Tensor& t, const Tensor& o) { t.div_(o); }), {x, row}));
+  CHECK(gradcheck(two([](Tensor& t, const Tensor& o) { t.copy_(o); }), {x, row}));
+  CHECK(gradgradcheck(two([](Tensor& t, const Tensor& o) { t.mul_(o); }), {x, y}));
+  CHECK(gradgradcheck(two([](Tensor& t, const Tensor& o) { t.div_(o); }), {x, row}));
+  // Into a tensor that was not in the graph: it joins it.
+  CHECK(gradcheck(
+      [](auto& v) {
+        Tensor t = zeros({3, 4}, float64);
+        t.add_(v[0]);
+        return t * 2.0;
+      },
+      {x}));
+}
+
+TEST_CASE("an in-place op keeps earlier uses on the old history") {
+  // y used x before relu_ wrote x: y's gradient must not pass through the relu.
+  Tensor w = tensor({-1.0, 2.0}, {float64, true});
+  Tensor x = w * 1.0;
+  Tensor y = x + 3.0;  // add saves nothing, so no version error: the graph must be right
+  x.relu_();
+  Tensor z = x * 1.0;
+  (sum(y) + sum(z) * 10.0).backward();
+  CHECK(w.grad().to_vector() == std::vector<double>{1, 11});
+  // Every handle sees the new history.
+  Tensor u = tensor({1.0, -2.0}, {float64, true});
+  Tensor h = u * 1.0, alias = h;
+  h.relu_();
+  CHECK(alias.grad_fn()->name() == std::string("relu_"));
+  sum(alias).backward();
+  CHECK(u.grad().to_vector() == std::vector<double>{1, 0});
+}
+
+TEST_CASE("in-place errors: leaves, views, saved data") {
+  Tensor w = tensor({1.0, 2.0}, {float64, true});
+  Tensor r = w * 1.0;
+  r.relu_();
+  r.mul_(2.0);  // relu_ needs its result, which mul_ overwrites: as in PyTorch, backward refuses
+  CHECK_THROWS_WITH_AS(sum(r).backward(), doctest::Contains("relu_: its output"), Error);
+  CHECK_ERROR_MESSAGE(w.relu_(),
+                      "relu_: in-place update of a leaf tensor that requires grad; wrap it in "
+                      "NoGradGuard (optimizers and initialisers do)");
+  Tensor h = w * 2.0;
+  CHECK_ERROR_MESSAGE(select(h, 0, 0).mul_(2.0),
+                      "mul_: in-place update of a view (made by 'select') of a tensor in the "
+                      "graph is not supported; clone() the view first");
+  Tensor e = exp(w);
+  Tensor y = e.sum();
+  e.add_(1.0);  // exp saved its output, which add_ overwrote
+  CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("exp: its output of shape (2,)"), Error);
+  Tensor i = ones({2}, int64);
+  CHECK_ERROR_MESSAGE(i.div_(2), "div_: result type float32 cannot be stored in place in a int64 "
+                                 "tensor");
+  Tensor before = w * 1.0;
+  const auto fn = before.grad_fn();
+  CHECK_THROWS_AS(before.masked_fill_(ones({3}, bool_), 0.0), Error);
+  CHECK(before.grad_fn() == fn);  // a failed in-place op leaves the history as it was
+  CHECK_ERROR_MESSAGE(before.masked_fill_(ones({2}), 0.0),
+                      "masked_fill_: mask must be a bool tensor, got float32");
+}
