@@ -72,6 +72,8 @@ struct ImplAccess {
 // Raw in-place writes: check the destination (no overlapping elements), write through any
 // strides, cast to the destination's dtype, bump the version. No autograd: Tensor's in-place
 // members (autograd/tensor_methods.cpp) record them on the tape.
+// Error when self cannot be written in place (undefined, or elements sharing memory).
+void check_writable(const Tensor& self, const char* op);
 void write_fill(Tensor& self, const Scalar& value);
 void write_copy(Tensor& self, const Tensor& src);
 void write_add(Tensor& self, const Tensor& other, const Scalar& alpha);

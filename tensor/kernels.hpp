@@ -145,6 +145,10 @@ Tensor gather(const Tensor& a, int64_t dim, const std::vector<int64_t>& index,
 Tensor scatter_add(const Shape& shape, int64_t dim, const std::vector<int64_t>& index,
                    const Shape& index_shape, const Tensor& src);
 Tensor concat(const std::vector<Tensor>& parts, int64_t dim);  // parts promote to one dtype
+// self's elements at row-major `positions` (in [0, numel)) = values (or += with accumulate),
+// values of the positions' count (contiguous order) cast to self's dtype; self may be a view.
+void put_(Tensor& self, const std::vector<int64_t>& positions, const Tensor& values,
+          bool accumulate);
 
 // Matrix products through BLAS with transposition flags (no transposed copies); floating
 // dtypes only. a: (m, k) or (batch, m, k) [or its transpose when trans_a]; likewise b. Batches

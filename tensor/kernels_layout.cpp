@@ -412,4 +412,26 @@ Tensor concat(const std::vector<Tensor>& parts_any, int64_t dim) {
   return out;
 }
 
+void put_(Tensor& self, const std::vector<int64_t>& positions, const Tensor& values_in,
+          bool accumulate) {
+  const Tensor values = cast(values_in, self.dtype());  // contiguous, self's dtype
+  if (values.numel() != static_cast<int64_t>(positions.size()))
+    throw Error("index_put_: " + std::to_string(values.numel()) + " values for " +
+                std::to_string(positions.size()) + " positions");
+  const Shape& shape = self.shape();
+  const Shape& strides = self.strides();
+  dispatch(self.dtype(), [&]<class T>() {
+    T* p = self.data<T>();
+    const T* v = values.data<T>();
+    for (std::size_t j = 0; j < positions.size(); ++j) {
+      int64_t rest = positions[j], offset = 0;
+      for (std::size_t d = shape.size(); d-- > 0;) {
+        offset += (rest % shape[d]) * strides[d];
+        rest /= shape[d];
+      }
+      p[offset] = accumulate ? static_cast<T>(p[offset] + v[j]) : v[j];
+    }
+  });
+}
+
 }  // namespace xgrad::kernels

@@ -105,6 +105,9 @@ struct Options {
 class Node;
 class Generator;
 class TensorImpl;
+namespace indexing {
+class TensorIndex;
+}
 
 // The bytes behind one or more tensors (a tensor and its views share one Storage), and the
 // version counter that every in-place write through any of them bumps.
@@ -214,6 +217,19 @@ class Tensor {
   Tensor& masked_fill_(const Tensor& mask, const Scalar& value);  // where mask is true
   Tensor& relu_();
   Tensor& sigmoid_();
+
+  // numpy-style indexing (see tensor/indexing.hpp and autograd/indexing.cpp): integers, slices,
+  // None and Ellipsis give views; int64 index tensors and bool masks gather a copy. Both are
+  // differentiable. index_put_ writes `values` (broadcast) at the indexed elements, adding them
+  // with accumulate; it is an in-place op (recorded on the tape for tensors in the graph).
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
+  Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& values,
+                     bool accumulate = false);
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value);
+  Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, const Tensor& values,
+                     bool accumulate = false);
+  Tensor operator[](int64_t i) const;  // select(0, i): a view
 
   // Identity of the handle's state (two handles are the same tensor when these are equal).
   TensorImpl* impl() const { return impl_.get(); }
@@ -348,3 +364,5 @@ void set_num_threads(int n);
 int get_num_threads();
 
 }  // namespace xgrad
+
+#include "tensor/indexing.hpp"  // needs the complete Tensor
