@@ -83,6 +83,23 @@ Tensor logical_not(const Tensor& a);
 Tensor isnan(const Tensor& a);
 Tensor isfinite(const Tensor& a);
 Tensor sign(const Tensor& x);
+// The same as operators (bool results): x > 0.5, a == b, ...; & | ^ ~ on bool tensors.
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, const Scalar& s);
+Tensor operator!=(const Tensor& a, const Scalar& s);
+Tensor operator<(const Tensor& a, const Scalar& s);
+Tensor operator<=(const Tensor& a, const Scalar& s);
+Tensor operator>(const Tensor& a, const Scalar& s);
+Tensor operator>=(const Tensor& a, const Scalar& s);
+Tensor operator&(const Tensor& a, const Tensor& b);  // logical_and of bool tensors
+Tensor operator|(const Tensor& a, const Tensor& b);
+Tensor operator^(const Tensor& a, const Tensor& b);
+Tensor operator~(const Tensor& a);
 
 // ---- activations (autograd/ops_activation.cpp) ----
 Tensor relu(const Tensor& x);

@@ -100,8 +100,8 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 }
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
-  const Tensor m = condition.dtype() == Dtype::bool_ ? condition.detach()
-                                                     : kernels::ne(condition, 0);
+  const Tensor m =
+      condition.dtype() == Dtype::bool_ ? condition.detach() : kernels::ne(condition, 0);
   return record("where", kernels::where(m, a, b), a, b, [m](const BackwardArgs& g) {
     return TensorList{g.needs(0) ? mul(g.grad, m) : Tensor(),
                       g.needs(1) ? mul(g.grad, kernels::logical_not(m)) : Tensor()};
@@ -137,5 +137,49 @@ Tensor logical_not(const Tensor& a) { return kernels::logical_not(a); }
 Tensor isnan(const Tensor& a) { return kernels::isnan(a); }
 Tensor isfinite(const Tensor& a) { return kernels::isfinite(a); }
 Tensor sign(const Tensor& x) { return kernels::sign(x); }
+
+Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
+Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
+Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
+Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
+Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
+Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
+Tensor operator==(const Tensor& a, const Scalar& s) { return eq(a, s); }
+Tensor operator!=(const Tensor& a, const Scalar& s) { return ne(a, s); }
+Tensor operator<(const Tensor& a, const Scalar& s) { return lt(a, s); }
+Tensor operator<=(const Tensor& a, const Scalar& s) { return le(a, s); }
+Tensor operator>(const Tensor& a, const Scalar& s) { return gt(a, s); }
+Tensor operator>=(const Tensor& a, const Scalar& s) { return ge(a, s); }
+namespace {
+void require_bool(const char* op, const Tensor& t) {
+  if (t.dtype() != Dtype::bool_)
+    throw Error(std::string(op) + ": expected bool tensors, got " + dtype_name(t.dtype()) +
+                " (use logical_" +
+                (op[0] == '&'   ? "and"
+                 : op[0] == '|' ? "or"
+                 : op[0] == '^' ? "xor"
+                                : "not") +
+                " for other dtypes)");
+}
+}  // namespace
+Tensor operator&(const Tensor& a, const Tensor& b) {
+  require_bool("&", a);
+  require_bool("&", b);
+  return logical_and(a, b);
+}
+Tensor operator|(const Tensor& a, const Tensor& b) {
+  require_bool("|", a);
+  require_bool("|", b);
+  return logical_or(a, b);
+}
+Tensor operator^(const Tensor& a, const Tensor& b) {
+  require_bool("^", a);
+  require_bool("^", b);
+  return logical_xor(a, b);
+}
+Tensor operator~(const Tensor& a) {
+  require_bool("~", a);
+  return logical_not(a);
+}
 
 }  // namespace xgrad

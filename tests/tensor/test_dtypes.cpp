@@ -172,3 +172,49 @@ TEST_CASE("printing integer and bool tensors") {
   CHECK(os.str() == "tensor([1, 2], shape=(2,), dtype=int64) tensor([false, true], shape=(2,), "
                     "dtype=bool)");
 }
+
+TEST_CASE("comparison and logic operators") {
+  Tensor x = tensor({1.0, 2.0, 3.0});
+  CHECK((x > 1.5).to_vector() == std::vector<double>{0, 1, 1});
+  CHECK((x <= 2).to_vector() == std::vector<double>{1, 1, 0});
+  CHECK((x == tensor({1.0, 0.0, 3.0})).to_vector() == std::vector<double>{1, 0, 1});
+  CHECK((x != 2.0).dtype() == bool_);
+  CHECK(((x > 1.5) & (x < 2.5)).to_vector() == std::vector<double>{0, 1, 0});
+  CHECK(((x < 1.5) | (x > 2.5)).to_vector() == std::vector<double>{1, 0, 1});
+  CHECK(((x > 1.5) ^ (x > 2.5)).to_vector() == std::vector<double>{0, 1, 0});
+  CHECK((~(x > 1.5)).to_vector() == std::vector<double>{1, 0, 0});
+  CHECK_ERROR_MESSAGE(x & x, "&: expected bool tensors, got float32 (use logical_and for other "
+                             "dtypes)");
+}
+
+TEST_CASE("the README's tour of dtypes, views and indexing runs as written") {
+  using namespace xgrad::indexing;
+  Tensor x = tensor({{1.0, 2.0}, {3.0, 4.0}}, {float64, true});
+  Tensor labels = tensor({2, 0, 1}, int64);
+  Tensor mask = x > 2.0;
+  Tensor picked = argmax(x, 1);
+  CHECK(mask.dtype() == bool_);
+  CHECK(picked.dtype() == int64);
+  CHECK((labels * 0.5).dtype() == float32);
+  CHECK((labels * 2).dtype() == int64);
+  Tensor a = zeros({3, 4});
+  slice(a, 0, 0, 2).fill_(9);
+  CHECK(sum(a).item() == 72);
+  Tensor col = a.t()[1];
+  CHECK(col.strides() == Shape{4});
+  CHECK(!a.t().is_contiguous());
+  CHECK(a.t().contiguous().is_contiguous());
+  CHECK(unfold(arange(6), 0, 3, 1).shape() == Shape{4, 3});
+  CHECK(a.index({Slice(), 1}).to_vector() == std::vector<double>{9, 9, 0});
+  CHECK(a.index({tensor({2, 0}, int64), Slice(None, None, 2)}).to_vector() ==
+        std::vector<double>{0, 0, 9, 9});
+  a.index_put_({a > 5.0}, 0.0);
+  CHECK(sum(a).item() == 0);
+  Tensor p = tensor({2.0}, {float64, true}), q = tensor({3.0}, float64);
+  Tensor loss_pq = (p * q).sum();
+  q.mul_(10.0);
+  CHECK_ERROR_MESSAGE(loss_pq.backward(),
+                      "mul: input 1 of shape (1,), saved for backward, was modified by an "
+                      "in-place operation (version 0 when saved, now 1); clone() it before the "
+                      "in-place write, or write into a copy");
+}
