@@ -194,6 +194,10 @@ void strided_binary(const Shape& shape, O* po, const Shape& so, const T* pa, con
       loop_scalar_right(x, y[0], o, len, f);
     else if (st[0] == 1 && st[1] == 0 && st[2] == 1)
       loop_scalar_left(x[0], y, o, len, f);
+    else if (st[0] == 1 && st[2] == 1)  // a transposed left operand: gathers, unit-stride rest
+      for (int64_t i = 0, sx = st[1]; i < len; ++i) o[i] = f(x[i * sx], y[i]);
+    else if (st[0] == 1 && st[1] == 1)
+      for (int64_t i = 0, sy = st[2]; i < len; ++i) o[i] = f(x[i], y[i * sy]);
     else
       for (int64_t i = 0; i < len; ++i) o[i * st[0]] = f(x[i * st[1]], y[i * st[2]]);
   });
@@ -431,6 +435,9 @@ void assign(Tensor& dst, const Tensor& src) {
                                 const S* x = ps + off[1];
                                 if (st[0] == 1 && st[1] == 1)
                                   for (int64_t i = 0; i < len; ++i) o[i] = convert<D>(x[i]);
+                                else if (st[0] == 1)
+                                  for (int64_t i = 0, sx = st[1]; i < len; ++i)
+                                    o[i] = convert<D>(x[i * sx]);
                                 else
                                   for (int64_t i = 0; i < len; ++i)
                                     o[i * st[0]] = convert<D>(x[i * st[1]]);

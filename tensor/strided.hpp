@@ -3,6 +3,7 @@
 // operand are merged first, so a walk over contiguous data is one long row.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 
@@ -52,22 +53,44 @@ StridedWalk<K> coalesce(const Shape& shape, const std::array<Shape, K>& strides)
 }
 
 // Calls f(offsets, len, steps) once per innermost row: offsets[k] is operand k's first element
-// of the row, steps[k] its stride along the row. Nothing is called for an empty shape.
+// of the row, steps[k] its stride along the row. Nothing is called for an empty shape. When an
+// operand walks its innermost dim with a stride (a transposed input), the last two dims are
+// visited in square tiles, so that its cache lines are reused before they are evicted.
 template <std::size_t K, class F>
 void for_each_row(const Shape& shape, const std::array<Shape, K>& strides, F&& f) {
   for (int64_t n : shape)
     if (n == 0) return;
   StridedWalk<K> w = coalesce(shape, strides);
   const std::size_t rank = w.shape.size();
-  const int64_t len = w.shape[rank - 1];
   std::array<int64_t, K> off{}, step{};
-  for (std::size_t k = 0; k < K; ++k) step[k] = w.strides[k][rank - 1];
-  int64_t rows = 1;
-  for (std::size_t d = 0; d + 1 < rank; ++d) rows *= w.shape[d];
+  bool strided_inner = false;
+  for (std::size_t k = 0; k < K; ++k) {
+    step[k] = w.strides[k][rank - 1];
+    strided_inner |= step[k] != 0 && step[k] != 1;
+  }
+  const bool tiled = strided_inner && rank >= 2;
+  const std::size_t row_dims = tiled ? rank - 2 : rank - 1;  // dims walked outside the rows
+  int64_t outer = 1;
+  for (std::size_t d = 0; d < row_dims; ++d) outer *= w.shape[d];
   Shape coord(rank, 0);
-  for (int64_t r = 0; r < rows; ++r) {
-    f(off, len, step);
-    for (std::size_t d = rank - 1; d-- > 0;) {
+  for (int64_t r = 0; r < outer; ++r) {
+    if (!tiled) {
+      f(off, w.shape[rank - 1], step);
+    } else {
+      constexpr int64_t tile = 32;
+      const int64_t rows = w.shape[rank - 2], cols = w.shape[rank - 1];
+      for (int64_t i0 = 0; i0 < rows; i0 += tile)
+        for (int64_t j0 = 0; j0 < cols; j0 += tile) {
+          const int64_t len = std::min(tile, cols - j0);
+          for (int64_t i = i0; i < std::min(rows, i0 + tile); ++i) {
+            std::array<int64_t, K> at = off;
+            for (std::size_t k = 0; k < K; ++k)
+              at[k] += i * w.strides[k][rank - 2] + j0 * step[k];
+            f(at, len, step);
+          }
+        }
+    }
+    for (std::size_t d = row_dims; d-- > 0;) {
       for (std::size_t k = 0; k < K; ++k) off[k] += w.strides[k][d];
       if (++coord[d] < w.shape[d]) break;
       for (std::size_t k = 0; k < K; ++k) off[k] -= w.strides[k][d] * w.shape[d];
