@@ -2,6 +2,7 @@
 // negative. Ops record themselves on the tape when grad mode is on and an input requires grad.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "tensor/tensor.hpp"
@@ -138,6 +139,29 @@ Tensor log_softmax(const Tensor& x, int64_t dim);
 // Indices (as values of the tensor's dtype) of the largest / smallest entries; no gradient.
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);
+// Products, and running sums / products along dim; integer and bool inputs give int64. The
+// gradients of prod and cumprod never divide by x, so they are exact where x has zeros.
+Tensor prod(const Tensor& x);
+Tensor prod(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor cumsum(const Tensor& x, int64_t dim);
+Tensor cumprod(const Tensor& x, int64_t dim);
+// Largest / smallest values over dims (every dim when empty); NaN propagates. The gradient is
+// shared evenly among tied extremes (among the NaNs when the result is NaN).
+Tensor amax(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Tensor amin(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+// Vector norms of floating tensors over all elements or over dims (every dim when empty): p = 1,
+// 2, ±inf (std::numeric_limits<double>::infinity()), or "fro" (the 2-norm of the entries). The
+// 2-norm's gradient at 0 is 0 and the inf-norm's is shared among ties, as in PyTorch.
+Tensor norm(const Tensor& x, double p = 2.0);
+Tensor norm(const Tensor& x, double p, const std::vector<int64_t>& dims, bool keepdim = false);
+Tensor norm(const Tensor& x, const std::string& p);
+Tensor norm(const Tensor& x, const std::string& p, const std::vector<int64_t>& dims,
+            bool keepdim = false);
+// Whether any / all elements are non-zero (NaN counts as non-zero): bool tensors, no gradient.
+Tensor any(const Tensor& x);
+Tensor any(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor all(const Tensor& x);
+Tensor all(const Tensor& x, int64_t dim, bool keepdim = false);
 
 // ---- shape and views (autograd/ops_shape.cpp) ----
 // Views share the input's storage: writing into a view writes into its base. reshape is a view
@@ -172,6 +196,21 @@ Tensor concat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor clone(const Tensor& x);
 
+// ---- sorting and selection (autograd/ops_sort.cpp) ----
+// Sorts are stable along dim, and NaN sorts as the largest value, as in PyTorch. The values are
+// differentiable (the gradient goes back through the indices); the indices are int64.
+struct SortResult {
+  Tensor values, indices;
+};
+SortResult sort(const Tensor& x, int64_t dim = -1, bool descending = false);
+Tensor argsort(const Tensor& x, int64_t dim = -1, bool descending = false);
+// The k largest (or smallest) entries along dim, largest (smallest) first; ties keep their order.
+// They always come sorted, which sorted = false allows.
+SortResult topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = true,
+                bool sorted = true);
+// The (n, x.dim()) int64 coordinates of x's n non-zero elements, in row-major order.
+Tensor nonzero(const Tensor& x);
+
 // ---- linear algebra (autograd/ops_linalg.cpp) ----
 // numpy's matmul: 1-D (vector), 2-D (matrix) and batched (N-D, batch dims broadcast).
 Tensor matmul(const Tensor& a, const Tensor& b);
@@ -193,6 +232,9 @@ namespace detail {
 // limit) with allow_negative, mapped into [0, limit)); `op` names the caller in errors.
 std::vector<int64_t> index_values(const char* op, const Tensor& index, int64_t limit,
                                   bool allow_negative = false);
+// dim normalised to [0, rank), where a 0-d tensor takes dim 0 or -1 as in PyTorch (sort's and
+// topk's default dim is -1); used by sort, topk, the scans, prod, any and all.
+int64_t wrap_dim(const char* op, int64_t dim, int64_t rank);
 }  // namespace detail
 
 }  // namespace xgrad

@@ -1,6 +1,10 @@
-// Reductions. sum and max/min are primitives; mean, var, std, logsumexp, softmax and log_softmax
-// are compositions (logsumexp subtracts the max first, so it never overflows).
+// Reductions. sum, max/min, amax/amin, prod, the 2-norm and the scans (cumsum, cumprod and the
+// linear recurrence their gradients need) are primitives; mean, var, std, logsumexp, softmax,
+// log_softmax and the other norms are compositions (logsumexp subtracts the max first, so it
+// never overflows). any / all give bool tensors.
 #include <algorithm>
+#include <cmath>
+#include <sstream>
 
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
@@ -31,6 +35,14 @@ Shape keepdim_shape(const Shape& shape, const Shape& dims) {
   return s;
 }
 
+// shape without dims (sorted).
+Shape reduced_shape(const Shape& shape, const Shape& dims) {
+  Shape s;
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
+    if (!std::binary_search(dims.begin(), dims.end(), d)) s.push_back(shape[d]);
+  return s;
+}
+
 int64_t reduced_count(const Shape& shape, const Shape& dims) {
   int64_t n = 1;
   for (int64_t d : dims) n *= shape[d];
@@ -38,6 +50,13 @@ int64_t reduced_count(const Shape& shape, const Shape& dims) {
 }
 
 }  // namespace
+
+namespace detail {
+int64_t wrap_dim(const char* op, int64_t dim, int64_t rank) {
+  if (rank == 0 && dim == -1) return 0;
+  return kernels::normalize_dim(op, dim, rank);
+}
+}  // namespace detail
 
 Tensor sum(const Tensor& x) {
   // d sum = ones: the gradient (a scalar) is broadcast back to x's shape.
@@ -134,5 +153,190 @@ Tensor argmin(const Tensor& x, int64_t dim, bool keepdim) {
   return kernels::arg_extreme_dim(x, kernels::normalize_dim("argmin", dim, x.dim()), keepdim, true);
 }
 
+// ---- scans and products ----
+
+namespace {
+
+// t moved by one along d, toward the end (t[k-1] at k) or toward the start (t[k+1] at k), with
+// `fill` in the freed slot: the exclusive scans and the shifted coefficients below.
+Tensor shifted(const Tensor& t, int64_t d, bool toward_end, double fill) {
+  const int64_t n = t.shape()[d];
+  if (n == 0) return t;
+  Shape s = t.shape();
+  s[d] = 1;
+  Tensor f = full(s, fill, t.dtype());
+  return toward_end ? concat({f, narrow(t, d, 0, n - 1)}, d)
+                    : concat({narrow(t, d, 1, n - 1), f}, d);
+}
+
+Tensor cumsum_along(const Tensor& x, int64_t d, bool reverse) {
+  // out_j = sum_{i<=j} x_i, so d out / d x_k gathers the output gradients from k on: a cumsum
+  // the other way.
+  return record("cumsum", kernels::cumsum(x, d, reverse), x, [d, reverse](const BackwardArgs& g) {
+    return TensorList{cumsum_along(g.grad, d, !reverse)};
+  });
+}
+
+Tensor linear_scan(const Tensor& a, const Tensor& b, int64_t d, bool reverse) {
+  // h_k = a_k h_{k-1} + b_k (h_{k+1} when reverse). The adjoint v = dL/dh runs the other way,
+  // v_k = u_k + a_{k+1} v_{k+1}; then dL/db = v and dL/da_k = v_k h_{k-1}. Closed under
+  // differentiation, so every order of cumprod's gradient is this op again.
+  return record("linear_scan", kernels::linear_scan(a, b, d, reverse), a, b,
+                [d, reverse](const BackwardArgs& g) {
+                  Tensor v = linear_scan(shifted(g.input(0), d, reverse, 0.0), g.grad, d, !reverse);
+                  Tensor ga = g.needs(0) ? mul(v, shifted(g.output(), d, !reverse, 0.0)) : Tensor();
+                  return TensorList{ga, v};
+                });
+}
+
+Tensor cumprod_along(const Tensor& x, int64_t d, bool reverse) {
+  // y_j = prod_{i<=j} x_i, and d L / d x_k = sum_{j>=k} g_j prod_{i<=j, i!=k} x_i
+  //   = y_{k-1} s_k with s_k = g_k + x_{k+1} s_{k+1} (reverse: mirrored).
+  // Note: the usual rule sum_{j>=k} g_j y_j / x_k divides by zero where x has zeros (PyTorch
+  // special-cases them); this one is a polynomial in x, exact everywhere, and so are its
+  // derivatives.
+  return record("cumprod", kernels::cumprod(x, d, reverse), x, [d, reverse](const BackwardArgs& g) {
+    Tensor before = shifted(g.output(), d, !reverse, 1.0);
+    Tensor s = linear_scan(shifted(g.input(0), d, reverse, 0.0), g.grad, d, !reverse);
+    return TensorList{mul(before, s)};
+  });
+}
+
+}  // namespace
+
+Tensor cumsum(const Tensor& x, int64_t dim) {
+  int64_t d = detail::wrap_dim("cumsum", dim, x.dim());
+  if (x.dim() == 0) return reshape(cumsum_along(reshape(x, {1}), 0, false), {});
+  return cumsum_along(x, d, false);
+}
+
+Tensor cumprod(const Tensor& x, int64_t dim) {
+  int64_t d = detail::wrap_dim("cumprod", dim, x.dim());
+  if (x.dim() == 0) return reshape(cumprod_along(reshape(x, {1}), 0, false), {});
+  return cumprod_along(x, d, false);
+}
+
+Tensor prod(const Tensor& x, int64_t dim, bool keepdim) {
+  int64_t d = detail::wrap_dim("prod", dim, x.dim());
+  if (x.dim() == 0) return reshape(prod(reshape(x, {1}), 0, false), {});
+  return record("prod", kernels::prod_dim(x, d, keepdim), x, [d, keepdim](const BackwardArgs& g) {
+    // d prod / d x_k = prod_{i!=k} x_i = (prod_{i<k} x_i) (prod_{i>k} x_i): two exclusive running
+    // products instead of prod / x_k, so one zero (or more) in x needs no special case.
+    const Tensor& in = g.input(0);
+    Tensor before = shifted(cumprod_along(in, d, false), d, true, 1.0);
+    Tensor after = shifted(cumprod_along(in, d, true), d, false, 1.0);
+    return TensorList{mul(keepdim ? g.grad : unsqueeze(g.grad, d), mul(before, after))};
+  });
+}
+
+Tensor prod(const Tensor& x) { return reshape(prod(reshape(x, {x.numel()}), 0, false), {}); }
+
+// ---- amax, amin and norms ----
+
+namespace {
+
+Tensor extreme_dims(const char* name, const Tensor& x, const std::vector<int64_t>& dims,
+                    bool keepdim, bool is_min) {
+  Shape d = normalize_dims(name, dims, x.dim());
+  for (int64_t k : d)
+    if (x.shape()[k] == 0)
+      throw Error(std::string(name) + ": reduction over an empty dim of shape " +
+                  format_shape(x.shape()));
+  // One dim at a time from the last, keeping dims so the remaining indices stay valid.
+  Tensor out = d.empty() ? x.contiguous_copy() : x;
+  for (auto it = d.rbegin(); it != d.rend(); ++it)
+    out = kernels::extreme_dim(out, *it, true, is_min);
+  Shape kept = keepdim_shape(x.shape(), d);
+  if (!keepdim) out = alias_with_shape(out, reduced_shape(x.shape(), d));
+  return record(name, std::move(out), x, [d, kept](const BackwardArgs& g) {
+    // The gradient is shared evenly among the entries equal to the result (the NaNs when the
+    // result is NaN, as PyTorch's max() does), through a mask that is a constant.
+    const Tensor& in = g.input(0);
+    Tensor out_kept = alias_with_shape(g.output(), kept);
+    Tensor hit =
+        kernels::logical_or(kernels::eq(in, out_kept),
+                            kernels::logical_and(kernels::isnan(in), kernels::isnan(out_kept)));
+    Tensor mask = kernels::cast(hit, g.grad.dtype());
+    Tensor share = kernels::div(mask, kernels::sum_dims(mask, d, true));
+    return TensorList{mul(reshape(g.grad, kept), share)};
+  });
+}
+
+std::string format_p(double p) {
+  std::ostringstream os;
+  os << p;
+  return os.str();
+}
+
+// The 2-norm sqrt(sum x²) over dims d; its gradient x / norm is 0 where the norm is 0 (where x
+// is all zeros), PyTorch's subgradient, instead of 0/0.
+Tensor norm2(const Tensor& x, const Shape& d, bool keepdim) {
+  Tensor out = kernels::sqrt(kernels::sum_dims(kernels::mul(x, x), d, keepdim));
+  return record("norm", std::move(out), x, [d](const BackwardArgs& g) {
+    Shape kept = keepdim_shape(g.input_shape(0), d);
+    Tensor n = reshape(g.output(), kept);
+    Tensor safe = add(n, kernels::eq(n, 0.0));  // 1 where the norm is 0: x is 0 there anyway
+    return TensorList{mul(g.input(0), div(reshape(g.grad, kept), safe))};
+  });
+}
+
+}  // namespace
+
+Tensor amax(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  return extreme_dims("amax", x, dims, keepdim, false);
+}
+Tensor amin(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  return extreme_dims("amin", x, dims, keepdim, true);
+}
+
+Tensor norm(const Tensor& x, double p, const std::vector<int64_t>& dims, bool keepdim) {
+  if (!is_floating_point(x.dtype()))
+    throw Error(std::string("norm: expected a floating-point tensor, got ") +
+                dtype_name(x.dtype()));
+  Shape d = normalize_dims("norm", dims, x.dim());
+  if (p == 2.0) return norm2(x, d, keepdim);
+  if (p == 1.0) return sum(abs(x), dims, keepdim);
+  if (std::isinf(p)) {
+    if (reduced_count(x.shape(), d) == 0)
+      throw Error("norm: the " + format_p(p) + " norm of an empty slice of shape " +
+                  format_shape(x.shape()) + " is undefined");
+    return p > 0 ? amax(abs(x), dims, keepdim) : amin(abs(x), dims, keepdim);
+  }
+  throw Error("norm: p = " + format_p(p) + " is not supported; use 1, 2, inf, -inf or \"fro\"");
+}
+Tensor norm(const Tensor& x, double p) { return norm(x, p, {}, false); }
+
+Tensor norm(const Tensor& x, const std::string& p, const std::vector<int64_t>& dims, bool keepdim) {
+  if (p != "fro") throw Error("norm: unknown norm \"" + p + "\"; use \"fro\" or a number p");
+  return norm(x, 2.0, dims, keepdim);
+}
+Tensor norm(const Tensor& x, const std::string& p) { return norm(x, p, {}, false); }
+
+// ---- any and all ----
+
+namespace {
+
+// Counts the non-zero elements over `dims` and compares the count: any is count > 0, all is
+// count == the number of elements reduced.
+Tensor any_all(const Tensor& x, const Shape& dims, bool keepdim, bool is_all) {
+  Tensor count = kernels::sum_dims(kernels::ne(x, 0), dims, keepdim);
+  return is_all ? kernels::eq(count, reduced_count(x.shape(), dims)) : kernels::gt(count, 0);
+}
+
+Shape one_dim(const char* name, const Tensor& x, int64_t dim) {
+  int64_t d = detail::wrap_dim(name, dim, x.dim());
+  return x.dim() == 0 ? Shape{} : Shape{d};
+}
+
+}  // namespace
+
+Tensor any(const Tensor& x) { return any_all(x, normalize_dims("any", {}, x.dim()), false, false); }
+Tensor all(const Tensor& x) { return any_all(x, normalize_dims("all", {}, x.dim()), false, true); }
+Tensor any(const Tensor& x, int64_t dim, bool keepdim) {
+  return any_all(x, one_dim("any", x, dim), keepdim, false);
+}
+Tensor all(const Tensor& x, int64_t dim, bool keepdim) {
+  return any_all(x, one_dim("all", x, dim), keepdim, true);
+}
 
 }  // namespace xgrad

@@ -150,6 +150,22 @@ Tensor concat(const std::vector<Tensor>& parts, int64_t dim);  // parts promote 
 void put_(Tensor& self, const std::vector<int64_t>& positions, const Tensor& values,
           bool accumulate);
 
+// Scans, products, sorting and selection. `dim` must be normalised; a 0-d tensor counts as one
+// row of one element. Integer and bool scans and products are int64 and wrap around on overflow.
+// In tensor/kernels_layout.cpp: running sums / products along dim (from the end when reverse),
+// and the linear recurrence h[k] = a[k] h[k-1] + b[k] (h[k+1] when reverse) from h = 0, for a
+// and b of one shape and floating dtypes.
+Tensor cumsum(const Tensor& a, int64_t dim, bool reverse);
+Tensor cumprod(const Tensor& a, int64_t dim, bool reverse);
+Tensor linear_scan(const Tensor& a, const Tensor& b, int64_t dim, bool reverse);
+Tensor prod_dim(const Tensor& a, int64_t dim, bool keepdim);
+// In tensor/kernels_sort.cpp: the indices (int64) of the first k entries of each row's stable
+// sort along dim, ascending or descending, NaN sorting as the largest value (k == the dim's size
+// gives argsort); and the (n, a.dim()) int64 coordinates of the n non-zero elements (NaN
+// counts), in row-major order.
+Tensor sort_indices(const Tensor& a, int64_t dim, bool descending, int64_t k);
+Tensor nonzero(const Tensor& a);
+
 // Matrix products through BLAS with transposition flags (no transposed copies); floating
 // dtypes only. a: (m, k) or (batch, m, k) [or its transpose when trans_a]; likewise b. Batches
 // must match, or one side is 2-D and is shared across the batch.

@@ -1,7 +1,8 @@
-// Reductions, views and data-movement kernels: sums, max/min and their indices; the views
-// (permute, slice, select, diagonal, unfold) and the reshape stride rule; scatter into a view;
-// index_select / index_add, gather / scatter_add and concat. The copying kernels view their
-// (dense) input as (outer, n, inner) around one dim, which keeps every loop contiguous.
+// Reductions, views and data-movement kernels: sums, products, scans (running sums / products,
+// a linear recurrence), max/min and their indices; the views (permute, slice, select, diagonal,
+// unfold) and the reshape stride rule; scatter into a view; index_select / index_add, gather /
+// scatter_add and concat. The copying kernels view their (dense) input as (outer, n, inner)
+// around one dim, which keeps every loop contiguous.
 #include <xtensor/xmanipulation.hpp>
 #include <xtensor/xnoalias.hpp>
 
@@ -170,6 +171,109 @@ Tensor arg_extreme_dim(const Tensor& a_in, int64_t dim, bool keepdim, bool is_mi
           if (v != v || (is_min ? v < b : v > b)) best = j;
         }
         o[i * g.inner + k] = best;
+      }
+  });
+  return out;
+}
+
+namespace {
+
+// Integer products and sums wrap around on overflow as in PyTorch (through unsigned: no UB).
+template <class A>
+A wrapping_mul(A x, A y) {
+  if constexpr (std::is_integral_v<A>)
+    return static_cast<A>(static_cast<uint64_t>(x) * static_cast<uint64_t>(y));
+  else
+    return x * y;
+}
+template <class A>
+A wrapping_add(A x, A y) {
+  if constexpr (std::is_integral_v<A>)
+    return static_cast<A>(static_cast<uint64_t>(x) + static_cast<uint64_t>(y));
+  else
+    return x + y;
+}
+
+// Walks every row of `out` along dim (backwards when reverse) with one running value per inner
+// position, so the innermost loop stays contiguous: acc = step(acc, flat index), out = acc.
+template <class T, class Acc, class Step>
+void scan_rows(Tensor& out, int64_t dim, bool reverse, Acc init, Step step) {
+  Around g = around(out.shape(), dim);
+  T* o = out.data<T>();
+  std::vector<Acc> acc(static_cast<std::size_t>(g.inner));
+  for (int64_t i = 0; i < g.outer; ++i) {
+    std::fill(acc.begin(), acc.end(), init);
+    for (int64_t t = 0; t < g.n; ++t) {
+      const int64_t base = (i * g.n + (reverse ? g.n - 1 - t : t)) * g.inner;
+      for (int64_t k = 0; k < g.inner; ++k) {
+        acc[k] = step(acc[k], base + k);
+        o[base + k] = static_cast<T>(acc[k]);
+      }
+    }
+  }
+}
+
+Tensor running(const Tensor& a_any, int64_t dim, bool reverse, bool product) {
+  const Tensor a_in = as_dtype(a_any, sum_dtype(a_any.dtype()));
+  detail::Dense a(a_in);
+  Tensor out = empty(a->shape(), a->dtype());
+  dispatch(a->dtype(), [&]<class T>() {
+    using A = Accumulator<T>;
+    const T* x = a->data<T>();
+    if (product)
+      scan_rows<T>(out, dim, reverse, A(1),
+                   [x](A acc, int64_t i) { return wrapping_mul<A>(acc, x[i]); });
+    else
+      scan_rows<T>(out, dim, reverse, A(0),
+                   [x](A acc, int64_t i) { return wrapping_add<A>(acc, x[i]); });
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor cumsum(const Tensor& a, int64_t dim, bool reverse) {
+  return running(a, dim, reverse, false);
+}
+Tensor cumprod(const Tensor& a, int64_t dim, bool reverse) {
+  return running(a, dim, reverse, true);
+}
+
+Tensor linear_scan(const Tensor& a_in, const Tensor& b_in, int64_t dim, bool reverse) {
+  if (a_in.shape() != b_in.shape())
+    throw Error("linear_scan: shapes " + format_shape(a_in.shape()) + " and " +
+                format_shape(b_in.shape()) + " differ");
+  const Dtype dtype = promote_types(a_in.dtype(), b_in.dtype());
+  const Tensor a_of = as_dtype(a_in, dtype), b_of = as_dtype(b_in, dtype);
+  detail::Dense a(a_of), b(b_of);
+  Tensor out = empty(a->shape(), dtype);
+  dispatch_floating(
+      dtype,
+      [&]<class T>() {
+        const T* pa = a->data<T>();
+        const T* pb = b->data<T>();
+        scan_rows<T>(out, dim, reverse, 0.0,
+                     [&](double h, int64_t i) { return pa[i] * h + pb[i]; });
+      },
+      "linear_scan");
+  return out;
+}
+
+Tensor prod_dim(const Tensor& a_any, int64_t dim, bool keepdim) {
+  const Tensor a_in = as_dtype(a_any, sum_dtype(a_any.dtype()));
+  detail::Dense a_dense(a_in);
+  const Tensor& a = *a_dense;
+  Around g = around(a.shape(), dim);
+  Tensor out = empty(reduced_shape(a.shape(), dim, keepdim), a.dtype());
+  dispatch(a.dtype(), [&]<class T>() {
+    const T* x = a.data<T>();
+    T* o = out.data<T>();
+    for (int64_t i = 0; i < g.outer; ++i)
+      for (int64_t k = 0; k < g.inner; ++k) {
+        Accumulator<T> acc = 1;
+        for (int64_t j = 0; j < g.n; ++j)
+          acc = wrapping_mul<Accumulator<T>>(acc, x[(i * g.n + j) * g.inner + k]);
+        o[i * g.inner + k] = static_cast<T>(acc);
       }
   });
   return out;
