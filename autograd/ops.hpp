@@ -56,6 +56,11 @@ Tensor erf(const Tensor& x);
 Tensor clamp(const Tensor& x, const Scalar& low, const Scalar& high);
 Tensor clamp_min(const Tensor& x, const Scalar& low);
 Tensor clamp_max(const Tensor& x, const Scalar& high);
+// Tensor bounds (broadcast; either may be undefined, not both), differentiable in x and the
+// bounds as in PyTorch; where min > max the result is max (autograd/ops_index.cpp).
+Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max);
+Tensor clamp_min(const Tensor& x, const Tensor& min);
+Tensor clamp_max(const Tensor& x, const Tensor& max);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
 // Picks a where the condition is true, else b (all three broadcast; a and b promote). The
@@ -210,6 +215,60 @@ SortResult topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = tru
                 bool sorted = true);
 // The (n, x.dim()) int64 coordinates of x's n non-zero elements, in row-major order.
 Tensor nonzero(const Tensor& x);
+// ---- more shape ops (autograd/ops_shape_extra.cpp) ----
+// Copies unless said otherwise; most are compositions of the views and copies above.
+Tensor flip(const Tensor& x, const std::vector<int64_t>& dims);  // reversed along each of dims
+// Elements shifted by shifts[i] along dims[i], wrapping around; with no dims, one shift over
+// the flattened tensor (the shape is kept).
+Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts,
+            const std::vector<int64_t>& dims = {});
+// x tiled repeats[i] times along dim i; repeats may have more entries than x has dims (x gets
+// leading dims of size 1), never fewer.
+Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats);
+// repeat, but fewer reps than dims count from the last dim (missing leading reps are 1).
+Tensor tile(const Tensor& x, const std::vector<int64_t>& reps);
+// Views (narrow) of consecutive pieces along dim: `chunks` pieces of ceil(n / chunks) (fewer
+// when n is small), pieces of split_size (the last may be shorter), or of the given sections.
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sections, int64_t dim = 0);
+// The lower / upper triangle of the last two dims (the rest zeroed): element (i, j) is kept
+// where j - i <= diagonal (tril) or j - i >= diagonal (triu).
+Tensor tril(const Tensor& x, int64_t diagonal = 0);
+Tensor triu(const Tensor& x, int64_t diagonal = 0);
+Tensor outer(const Tensor& a, const Tensor& b);  // a (n) and b (m) give a_i b_j, (n, m)
+// Einstein summation over one or two operands, e.g. "ij,jk->ik", "bhqd,bhkd->bhqk", "i,j->ij",
+// "ij->ji", "ii->i", "i,i->": letters (a-z, A-Z) name dims; repeated letters in one operand take
+// the diagonal; letters missing from the output are summed. Without "->" the output is the
+// letters used once, sorted. Sizes must match exactly (no broadcasting of size-1 dims); no
+// "..."; operands of different dtypes promote. A one-operand permutation ("ij->ji") is a view.
+Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands);
+
+// ---- indexing (autograd/ops_index.cpp) ----
+// Index tensors are int64 or int32, their values are checked (negative ones only where said)
+// and copied, so writing to an index tensor later does not change a recorded graph. `src` has
+// x's dtype.
+// x with src's elements written where gather(., dim, index) would read them:
+// out[i][index[i][j]] = src[i][j] for dim 1. index has x's number of dims, is no larger than src
+// in any dim and no larger than x outside dim. Of duplicate indices the last one wins. The
+// gradient of x is grad with the written positions zeroed, that of src gather(grad, dim, index).
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Scalar& value);
+// Like scatter, but src's elements are added into x (duplicates accumulate).
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+// x with alpha * src's slices added at the (1-D) index along dim; src has x's shape but for
+// index.numel() along dim. An integer x takes an integer alpha.
+Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src,
+                 const Scalar& alpha = 1);
+// x with the slices at the (1-D) index along dim set to value; negative indices count from
+// the end.
+Tensor index_fill(const Tensor& x, int64_t dim, const Tensor& index, const Scalar& value);
+// x with value where the bool mask is true; mask and x broadcast together. A 0-d tensor value
+// gets the gradient summed over the filled positions.
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value);
+// The elements of x where the bool mask is true (both broadcast), in row-major order, as 1-D.
+Tensor masked_select(const Tensor& x, const Tensor& mask);
 
 // ---- linear algebra (autograd/ops_linalg.cpp) ----
 // numpy's matmul: 1-D (vector), 2-D (matrix) and batched (N-D, batch dims broadcast).

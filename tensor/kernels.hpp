@@ -166,6 +166,19 @@ Tensor prod_dim(const Tensor& a, int64_t dim, bool keepdim);
 Tensor sort_indices(const Tensor& a, int64_t dim, bool descending, int64_t k);
 Tensor nonzero(const Tensor& a);
 
+// Index and reordering kernels (tensor/kernels_index.cpp). Index lists are validated by the
+// caller; `dims` are normalised and distinct.
+// A copy of `a` with src's elements written where gather reads: for dim 1,
+// out[i][index[i][j][k]][k] = src[i][j][k]. src has index_shape and a's dtype; of duplicate
+// indices the last one wins.
+Tensor scatter(const Tensor& a, int64_t dim, const std::vector<int64_t>& index,
+               const Shape& index_shape, const Tensor& src);
+Tensor scatter(const Tensor& a, int64_t dim, const std::vector<int64_t>& index,
+               const Shape& index_shape, const Scalar& value);  // value cast to a's dtype
+Tensor flip(const Tensor& a, const std::vector<int64_t>& dims);  // reversed along each of dims
+// Row-major flat positions of the true (non-zero) elements of mask.
+std::vector<int64_t> nonzero_positions(const Tensor& mask);
+
 // Matrix products through BLAS with transposition flags (no transposed copies); floating
 // dtypes only. a: (m, k) or (batch, m, k) [or its transpose when trans_a]; likewise b. Batches
 // must match, or one side is 2-D and is shared across the batch.

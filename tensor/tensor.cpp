@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iomanip>
+#include <limits>
 #include <ostream>
 #include <sstream>
 
@@ -614,6 +615,171 @@ Tensor normal(const Shape& shape, double mean, double stddev, Options options, G
 }
 Tensor rand_like(const Tensor& t, Generator* gen) { return rand(t.shape(), t.dtype(), gen); }
 Tensor randn_like(const Tensor& t, Generator* gen) { return randn(t.shape(), t.dtype(), gen); }
+
+namespace {
+// Whether every integer in [low, high] is a value of the dtype (floating types: exactly, so up
+// to 2^24 for float32 and 2^53 for float64, as PyTorch checks).
+bool holds_integers(Dtype dtype, int64_t low, int64_t high) {
+  return dispatch(dtype, [&]<class T>() {
+    if constexpr (std::is_floating_point_v<T>) {
+      const double limit = std::ldexp(1.0, std::numeric_limits<T>::digits);
+      return static_cast<double>(low) >= -limit && static_cast<double>(high) <= limit;
+    } else {
+      return low >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+             high <= static_cast<int64_t>(std::numeric_limits<T>::max());
+    }
+  });
+}
+
+std::string format_number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+}  // namespace
+
+Tensor randint(int64_t low, int64_t high, const Shape& shape, Options options, Generator* gen) {
+  if (low >= high)
+    throw Error("randint: low " + std::to_string(low) + " must be less than high " +
+                std::to_string(high));
+  check_shape("randint", shape);
+  if (!holds_integers(options.dtype, low, high - 1))
+    throw Error("randint: [" + std::to_string(low) + ", " + std::to_string(high) +
+                ") does not fit " + dtype_name(options.dtype));
+  Generator& g = gen ? *gen : default_generator();
+  // In uint64, where high - low cannot overflow; the sum wraps back into int64.
+  const uint64_t span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+  Tensor t = empty(shape, options.dtype);
+  dispatch(options.dtype, [&]<class T>() {
+    T* p = t.data<T>();
+    for (int64_t i = 0; i < t.numel(); ++i)
+      p[i] = convert<T>(static_cast<int64_t>(static_cast<uint64_t>(low) + g.below(span)));
+  });
+  t.requires_grad_(options.requires_grad);
+  return t;
+}
+
+Tensor randint(int64_t high, const Shape& shape, Options options, Generator* gen) {
+  return randint(0, high, shape, options, gen);
+}
+
+Tensor randperm(int64_t n, Options options, Generator* gen) {
+  if (n < 0) throw Error("randperm: n must be non-negative, got " + std::to_string(n));
+  if (n > 0 && !holds_integers(options.dtype, 0, n - 1))
+    throw Error("randperm: n = " + std::to_string(n) + " is too large for " +
+                dtype_name(options.dtype));
+  Generator& g = gen ? *gen : default_generator();
+  Tensor t = empty({n}, options.dtype);
+  std::vector<int64_t> perm(static_cast<std::size_t>(n));
+  for (int64_t i = 0; i < n; ++i) perm[i] = i;
+  for (int64_t i = n - 1; i > 0; --i)
+    std::swap(perm[i], perm[g.below(static_cast<uint64_t>(i) + 1)]);
+  dispatch(options.dtype, [&]<class T>() {
+    T* p = t.data<T>();
+    for (int64_t i = 0; i < n; ++i) p[i] = convert<T>(perm[i]);
+  });
+  t.requires_grad_(options.requires_grad);
+  return t;
+}
+
+Tensor bernoulli(const Tensor& p_in, Generator* gen) {
+  if (!is_floating_point(p_in.dtype()))
+    throw Error(std::string("bernoulli: expected floating-point probabilities, got ") +
+                dtype_name(p_in.dtype()));
+  detail::Dense p(p_in);
+  Tensor t = empty(p->shape(), p->dtype());
+  Generator& g = gen ? *gen : default_generator();
+  dispatch_floating(p->dtype(), [&]<class T>() {
+    const T* q = p->data<T>();
+    const int64_t n = p->numel();
+    // All checked before the first draw, so a bad tensor leaves the generator untouched.
+    for (int64_t i = 0; i < n; ++i)
+      if (!(q[i] >= T(0) && q[i] <= T(1)))
+        throw Error("bernoulli: probability " + format_number(q[i]) + " is not in [0, 1]");
+    T* o = t.data<T>();
+    for (int64_t i = 0; i < n; ++i) o[i] = g.uniform() < static_cast<double>(q[i]) ? T(1) : T(0);
+  });
+  return t;
+}
+
+Tensor bernoulli(const Shape& shape, double p, Options options, Generator* gen) {
+  if (!(p >= 0.0 && p <= 1.0))
+    throw Error("bernoulli: probability " + format_number(p) + " is not in [0, 1]");
+  check_shape("bernoulli", shape);
+  Generator& g = gen ? *gen : default_generator();
+  Tensor t = empty(shape, options.dtype);
+  dispatch(options.dtype, [&]<class T>() {
+    T* o = t.data<T>();
+    for (int64_t i = 0; i < t.numel(); ++i) o[i] = convert<T>(g.uniform() < p ? 1 : 0);
+  });
+  t.requires_grad_(options.requires_grad);
+  return t;
+}
+
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement, Generator* gen) {
+  if (probs.dim() != 1 && probs.dim() != 2)
+    throw Error("multinomial: expected 1-D or 2-D probabilities, got shape " +
+                format_shape(probs.shape()));
+  if (!is_floating_point(probs.dtype()))
+    throw Error(std::string("multinomial: expected floating-point probabilities, got ") +
+                dtype_name(probs.dtype()));
+  if (num_samples <= 0)
+    throw Error("multinomial: num_samples must be positive, got " + std::to_string(num_samples));
+  const int64_t rows = probs.dim() == 2 ? probs.shape()[0] : 1;
+  const int64_t n = probs.shape().back();
+  if (!replacement && num_samples > n)
+    throw Error("multinomial: cannot draw " + std::to_string(num_samples) +
+                " samples without replacement from " + std::to_string(n) + " categories");
+  const std::vector<double> w = probs.to_vector();
+  // Validate every row before the first draw.
+  for (int64_t r = 0; r < rows; ++r) {
+    const double* row = w.data() + r * n;
+    int64_t positive = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      if (!std::isfinite(row[j]) || row[j] < 0)
+        throw Error("multinomial: probabilities must be finite and non-negative, got " +
+                    format_number(row[j]) + " in row " + std::to_string(r));
+      positive += row[j] > 0;
+    }
+    if (positive == 0)
+      throw Error("multinomial: the probabilities of row " + std::to_string(r) + " are all zero");
+    if (!replacement && positive < num_samples)
+      throw Error("multinomial: row " + std::to_string(r) + " has " + std::to_string(positive) +
+                  " categories of non-zero probability, too few for " +
+                  std::to_string(num_samples) + " samples without replacement");
+  }
+  Generator& g = gen ? *gen : default_generator();
+  Tensor t = empty(probs.dim() == 2 ? Shape{rows, num_samples} : Shape{num_samples}, Dtype::int64);
+  int64_t* out = t.data<int64_t>();
+  std::vector<double> weight(static_cast<std::size_t>(n)), cdf(static_cast<std::size_t>(n));
+  for (int64_t r = 0; r < rows; ++r) {
+    // Scaled by the row's largest weight, so that the sums stay finite.
+    const double* row = w.data() + r * n;
+    const double top = *std::max_element(row, row + n);
+    for (int64_t j = 0; j < n; ++j) weight[j] = row[j] / top;
+    // The last category of positive weight: where rounding may leave a draw past the end.
+    int64_t last = n - 1;
+    while (weight[last] == 0) --last;
+    double total = 0;
+    for (int64_t s = 0; s < num_samples; ++s) {
+      if (s == 0 || !replacement) {  // the weights only change without replacement
+        total = 0;
+        for (int64_t j = 0; j < n; ++j) cdf[j] = total += weight[j];
+      }
+      // The first category whose cumulative weight exceeds u * total; one of zero weight never
+      // is (its cumulative weight equals its predecessor's).
+      const double u = g.uniform() * total;
+      int64_t pick = std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin();
+      if (pick > last) pick = last;
+      out[r * num_samples + s] = pick;
+      if (!replacement) {
+        weight[pick] = 0;
+        while (last > 0 && weight[last] == 0) --last;
+      }
+    }
+  }
+  return t;
+}
 
 // ---- printing ----
 

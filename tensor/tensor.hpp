@@ -355,6 +355,22 @@ Tensor normal(const Shape& shape, double mean, double stddev, Options options = 
               Generator* gen = nullptr);
 Tensor rand_like(const Tensor& t, Generator* gen = nullptr);
 Tensor randn_like(const Tensor& t, Generator* gen = nullptr);
+// Uniform integers in [low, high) (high alone: [0, high)), of any dtype that holds the range.
+Tensor randint(int64_t low, int64_t high, const Shape& shape, Options options = Dtype::int64,
+               Generator* gen = nullptr);
+Tensor randint(int64_t high, const Shape& shape, Options options = Dtype::int64,
+               Generator* gen = nullptr);
+// A random permutation of 0 .. n-1 (Fisher-Yates).
+Tensor randperm(int64_t n, Options options = Dtype::int64, Generator* gen = nullptr);
+// 1 with probability p, else 0: p a floating tensor of probabilities in [0, 1] (the result has
+// its shape and dtype), or one p for every element of `shape`.
+Tensor bernoulli(const Tensor& p, Generator* gen = nullptr);
+Tensor bernoulli(const Shape& shape, double p, Options options = {}, Generator* gen = nullptr);
+// int64 category indices drawn with the (unnormalised, finite, non-negative) weights of each
+// row of probs, (categories) or (rows, categories): num_samples per row, distinct ones unless
+// `replacement`. The result is (num_samples) or (rows, num_samples).
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false,
+                   Generator* gen = nullptr);
 
 // Prints values, shape and dtype: tensor([[1, 2], [3, 4]], shape=(2, 2), dtype=float32).
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
