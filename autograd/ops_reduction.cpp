@@ -99,7 +99,8 @@ Tensor extreme(const char* name, const Tensor& x, int64_t dim, bool keepdim, boo
                     out = unsqueeze(out, d);
                     grad = unsqueeze(grad, d);
                   }
-                  Tensor mask = eq(in, out.detach());
+                  // The share of each tie, in the gradient's dtype (not float32's rounding).
+                  Tensor mask = kernels::cast(eq(in, out.detach()), grad.dtype());
                   Tensor count = kernels::sum_dims(mask, {d}, true);
                   return TensorList{mul(grad, div(mask, count))};
                 });

@@ -345,3 +345,10 @@ TEST_CASE("pow gradients at base 0 follow PyTorch (0, not NaN)") {
   CHECK(gradgradcheck([](auto& v) { return pow(v[0], v[1]); }, {base, expo}));
   CHECK(gradcheck([](auto& v) { return pow(2.0, v[0]); }, {expo}));
 }
+
+TEST_CASE("max over a dim shares the gradient among ties exactly in float64") {
+  Tensor x = tensor({{1.0, 3.0, 3.0, 3.0}}, {float64, true});
+  max(x, 1).sum().backward();
+  const double third = 1.0 / 3.0;
+  CHECK(x.grad().to_vector() == std::vector<double>{0, third, third, third});
+}
