@@ -6,6 +6,8 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "tensor/grad_mode.hpp"
@@ -210,9 +212,12 @@ void set_inplace_grad_fn(Tensor& self, std::shared_ptr<Node> node);
 // write). Every handle of self sees the new value and the new history. Backward functions read
 // the new value with g.output(); what they need of the old value goes in `saved` before the
 // write.
-template <class Write, class F>
+// `saved` is a Saved, or a function of self's split-off history returning one (a copy of the
+// old value that keeps its graph must be made from that handle, not from self, or self's new
+// node would hold itself).
+template <class Save = Saved, class Write, class F>
 Tensor& record_inplace(const char* name, Tensor& self, std::initializer_list<const Tensor*> others,
-                       Saved saved, Write&& write, F&& backward) {
+                       Save&& saved, Write&& write, F&& backward) {
   bool record = is_grad_enabled() && self.requires_grad();
   for (const Tensor* t : others) record = record || (is_grad_enabled() && t->requires_grad());
   detail::check_inplace_target(name, self);
@@ -223,10 +228,15 @@ Tensor& record_inplace(const char* name, Tensor& self, std::initializer_list<con
   Tensor old = detail::split_history(self);
   TensorList inputs{old};
   for (const Tensor* t : others) inputs.push_back(*t);
+  TensorList saved_tensors;
+  if constexpr (std::is_invocable_v<Save, const Tensor&>)
+    saved_tensors = saved(std::as_const(old)).tensors;
+  else
+    saved_tensors = std::move(saved.tensors);
   using Stored = detail::NodeWith<std::decay_t<F>>;
   std::shared_ptr<Node> node =
       std::allocate_shared<Stored>(BlockAllocator<Stored>{}, name, std::move(inputs),
-                                   std::move(saved.tensors), std::forward<F>(backward));
+                                   std::move(saved_tensors), std::forward<F>(backward));
   try {
     write();
   } catch (...) {

@@ -2,6 +2,7 @@
 // nn::functional is composed from ops).
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "tensor/dispatch.hpp"
 #include "tensor/kernels.hpp"
 
 #include <algorithm>
@@ -62,19 +63,21 @@ Tensor cross_entropy_per_sample(const Tensor& logits, const Tensor& target) {
       hot[i * c + label] = 1;
     }
   };
-  if (logits.dtype() == Dtype::float32)
-    forward(dense_logits.data<float>(), targets.data<int64_t>(), loss.data<float>(),
-            logsumexp.data<float>(), one_hot.data<float>());
-  else
-    forward(dense_logits.data<double>(), targets.data<int64_t>(), loss.data<double>(),
-            logsumexp.data<double>(), one_hot.data<double>());
-  return record("cross_entropy", loss, logits, Saved{{logsumexp, one_hot}}, [](const BackwardArgs& g) {
-    const Tensor &x = g.input(0), &logsumexp = g.saved(0), &one_hot = g.saved(1);
-    // With create_graph the softmax must depend on x differentiably; otherwise reuse the
-    // forward's logsumexp (same values, two passes fewer).
-    Tensor p = is_grad_enabled() ? softmax(x, 1) : exp(sub(x, logsumexp));
-    return TensorList{mul(sub(p, one_hot), reshape(g.grad, {-1, 1}))};
-  });
+  dispatch_floating(
+      logits.dtype(),
+      [&]<class T>() {
+        forward(dense_logits.data<T>(), targets.data<int64_t>(), loss.data<T>(),
+                logsumexp.data<T>(), one_hot.data<T>());
+      },
+      "cross_entropy");
+  return record("cross_entropy", loss, logits, Saved{{logsumexp, one_hot}},
+                [](const BackwardArgs& g) {
+                  const Tensor &x = g.input(0), &logsumexp = g.saved(0), &one_hot = g.saved(1);
+                  // With create_graph the softmax must depend on x differentiably; otherwise reuse
+                  // the forward's logsumexp (same values, two passes fewer).
+                  Tensor p = is_grad_enabled() ? softmax(x, 1) : exp(sub(x, logsumexp));
+                  return TensorList{mul(sub(p, one_hot), reshape(g.grad, {-1, 1}))};
+                });
 }
 
 }  // namespace xgrad

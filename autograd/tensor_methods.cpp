@@ -82,12 +82,14 @@ Tensor& Tensor::sub_(const Scalar& value) {
 }
 
 Tensor& Tensor::mul_(const Tensor& other) {
-  // d/dself = other; d/dother = self before the write, so it is saved (copied, with its graph
-  // for double backward) when needed.
-  Saved saved;
-  if (is_grad_enabled() && other.requires_grad()) saved.tensors.push_back(xgrad::clone(*this));
+  // d/dself = other; d/dother = self before the write, so it is saved (a copy of the split-off
+  // history, keeping its graph for double backward) when needed.
+  const bool save_self = other.requires_grad();
+  auto save = [save_self](const Tensor& old) {
+    return save_self ? Saved{{xgrad::clone(old)}} : Saved{};
+  };
   return record_inplace(
-      "mul_", *this, {&other}, std::move(saved), [&] { detail::write_mul(*this, other); },
+      "mul_", *this, {&other}, save, [&] { detail::write_mul(*this, other); },
       [](const BackwardArgs& g) {
         return TensorList{g.needs(0) ? mul(g.grad, g.input(1)) : Tensor(),
                           g.needs(1) ? mul(g.grad, g.saved(0)) : Tensor()};

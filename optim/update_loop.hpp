@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "tensor/dispatch.hpp"
 #include "tensor/tensor.hpp"
 
 namespace xgrad::optim::detail {
@@ -30,10 +31,7 @@ void update(Tensor& param, const Tensor& grad, std::vector<Tensor>& state, Body&
     body.template operator()<T>(param.numel(), param.template data<T>(), grad.template data<T>(),
                                 bufs);
   };
-  if (param.dtype() == Dtype::float32)
-    run.template operator()<float>();
-  else
-    run.template operator()<double>();
+  dispatch_floating(param.dtype(), run, "optimizer");
 }
 
 }  // namespace xgrad::optim::detail

@@ -167,15 +167,13 @@ Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, i
   if (numel > 0) {
     int64_t last = offset;
     for (std::size_t d = 0; d < shape.size(); ++d) {
-      if (strides[d] < 0)
-        throw Error("as_strided: negative stride in " + format_shape(strides));
+      if (strides[d] < 0) throw Error("as_strided: negative stride in " + format_shape(strides));
       int64_t span = 0;
       if (__builtin_mul_overflow(shape[d] - 1, strides[d], &span) ||
           __builtin_add_overflow(last, span, &last))
         last = INT64_MAX;
     }
-    const int64_t elements =
-        static_cast<int64_t>(storage->bytes() / dtype_size(base.dtype()));
+    const int64_t elements = static_cast<int64_t>(storage->bytes() / dtype_size(base.dtype()));
     if (offset < 0 || last >= elements)
       throw Error("as_strided: shape " + format_shape(shape) + ", strides " +
                   format_shape(strides) + " and offset " + std::to_string(offset) +
@@ -201,8 +199,8 @@ Tensor from_blob(void* data, const Shape& shape, const Shape& strides, Options o
       deleter ? std::move(deleter) : [](void*) {});
   auto impl = new_impl();
   Tensor base(impl);
-  detail::ImplAccess::set_state(*impl, detail::TensorState{storage, 0, Shape{extent},
-                                                            Shape{1}, extent, options.dtype});
+  detail::ImplAccess::set_state(
+      *impl, detail::TensorState{storage, 0, Shape{extent}, Shape{1}, extent, options.dtype});
   Tensor view = make_view(base, shape, strides, 0);
   view.requires_grad_(options.requires_grad);
   return view;
@@ -304,8 +302,7 @@ void Tensor::set_data(const Tensor& data) {
   if (data.dtype() != dtype() || data.shape() != shape()) impl_->grad_ = Tensor();
   const TensorImpl& src = *data.impl_;
   detail::ImplAccess::set_state(*impl_, detail::TensorState{src.storage_, src.offset_, src.shape_,
-                                                             src.strides_, src.numel_,
-                                                             src.dtype_});
+                                                            src.strides_, src.numel_, src.dtype_});
 }
 
 bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad_; }
@@ -450,8 +447,7 @@ void write_result(Tensor& self, const Tensor& value, const char* op) {
   if (value.shape() != self.shape())
     throw Error(std::string(op) + ": result of shape " + format_shape(value.shape()) +
                 " does not fit the tensor of shape " + format_shape(self.shape()));
-  if (value.dtype() != self.dtype() &&
-      promote_types(value.dtype(), self.dtype()) != self.dtype())
+  if (value.dtype() != self.dtype() && promote_types(value.dtype(), self.dtype()) != self.dtype())
     throw Error(std::string(op) + ": result type " + dtype_name(value.dtype()) +
                 " cannot be stored in place in a " + dtype_name(self.dtype()) + " tensor");
   kernels::assign(self, value);
@@ -814,7 +810,9 @@ void print_values(std::ostream& os, const std::vector<double>& v, const Shape& s
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   if (!t.defined()) return os << "tensor(undefined)";
   std::ostringstream body;
-  body << std::setprecision(t.dtype() == Dtype::float32 ? 6 : t.dtype() == Dtype::float64 ? 10 : 19);
+  body << std::setprecision(t.dtype() == Dtype::float32   ? 6
+                            : t.dtype() == Dtype::float64 ? 10
+                                                          : 19);
   std::vector<double> v = t.to_vector();
   int64_t pos = 0;
   print_values(body, v, t.shape(), 0, pos, t.dtype() == Dtype::bool_);
