@@ -146,6 +146,28 @@ void BM_ExpTransposed(benchmark::State& st) {
 }
 BENCHMARK(BM_ExpTransposed)->Arg(0)->Arg(1);
 
+// A reduction over a transposed view (summed over the dense block underneath) and a GEMM of one
+// (a contiguous copy first), against their contiguous inputs.
+void BM_SumDimTransposed(benchmark::State& st) {
+  const int64_t n = 512;
+  Tensor a = randn({n, n});
+  Tensor x = st.range(0) ? a.t() : a.t().contiguous();
+  NoGradGuard guard;
+  for (auto _ : st) benchmark::DoNotOptimize(sum(x, {1}));
+  st.SetItemsProcessed(st.iterations() * n * n);
+  st.SetLabel(st.range(0) ? "transposed view (reduced underneath)" : "contiguous");
+}
+BENCHMARK(BM_SumDimTransposed)->Arg(0)->Arg(1);
+
+void BM_MatmulTransposed(benchmark::State& st) {
+  Tensor a = randn({784, 64}), b = randn({784, 128});
+  Tensor lhs = st.range(0) ? a.t() : a.t().contiguous();  // (64, 784)
+  NoGradGuard guard;
+  for (auto _ : st) benchmark::DoNotOptimize(matmul(lhs, b));
+  st.SetLabel(st.range(0) ? "transposed view (copied)" : "contiguous");
+}
+BENCHMARK(BM_MatmulTransposed)->Arg(0)->Arg(1);
+
 // A chain of views (transpose, slice, select, unsqueeze, expand) then a reduction, forward and
 // backward; Arg 1 clones after every view (a copy per op, as before views existed, plus the
 // clone's node).

@@ -188,3 +188,20 @@ TEST_CASE("printing a view prints its elements in order") {
   os << iota({2, 2}).t();
   CHECK(os.str() == "tensor([[0, 2],\n[1, 3]], shape=(2, 2), dtype=float64)");
 }
+
+TEST_CASE("sums over permuted views reduce the dense block underneath") {
+  Tensor a = iota({2, 3, 4});
+  Tensor p = permute(a, {2, 0, 1});  // (4, 2, 3), not contiguous
+  Tensor dense = p.contiguous();
+  for (std::vector<int64_t> dims : {std::vector<int64_t>{0}, {1}, {2}, {0, 2}, {1, 2}, {0, 1, 2}})
+    for (bool keepdim : {false, true}) {
+      INFO(dims.size(), keepdim);
+      Tensor got = sum(p, dims, keepdim), want = sum(dense, dims, keepdim);
+      CHECK(got.shape() == want.shape());
+      CHECK(got.is_contiguous());
+      CHECK(got.to_vector() == want.to_vector());
+    }
+  Tensor s = slice(a, 2, 0, 4, 2);  // gaps: not a permutation of a dense block, so it is copied
+  CHECK(sum(s, {2}).to_vector() == sum(s.contiguous(), {2}).to_vector());
+  CHECK(sum(tensor({1, 2, 3, 4}, int64).reshape({2, 2}).t(), {0}).dtype() == int64);
+}
