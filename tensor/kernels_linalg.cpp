@@ -1,7 +1,9 @@
-// GEMM kernels through CBLAS: transposed operands are passed as flags, never copied.
+// GEMM kernels through CBLAS: transposed operands (and transposed or column-sliced views) are
+// passed as flags and leading dimensions, never copied.
 #include <cblas.h>
 
 #include <cstring>
+#include <optional>
 
 #include "tensor/kernels.hpp"
 #include "tensor/strided.hpp"
@@ -11,9 +13,11 @@ namespace xgrad::kernels {
 
 namespace {
 
-// C (m, n) = alpha * op(A) op(B) + beta * C, row-major, A stored (m,k) or (k,m) when trans.
+// C (m, n) = op(A) op(B) + beta * C, row-major; A is stored (m, k), or (k, m) when trans, with
+// lda elements between its stored rows (likewise B).
 template <class T>
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, const T* b, T beta, T* c) {
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
+          int64_t ldb, T beta, T* c) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     if (beta == T(0)) std::memset(c, 0, sizeof(T) * m * n);
@@ -21,52 +25,77 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, const T
   }
   const auto op_a = ta ? CblasTrans : CblasNoTrans;
   const auto op_b = tb ? CblasTrans : CblasNoTrans;
-  const int lda = static_cast<int>(ta ? m : k), ldb = static_cast<int>(tb ? k : n);
   if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, op_a, op_b, m, n, k, 1.0f, a, lda, b, ldb, beta, c, n);
+    cblas_sgemm(CblasRowMajor, op_a, op_b, m, n, k, 1.0f, a, static_cast<int>(lda), b,
+                static_cast<int>(ldb), beta, c, n);
   else
-    cblas_dgemm(CblasRowMajor, op_a, op_b, m, n, k, 1.0, a, lda, b, ldb, beta, c, n);
+    cblas_dgemm(CblasRowMajor, op_a, op_b, m, n, k, 1.0, a, static_cast<int>(lda), b,
+                static_cast<int>(ldb), beta, c, n);
 }
 
+// An operand as BLAS reads it: its matrices row-major with a leading dimension, or transposed,
+// which covers contiguous tensors, transposed views and column slices without a copy.
 struct Operand {
   int64_t batch, rows, cols;  // logical (after the transposition flag)
+  bool trans;                 // the flag handed to BLAS
+  int64_t ld, batch_stride;   // in elements
 };
-Operand describe(const Tensor& t, bool trans) {
-  int64_t batch = t.dim() == 3 ? t.shape()[0] : 0;
-  int64_t r = t.shape()[t.dim() - 2], c = t.shape()[t.dim() - 1];
-  return trans ? Operand{batch, c, r} : Operand{batch, r, c};
+std::optional<Operand> describe(const Tensor& t, bool trans) {
+  const int64_t d = t.dim();
+  const int64_t batch = d == 3 ? t.shape()[0] : 0;
+  const int64_t r = t.shape()[d - 2], c = t.shape()[d - 1];
+  const int64_t s0 = t.strides()[d - 2], s1 = t.strides()[d - 1];
+  Operand o{batch, trans ? c : r, trans ? r : c, trans, 0, d == 3 ? t.strides()[0] : 0};
+  if (s1 == 1 && s0 >= std::max<int64_t>(c, 1)) {
+    o.ld = s0;  // rows of c elements, s0 apart
+  } else if (s0 == 1 && s1 >= std::max<int64_t>(r, 1)) {
+    o.trans = !trans;  // stored as its transpose: columns of r elements, s1 apart
+    o.ld = s1;
+  } else if (r <= 1 || c <= 1) {
+    if (!t.is_contiguous()) return std::nullopt;
+    o.ld = std::max<int64_t>(c, 1);
+  } else {
+    return std::nullopt;
+  }
+  if (batch > 1 && o.batch_stride == 0) return std::nullopt;  // an expanded batch
+  return o;
 }
 
 }  // namespace
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
-  detail::Dense a_dense(a_in), b_dense(b_in);
-  const Tensor &a = *a_dense, &b = *b_dense;
-  if (a.dim() < 2 || a.dim() > 3 || b.dim() < 2 || b.dim() > 3)
-    throw Error("matmul: kernel expects 2-D or 3-D operands, got " + format_shape(a.shape()) +
-                " @ " + format_shape(b.shape()));
-  if (a.dtype() != b.dtype())
-    throw Error(std::string("matmul: dtype mismatch ") + dtype_name(a.dtype()) + " @ " +
-                dtype_name(b.dtype()));
-  Operand A = describe(a, ta), B = describe(b, tb);
+  if (a_in.dim() < 2 || a_in.dim() > 3 || b_in.dim() < 2 || b_in.dim() > 3)
+    throw Error("matmul: kernel expects 2-D or 3-D operands, got " + format_shape(a_in.shape()) +
+                " @ " + format_shape(b_in.shape()));
+  if (a_in.dtype() != b_in.dtype())
+    throw Error(std::string("matmul: dtype mismatch ") + dtype_name(a_in.dtype()) + " @ " +
+                dtype_name(b_in.dtype()));
+  // Strided operands BLAS can read directly (transposed views, column slices) are not copied.
+  std::optional<Operand> da = describe(a_in, ta), db = describe(b_in, tb);
+  const Tensor a = da ? a_in : a_in.contiguous_copy(), b = db ? b_in : b_in.contiguous_copy();
+  const Operand A = da ? *da : *describe(a, ta), B = db ? *db : *describe(b, tb);
   if (A.cols != B.rows || (A.batch && B.batch && A.batch != B.batch))
     throw Error("matmul: inner dimensions differ: " + format_shape(a.shape()) + " @ " +
                 format_shape(b.shape()));
   const int64_t batch = std::max(A.batch, B.batch);
   const int64_t m = A.rows, n = B.cols, k = A.cols;
   Tensor out = empty(batch ? Shape{batch, m, n} : Shape{m, n}, a.dtype());
-  dispatch_floating(a.dtype(), [&]<class T>() {
-    const T* pa = a.data<T>();
-    const T* pb = b.data<T>();
-    T* pc = out.data<T>();
-    if (A.batch && !B.batch && !ta) {
-      gemm<T>(false, tb, batch * m, n, k, pa, pb, T(0), pc);  // one tall GEMM
-      return;
-    }
-    const int64_t step_a = A.batch ? m * k : 0, step_b = B.batch ? k * n : 0;
-    for (int64_t i = 0; i < std::max<int64_t>(batch, 1); ++i)
-      gemm<T>(ta, tb, m, n, k, pa + i * step_a, pb + i * step_b, T(0), pc + i * m * n);
-  }, "matmul");
+  dispatch_floating(
+      a.dtype(),
+      [&]<class T>() {
+        const T* pa = a.data<T>();
+        const T* pb = b.data<T>();
+        T* pc = out.data<T>();
+        if (A.batch && !B.batch && !A.trans && A.ld == k && A.batch_stride == m * k) {
+          gemm<T>(false, B.trans, batch * m, n, k, pa, A.ld, pb, B.ld, T(0), pc);  // one tall GEMM
+          return;
+        }
+        const int64_t step_a = A.batch ? A.batch_stride : 0, step_b = B.batch ? B.batch_stride : 0;
+        for (int64_t i = 0; i < std::max<int64_t>(batch, 1); ++i)
+          gemm<T>(A.trans, B.trans, m, n, k, pa + i * step_a, A.ld, pb + i * step_b, B.ld, T(0),
+                  pc + i * m * n);
+      },
+      "matmul");
   return out;
 }
 
@@ -84,7 +113,7 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in) {
       for (int64_t i = 0; i < rows; ++i) std::memcpy(c + i * outf, pb, outf * sizeof(T));
       beta = T(1);
     }
-    gemm<T>(false, true, rows, outf, in, x.data<T>(), w.data<T>(), beta, c);
+    gemm<T>(false, true, rows, outf, in, x.data<T>(), in, w.data<T>(), in, beta, c);
   }, "linear");
   return out;
 }

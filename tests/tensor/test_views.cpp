@@ -205,3 +205,21 @@ TEST_CASE("sums over permuted views reduce the dense block underneath") {
   CHECK(sum(s, {2}).to_vector() == sum(s.contiguous(), {2}).to_vector());
   CHECK(sum(tensor({1, 2, 3, 4}, int64).reshape({2, 2}).t(), {0}).dtype() == int64);
 }
+
+TEST_CASE("matmul reads transposed views and column slices without copying, and copies the rest") {
+  Tensor a = iota({5, 4}), b = iota({4, 6});
+  auto same = [](const Tensor& x, const Tensor& y) {
+    return testing::allclose(matmul(x, y), matmul(x.contiguous(), y.contiguous()), 0, 0);
+  };
+  CHECK(same(a.t().t(), b));
+  CHECK(same(iota({4, 5}).t(), b));                 // transposed: a flag
+  CHECK(same(slice(iota({5, 7}), 1, 1, 5), b));     // column slice: a leading dimension
+  CHECK(same(a, slice(iota({9, 6}), 0, 2, 6)));     // row slice
+  CHECK(same(a, slice(iota({4, 12}), 1, 0, 12, 2)));  // stepped columns: copied
+  Tensor batch = iota({3, 4, 5});
+  CHECK(same(transpose(batch, 1, 2), iota({4, 2})));          // a batch of transposed matrices
+  CHECK(same(expand(iota({1, 5, 4}), {3, 5, 4}), iota({4, 2})));  // an expanded batch: copied
+  CHECK(same(select(iota({2, 5, 4}), 0, 1), b));
+  CHECK(same(iota({1, 4}), b));
+  CHECK(same(iota({5, 1}), iota({1, 6})));
+}
