@@ -217,10 +217,10 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
   }
   return record_inplace(
       "index_put_", *this, {&values}, {},
-      [&] {
-        detail::check_writable(*this, "index_put_");
-        kernels::put_(*this, positions, kernels::expand(values, indexed), accumulate);
-        storage()->bump_version();
+      [&](Tensor& target) {
+        detail::check_writable(target, "index_put_");
+        kernels::put_(target, positions, kernels::expand(values, indexed), accumulate);
+        target.storage()->bump_version();
       },
       [keep, positions, indexed](const BackwardArgs& g) {
         Tensor to_self = keep.defined() ? mul(g.grad, keep) : g.grad;

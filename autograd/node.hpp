@@ -3,6 +3,7 @@
 // and is freed when its tensors die.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -23,6 +24,11 @@ using TensorList = std::vector<Tensor, BlockAllocator<Tensor>>;
 class Node;
 namespace detail {
 void set_grad_fn(Tensor& output, std::shared_ptr<Node> node);
+// An in-place op on a view of a tensor in the graph (PyTorch's CopySlices): `op` runs on a copy
+// of the view, the result is written into the view, and the base's and the view's histories are
+// rebased onto it, so gradients reach the base through the write.
+void inplace_on_view(const char* name, Tensor& view, const std::function<void(Tensor&)>& op);
+bool is_graph_view(const Tensor& t);
 }  // namespace detail
 
 // What a backward function sees. Tensors it reads the values of are "saved": input(i),
@@ -65,7 +71,9 @@ class Node {
   const TensorList& inputs() const { return inputs_; }
   // A view's output shares its input's storage; an in-place op overwrote its input 0 (the
   // tensor's earlier history, split off into a handle of its own) and made this its output.
-  enum class Kind : uint8_t { plain, view, inplace };
+  // A rebased view is a view whose base was then changed in place through it: input 0 is the
+  // view's history from before the write, input 1 the base (see detail::inplace_on_view).
+  enum class Kind : uint8_t { plain, view, inplace, rebased_view };
   Kind kind() const { return kind_; }
   void set_kind(Kind kind) { kind_ = kind; }
   // The tensor whose history input i's use belongs to: itself, unless a recorded in-place op
@@ -85,6 +93,8 @@ class Node {
  private:
   friend class BackwardArgs;
   friend void detail::set_grad_fn(Tensor& output, std::shared_ptr<Node> node);
+  friend void detail::inplace_on_view(const char* name, Tensor& view,
+                                      const std::function<void(Tensor&)>& op);
   // Raises when `t` (what: "input 1", "the output", ...) changed since `version` was recorded.
   void check_version(const Tensor& t, const char* what, std::size_t index, uint64_t version) const;
 
@@ -143,6 +153,14 @@ class NodeWith final : public Node {
  private:
   std::optional<F> backward_;
 };
+
+template <class F>
+std::shared_ptr<Node> make_node(const char* name, TensorList inputs, TensorList saved,
+                                F&& backward) {
+  using Stored = NodeWith<std::decay_t<F>>;
+  return std::allocate_shared<Stored>(BlockAllocator<Stored>{}, name, std::move(inputs),
+                                      std::move(saved), std::forward<F>(backward));
+}
 
 template <class F>
 void attach(Tensor& output, const char* name, TensorList inputs, TensorList saved, F&& backward) {
@@ -207,7 +225,7 @@ void restore_history(Tensor& self, Tensor& old);
 void set_inplace_grad_fn(Tensor& self, std::shared_ptr<Node> node);
 }  // namespace detail
 
-// An in-place op on `self`: `write()` changes self's data (and bumps its version); `others` are
+// An in-place op on `self`: `write(target)` changes the target's data (and bumps its version); `others` are
 // the op's other tensor operands (inputs 1, 2, ... of the node; input 0 is self before the
 // write). Every handle of self sees the new value and the new history. Backward functions read
 // the new value with g.output(); what they need of the old value goes in `saved` before the
@@ -222,7 +240,14 @@ Tensor& record_inplace(const char* name, Tensor& self, std::initializer_list<con
   for (const Tensor* t : others) record = record || (is_grad_enabled() && t->requires_grad());
   detail::check_inplace_target(name, self);
   if (!record) {
-    write();
+    write(self);
+    return self;
+  }
+  if (detail::is_graph_view(self)) {
+    detail::inplace_on_view(name, self, [&](Tensor& copy) {
+      record_inplace(name, copy, others, std::forward<Save>(saved), std::forward<Write>(write),
+                     std::forward<F>(backward));
+    });
     return self;
   }
   Tensor old = detail::split_history(self);
@@ -238,7 +263,7 @@ Tensor& record_inplace(const char* name, Tensor& self, std::initializer_list<con
       std::allocate_shared<Stored>(BlockAllocator<Stored>{}, name, std::move(inputs),
                                    std::move(saved_tensors), std::forward<F>(backward));
   try {
-    write();
+    write(self);
   } catch (...) {
     detail::restore_history(self, old);
     throw;

@@ -9,6 +9,7 @@
 
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/view_ops.hpp"
 #include "tensor/kernels.hpp"
 
 namespace xgrad {
@@ -45,26 +46,29 @@ Indices to_indices(const char* op, const Tensor& index, int64_t limit) {
       detail::index_values(op, index, limit, false));
 }
 
-// The backward of a view op: `src` added into the view `layout` of zeros(shape); `layout` is the
-// view's geometry over a contiguous tensor of `shape`.
-Tensor view_scatter(const Tensor& src, const Shape& shape, const kernels::Layout& layout);
+}  // namespace
 
-// A view of the contiguous tensor x with `layout` (relative to x's first element).
-Tensor view_of_dense(const Tensor& x, const kernels::Layout& layout) {
+namespace detail {
+
+Tensor strided_view(const Tensor& x, const kernels::Layout& layout) {
   kernels::Layout at = layout;
   at.offset += x.storage_offset();
   return record_view("as_strided", kernels::view_as(x, at), x, [layout](const BackwardArgs& g) {
-    return TensorList{view_scatter(g.grad, g.input_shape(0), layout)};
+    return TensorList{detail::strided_scatter(g.grad, g.input_shape(0), layout)};
   });
 }
 
-Tensor view_scatter(const Tensor& src, const Shape& shape, const kernels::Layout& layout) {
+Tensor strided_scatter(const Tensor& src, const Shape& shape, const kernels::Layout& layout) {
   Tensor out =
       kernels::scatter_add_into_view(src, shape, layout.shape, layout.strides, layout.offset);
   return record("view_backward", std::move(out), src, [layout](const BackwardArgs& g) {
-    return TensorList{view_of_dense(g.grad.contiguous(), layout)};
+    return TensorList{detail::strided_view(g.grad.contiguous(), layout)};
   });
 }
+
+}  // namespace detail
+
+namespace {
 
 // Records a view op: `to_view` maps a Layout to the view's Layout. Forward applies it to x's
 // layout; backward applies it to a contiguous layout of x's shape and scatters into that.
@@ -74,7 +78,7 @@ Tensor view_op(const char* name, const Tensor& x, ToView to_view) {
                      [to_view](const BackwardArgs& g) {
                   const Shape& shape = g.input_shape(0);
                   return TensorList{
-                      view_scatter(g.grad, shape, to_view(kernels::contiguous_layout(shape)))};
+                      detail::strided_scatter(g.grad, shape, to_view(kernels::contiguous_layout(shape)))};
                 });
 }
 
@@ -158,7 +162,7 @@ Tensor as_strided(const Tensor& x, const Shape& shape, const Shape& strides, int
     throw Error("as_strided: the view reaches outside the " + std::to_string(x.numel()) +
                 " elements of its input of shape " + format_shape(x.shape()) +
                 ", so it has no gradient");
-  return view_of_dense(x, layout);
+  return detail::strided_view(x, layout);
 }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {

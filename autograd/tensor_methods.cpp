@@ -39,7 +39,7 @@ TensorList none_for_self(Tensor other_grad) { return TensorList{Tensor(), std::m
 Tensor& Tensor::fill_(const Scalar& value) {
   // The old values no longer matter: no gradient flows to them.
   return record_inplace(
-      "fill_", *this, {}, {}, [&] { detail::write_fill(*this, value); },
+      "fill_", *this, {}, {}, [&](Tensor& target) { detail::write_fill(target, value); },
       [](const BackwardArgs&) { return TensorList{Tensor()}; });
 }
 
@@ -48,13 +48,13 @@ Tensor& Tensor::zero_() { return fill_(0); }
 Tensor& Tensor::copy_(const Tensor& src) {
   // d/dsrc = the gradient (summed over broadcast dims, cast to src's dtype, by the engine).
   return record_inplace(
-      "copy_", *this, {&src}, {}, [&] { detail::write_copy(*this, src); },
+      "copy_", *this, {&src}, {}, [&](Tensor& target) { detail::write_copy(target, src); },
       [](const BackwardArgs& g) { return none_for_self(g.grad); });
 }
 
 Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) {
   return record_inplace(
-      "add_", *this, {&other}, {}, [&] { detail::write_add(*this, other, alpha); },
+      "add_", *this, {&other}, {}, [&](Tensor& target) { detail::write_add(target, other, alpha); },
       [alpha](const BackwardArgs& g) {
         return TensorList{g.grad, g.needs(1) ? mul(g.grad, alpha) : Tensor()};
       });
@@ -62,13 +62,13 @@ Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) {
 
 Tensor& Tensor::add_(const Scalar& value) {
   return record_inplace(
-      "add_", *this, {}, {}, [&] { detail::write_add(*this, value); },
+      "add_", *this, {}, {}, [&](Tensor& target) { detail::write_add(target, value); },
       [](const BackwardArgs& g) { return TensorList{g.grad}; });
 }
 
 Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) {
   return record_inplace(
-      "sub_", *this, {&other}, {}, [&] { detail::write_sub(*this, other, alpha); },
+      "sub_", *this, {&other}, {}, [&](Tensor& target) { detail::write_sub(target, other, alpha); },
       [alpha](const BackwardArgs& g) {
         return TensorList{g.grad, g.needs(1) ? neg(mul(g.grad, alpha)) : Tensor()};
       });
@@ -77,7 +77,7 @@ Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) {
 Tensor& Tensor::sub_(const Scalar& value) {
   return record_inplace(
       "sub_", *this, {}, {},
-      [&] { detail::write_result(*this, kernels::sub(*this, value), "sub_"); },
+      [&](Tensor& target) { detail::write_result(target, kernels::sub(target, value), "sub_"); },
       [](const BackwardArgs& g) { return TensorList{g.grad}; });
 }
 
@@ -89,7 +89,7 @@ Tensor& Tensor::mul_(const Tensor& other) {
     return save_self ? Saved{{xgrad::clone(old)}} : Saved{};
   };
   return record_inplace(
-      "mul_", *this, {&other}, save, [&] { detail::write_mul(*this, other); },
+      "mul_", *this, {&other}, save, [&](Tensor& target) { detail::write_mul(target, other); },
       [](const BackwardArgs& g) {
         return TensorList{g.needs(0) ? mul(g.grad, g.input(1)) : Tensor(),
                           g.needs(1) ? mul(g.grad, g.saved(0)) : Tensor()};
@@ -98,14 +98,14 @@ Tensor& Tensor::mul_(const Tensor& other) {
 
 Tensor& Tensor::mul_(const Scalar& factor) {
   return record_inplace(
-      "mul_", *this, {}, {}, [&] { detail::write_mul(*this, factor); },
+      "mul_", *this, {}, {}, [&](Tensor& target) { detail::write_mul(target, factor); },
       [factor](const BackwardArgs& g) { return TensorList{mul(g.grad, factor)}; });
 }
 
 Tensor& Tensor::div_(const Tensor& other) {
   // d/dself = 1/other; d/dother = -out/other.
   return record_inplace(
-      "div_", *this, {&other}, {}, [&] { detail::write_div(*this, other); },
+      "div_", *this, {&other}, {}, [&](Tensor& target) { detail::write_div(target, other); },
       [](const BackwardArgs& g) {
         Tensor ga = div(g.grad, g.input(1));
         return TensorList{g.needs(0) ? ga : Tensor(),
@@ -116,7 +116,7 @@ Tensor& Tensor::div_(const Tensor& other) {
 Tensor& Tensor::div_(const Scalar& divisor) {
   return record_inplace(
       "div_", *this, {}, {},
-      [&] { detail::write_result(*this, kernels::div(*this, divisor), "div_"); },
+      [&](Tensor& target) { detail::write_result(target, kernels::div(target, divisor), "div_"); },
       [divisor](const BackwardArgs& g) { return TensorList{div(g.grad, divisor)}; });
 }
 
@@ -130,7 +130,7 @@ Tensor& Tensor::clamp_(const Scalar& low, const Scalar& high) {
     saved.tensors.push_back(kernels::in_range_mask(*this, low, high));
   return record_inplace(
       "clamp_", *this, {}, std::move(saved),
-      [&] { detail::write_result(*this, kernels::clamp(*this, low, high), "clamp_"); },
+      [&](Tensor& target) { detail::write_result(target, kernels::clamp(target, low, high), "clamp_"); },
       [](const BackwardArgs& g) { return TensorList{mul(g.grad, g.saved(0))}; });
 }
 
@@ -145,8 +145,8 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
   const Tensor m = mask.detach();
   return record_inplace(
       "masked_fill_", *this, {}, {},
-      [&] {
-        detail::write_result(*this, kernels::where(m, full({}, value, dtype()), *this),
+      [&](Tensor& target) {
+        detail::write_result(target, kernels::where(m, full({}, value, dtype()), target),
                              "masked_fill_");
       },
       [m](const BackwardArgs& g) { return TensorList{mul(g.grad, kernels::logical_not(m))}; });
@@ -155,7 +155,7 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
 Tensor& Tensor::relu_() {
   // d relu = 1 where the result is > 0.
   return record_inplace(
-      "relu_", *this, {}, {}, [&] { detail::write_result(*this, kernels::relu(*this), "relu_"); },
+      "relu_", *this, {}, {}, [&](Tensor& target) { detail::write_result(target, kernels::relu(target), "relu_"); },
       [](const BackwardArgs& g) { return TensorList{mul(g.grad, kernels::gt(g.output(), 0))}; });
 }
 
@@ -163,7 +163,7 @@ Tensor& Tensor::sigmoid_() {
   // d sigmoid = s (1 - s) with s the result.
   return record_inplace(
       "sigmoid_", *this, {}, {},
-      [&] { detail::write_result(*this, kernels::sigmoid(*this), "sigmoid_"); },
+      [&](Tensor& target) { detail::write_result(target, kernels::sigmoid(target), "sigmoid_"); },
       [](const BackwardArgs& g) {
         return TensorList{mul(g.grad, mul(g.output(), sub(1.0, g.output())))};
       });
