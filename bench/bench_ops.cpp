@@ -129,22 +129,42 @@ void BM_AddTransposed(benchmark::State& st) {
   Tensor a = randn({n, n}), b = randn({n, n});
   Tensor lhs = st.range(0) ? a.t() : a.t().contiguous();
   NoGradGuard guard;
-  for (auto _ : st) benchmark::DoNotOptimize(lhs + b);
+  for (auto _ : st) benchmark::DoNotOptimize(st.range(0) == 2 ? lhs.contiguous() + b : lhs + b);
   st.SetItemsProcessed(st.iterations() * n * n);
-  st.SetLabel(st.range(0) ? "transposed view" : "contiguous");
+  st.SetLabel(st.range(0) == 0 ? "contiguous" : st.range(0) == 1 ? "transposed view" : "copied first");
 }
-BENCHMARK(BM_AddTransposed)->Arg(0)->Arg(1);
+BENCHMARK(BM_AddTransposed)->DenseRange(0, 2);
 
-void BM_ExpTransposed(benchmark::State& st) {
+// A unary op on 512x512 operands of each layout: contiguous (0), a transposed view (1: the result
+// keeps its layout, one flat pass), a column slice (2: rows with gaps, walked row by row), stepped
+// columns (3: each row gathered into a small buffer), and the same stepped columns copied to
+// contiguous first (4), the alternative that 3 must beat.
+Tensor strided_operand(int64_t layout) {
   const int64_t n = 512;
-  Tensor a = randn({n, n});
-  Tensor x = st.range(0) ? a.t() : a.t().contiguous();
-  NoGradGuard guard;
-  for (auto _ : st) benchmark::DoNotOptimize(exp(x));
-  st.SetItemsProcessed(st.iterations() * n * n);
-  st.SetLabel(st.range(0) ? "transposed view" : "contiguous");
+  switch (layout) {
+    case 0: return randn({n, n});
+    case 1: return randn({n, n}).t();
+    case 2: return slice(randn({n, 2 * n}), 1, 0, n);
+    default: return slice(randn({n, 2 * n}), 1, 0, 2 * n, 2);
+  }
 }
-BENCHMARK(BM_ExpTransposed)->Arg(0)->Arg(1);
+const char* strided_label(int64_t layout) {
+  static const char* labels[] = {"contiguous", "transposed view", "column slice",
+                                 "stepped columns", "stepped columns, copied first"};
+  return labels[layout];
+}
+template <Tensor (*Op)(const Tensor&)>
+void unary_strided(benchmark::State& st) {
+  Tensor x = strided_operand(st.range(0));
+  NoGradGuard guard;
+  for (auto _ : st) benchmark::DoNotOptimize(st.range(0) == 4 ? Op(x.contiguous()) : Op(x));
+  st.SetItemsProcessed(st.iterations() * x.numel());
+  st.SetLabel(strided_label(st.range(0)));
+}
+void BM_ExpStrided(benchmark::State& st) { unary_strided<exp>(st); }
+void BM_ReluStrided(benchmark::State& st) { unary_strided<relu>(st); }
+BENCHMARK(BM_ExpStrided)->DenseRange(0, 4);
+BENCHMARK(BM_ReluStrided)->DenseRange(0, 4);
 
 // A reduction over a transposed view (summed over the dense block underneath) and a GEMM of one
 // (passed to BLAS as a transposition flag), against their contiguous inputs.
@@ -158,6 +178,39 @@ void BM_SumDimTransposed(benchmark::State& st) {
   st.SetLabel(st.range(0) ? "transposed view (reduced underneath)" : "contiguous");
 }
 BENCHMARK(BM_SumDimTransposed)->Arg(0)->Arg(1);
+
+// index_select of 256 rows and argmax along a dim of 512x512 operands, in place and copied to
+// contiguous first: contiguous (0), a transposed view (1), the view copied first (2), a column
+// slice of a 512x1024 tensor (3), the slice copied first (4).
+Tensor copy_case_operand(int64_t arg) {
+  return arg <= 2 ? strided_operand(arg == 0 ? 0 : 1) : strided_operand(2);
+}
+const char* copy_label(int64_t arg) {
+  static const char* labels[] = {"contiguous", "transposed view", "transposed, copied first",
+                                 "column slice", "column slice, copied first"};
+  return labels[arg];
+}
+bool copied_first(int64_t arg) { return arg == 2 || arg == 4; }
+void BM_IndexSelectStrided(benchmark::State& st) {
+  Tensor x = copy_case_operand(st.range(0));
+  std::vector<int64_t> rows;
+  for (int64_t i = 0; i < 256; ++i) rows.push_back((i * 37) % 512);
+  NoGradGuard guard;
+  for (auto _ : st)
+    benchmark::DoNotOptimize(copied_first(st.range(0)) ? index_select(x.contiguous(), 0, rows)
+                                                      : index_select(x, 0, rows));
+  st.SetLabel(copy_label(st.range(0)));
+}
+BENCHMARK(BM_IndexSelectStrided)->DenseRange(0, 4);
+
+void BM_ArgmaxStrided(benchmark::State& st) {
+  Tensor x = copy_case_operand(st.range(0));
+  NoGradGuard guard;
+  for (auto _ : st)
+    benchmark::DoNotOptimize(copied_first(st.range(0)) ? argmax(x.contiguous(), 1) : argmax(x, 1));
+  st.SetLabel(copy_label(st.range(0)));
+}
+BENCHMARK(BM_ArgmaxStrided)->DenseRange(0, 4);
 
 void BM_MatmulTransposed(benchmark::State& st) {
   Tensor a = randn({784, 64}), b = randn({784, 128});

@@ -100,10 +100,13 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
 }
 
 Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in) {
-  detail::Dense x_dense(x_in), w_dense(w_in);
-  const Tensor &x = *x_dense, &w = *w_dense;
-  Tensor bias = bias_in.defined() ? (bias_in.is_contiguous() ? bias_in : bias_in.contiguous_copy()) : bias_in;
-  const int64_t rows = x.shape()[0], in = x.shape()[1], outf = w.shape()[0];
+  // x (rows, in) and w (out, in) go to BLAS as they are when it can read them (a transposed
+  // weight, a column slice of the input), else as contiguous copies.
+  std::optional<Operand> dx = describe(x_in, false), dw = describe(w_in, true);
+  const Tensor x = dx ? x_in : x_in.contiguous_copy(), w = dw ? w_in : w_in.contiguous_copy();
+  const Operand X = dx ? *dx : *describe(x, false), W = dw ? *dw : *describe(w, true);
+  Tensor bias = bias_in.defined() && !bias_in.is_contiguous() ? bias_in.contiguous_copy() : bias_in;
+  const int64_t rows = X.rows, in = X.cols, outf = W.cols;
   Tensor out = empty({rows, outf}, x.dtype());
   dispatch_floating(x.dtype(), [&]<class T>() {
     T* c = out.data<T>();
@@ -113,7 +116,7 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in) {
       for (int64_t i = 0; i < rows; ++i) std::memcpy(c + i * outf, pb, outf * sizeof(T));
       beta = T(1);
     }
-    gemm<T>(false, true, rows, outf, in, x.data<T>(), in, w.data<T>(), in, beta, c);
+    gemm<T>(X.trans, W.trans, rows, outf, in, x.data<T>(), X.ld, w.data<T>(), W.ld, beta, c);
   }, "linear");
   return out;
 }

@@ -6,10 +6,31 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <vector>
 
+#include "tensor/impl_access.hpp"
 #include "tensor/tensor.hpp"
 
 namespace xgrad::detail {
+
+// When `a` is a permutation of a dense block (a transposed view: every element of the numel()
+// elements from data() once, no gaps), the dims that order its strides from largest to
+// smallest; empty otherwise (gaps, overlaps, broadcast dims, or no elements).
+inline std::vector<int64_t> dense_order(const Tensor& a) {
+  std::vector<int64_t> order(static_cast<std::size_t>(a.dim()));
+  for (int64_t d = 0; d < a.dim(); ++d) order[d] = d;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t x, int64_t y) { return a.strides()[x] > a.strides()[y]; });
+  Shape shape, strides;
+  for (int64_t d : order) {
+    shape.push_back(a.shape()[d]);
+    strides.push_back(a.strides()[d]);
+  }
+  if (a.numel() == 0 || !ImplAccess::is_row_major(shape, strides)) return {};
+  for (int64_t d = 0; d < a.dim(); ++d)
+    if (a.strides()[d] == 0 && a.shape()[d] > 1) return {};
+  return order;
+}
 
 // `t`'s strides seen from a broadcast `out` shape: its own strides, 0 along broadcast dims.
 inline Shape broadcast_strides(const Tensor& t, const Shape& out) {
@@ -20,6 +41,14 @@ inline Shape broadcast_strides(const Tensor& t, const Shape& out) {
   for (std::size_t d = lead; d < rank; ++d)
     s[d] = shape[d - lead] == 1 ? 0 : strides[d - lead];
   return s;
+}
+
+// Whether t's innermost dim (of more than one element) has a stride other than 1: walking it
+// takes tiles of gathers (a transposed view).
+inline bool steps_inner(const Tensor& t) {
+  for (int64_t d = t.dim(); d-- > 0;)
+    if (t.shape()[d] > 1) return t.strides()[d] != 1;
+  return false;
 }
 
 template <std::size_t K>
@@ -77,7 +106,7 @@ void for_each_row(const Shape& shape, const std::array<Shape, K>& strides, F&& f
     if (!tiled) {
       f(off, w.shape[rank - 1], step);
     } else {
-      constexpr int64_t tile = 32;
+      constexpr int64_t tile = 16;
       const int64_t rows = w.shape[rank - 2], cols = w.shape[rank - 1];
       for (int64_t i0 = 0; i0 < rows; i0 += tile)
         for (int64_t j0 = 0; j0 < cols; j0 += tile) {
