@@ -56,6 +56,22 @@ double allocations_per_step(F&& step, int warmup = 5, int steps = 20) {
   return static_cast<double>(allocations.load() - before) / steps;
 }
 
+// ---- the XNOR trainer's step: a 2-4-1 MLP, BCE, Adam on 4 samples (all per-op overhead) ----
+void BM_XnorStep(benchmark::State& st) {
+  Generator gen(0);
+  nn::Sequential net{std::make_shared<nn::Linear>(2, 4, true, &gen), std::make_shared<nn::Sigmoid>(),
+                     std::make_shared<nn::Linear>(4, 1, true, &gen), std::make_shared<nn::Sigmoid>()};
+  optim::Adam opt(net.parameters(), {.lr = 0.05});
+  nn::BCELoss bce;
+  Tensor x = tensor({{0, 0}, {0, 1}, {1, 0}, {1, 1}}), y = tensor({{1}, {0}, {0}, {1}});
+  for (auto _ : st) {
+    opt.zero_grad();
+    bce(net(x), y).backward();
+    opt.step();
+  }
+}
+BENCHMARK(BM_XnorStep);
+
 // ---- tiny-op overhead: a chain of 200 ops ----
 Tensor chain(const Tensor& x, int ops) {
   Tensor y = x;

@@ -113,8 +113,12 @@ class TensorIndex;
 // version counter that every in-place write through any of them bumps.
 class Storage {
  public:
+  // Up to this many bytes live inside the Storage itself: a tiny tensor costs one block, not two.
+  static constexpr std::size_t inline_bytes = 64;
   Storage(void* data, std::size_t bytes, std::function<void(void*)> deleter = nullptr)
       : data_(data), bytes_(bytes), deleter_(std::move(deleter)) {}
+  struct Inline {};
+  Storage(Inline, std::size_t bytes) : data_(inline_), bytes_(bytes) {}  // bytes <= inline_bytes
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -126,8 +130,9 @@ class Storage {
  private:
   void* data_;
   std::size_t bytes_;
-  std::function<void(void*)> deleter_;  // empty: a block of the block cache
+  std::function<void(void*)> deleter_;  // empty: a block of the block cache, or inline_
   uint64_t version_ = 0;
+  alignas(64) unsigned char inline_[inline_bytes];
 };
 
 class Tensor {
