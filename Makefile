@@ -8,7 +8,7 @@ EPOCHS ?= 10
 
 PACKAGES := g++ meson ninja-build pkg-config libxtensor-dev libxtensor-blas-dev libxsimd-dev \
             libopenblas-dev liblapack-dev doctest-dev libbenchmark-dev zlib1g-dev \
-            nlohmann-json3-dev libcli11-dev
+            nlohmann-json3-dev libcli11-dev graphviz
 DEMO_PACKAGES := dataset-fashion-mnist gnuplot-nox
 BENCH_PACKAGES := libtorch-dev
 

@@ -69,6 +69,7 @@ class Node {
 
   const char* name() const { return name_; }
   const TensorList& inputs() const { return inputs_; }
+  const TensorList& saved() const { return saved_; }  // what the backward saved besides inputs
   // A view's output shares its input's storage; an in-place op overwrote its input 0 (the
   // tensor's earlier history, split off into a handle of its own) and made this its output.
   // A rebased view is a view whose base was then changed in place through it: input 0 is the

@@ -16,7 +16,8 @@ int main(int argc, char** argv) try {
                  {{"--data", "folder with the four IDX files (.gz or raw)",
                    "/usr/share/datasets/fashion-mnist"},
                   {"--limit", "use only the first N training images (0 = all)", "0"},
-                  {"--test-limit", "use only the first N test images (0 = all)", "0"}});
+                  {"--test-limit", "use only the first N test images (0 = all)", "0"},
+                  {"--graph", "write the first batch's graph here (Graphviz DOT)", ""}});
   const auto start = std::chrono::steady_clock::now();
 
   auto train = mnist_training_set(args.get("data"), args.get_int("limit"));
@@ -54,7 +55,8 @@ int main(int argc, char** argv) try {
   double last_loss = 0;
   for (int64_t epoch = first_epoch; epoch < args.epochs; ++epoch) {
     progress.start(epoch + 1, args.epochs, loader.num_batches());
-    last_loss = train_epoch(model, *optimizer, loss_fn, loader, &progress);
+    last_loss = train_epoch(model, *optimizer, loss_fn, loader, &progress,
+                            epoch == first_epoch ? args.get("graph") : "");
     double acc = data::accuracy(evaluate(), test_labels);
     char line[128];
     std::snprintf(line, sizeof line, "train loss %.4f  test accuracy %.4f", last_loss, acc);

@@ -122,6 +122,22 @@ std::string Curves::write(const std::string& prefix) const {
   return prefix + ".png";
 }
 
+void write_text_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << text;
+    if (!out.flush()) {
+      std::remove(tmp.c_str());
+      throw Error(path + ": cannot write");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error(path + ": cannot write");
+  }
+}
+
 void save_checkpoint(const std::string& path, const nn::Module& model,
                      const optim::Optimizer& optimizer, int64_t epochs_done) {
   StateDict all = with_prefix("model", model.state_dict());
@@ -140,13 +156,15 @@ int64_t load_checkpoint(const std::string& path, nn::Module& model, optim::Optim
 }
 
 double train_epoch(nn::Module& model, optim::Optimizer& optimizer, const nn::Loss& loss_fn,
-                   data::DataLoader& loader, Progress* progress) {
+                   data::DataLoader& loader, Progress* progress, const std::string& graph) {
   model.train();
   double total = 0;
   int64_t seen = 0, b = 0;
   for (const data::Batch& batch : loader) {
     optimizer.zero_grad();
     Tensor loss = loss_fn(model(batch.inputs), batch.targets);
+    if (b == 0 && !graph.empty())
+      write_text_file(graph, autograd::to_dot({loss}, model.named_parameters()));
     loss.backward();
     optimizer.step();
     const int64_t n = batch.inputs.shape()[0];

@@ -77,10 +77,16 @@ void save_checkpoint(const std::string& path, const nn::Module& model,
 // Returns the number of finished epochs stored in the checkpoint.
 int64_t load_checkpoint(const std::string& path, nn::Module& model, optim::Optimizer& optimizer);
 
+// Writes text to path through a temporary file renamed over it: a failed write leaves what was
+// there. Throws an Error naming the path.
+void write_text_file(const std::string& path, const std::string& text);
+
 // One epoch over the loader (train mode): zero_grad, loss, backward, step per batch.
-// Returns the mean training loss; progress (if given) is updated per batch.
+// Returns the mean training loss; progress (if given) is updated per batch. With a graph path,
+// the first batch's graph (loss back to the named parameters) is written there as Graphviz DOT.
 double train_epoch(nn::Module& model, optim::Optimizer& optimizer, const nn::Loss& loss_fn,
-                   data::DataLoader& loader, Progress* progress = nullptr);
+                   data::DataLoader& loader, Progress* progress = nullptr,
+                   const std::string& graph = "");
 
 // Writes the curves (when a --plot prefix was given) and says where.
 void report_curves(const Curves& curves, const std::string& prefix);
