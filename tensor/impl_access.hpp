@@ -45,8 +45,9 @@ struct ImplAccess {
     t.contiguous_ = true;
     return bad ? -1 : numel;
   }
-  static void set_storage(TensorImpl& t, std::shared_ptr<Storage> storage) {
+  static void set_storage(TensorImpl& t, std::shared_ptr<Storage> storage, int64_t offset = 0) {
     t.storage_ = std::move(storage);
+    t.offset_ = offset;
   }
   static bool is_row_major(const Shape& shape, const Shape& strides) {
     int64_t expected = 1;

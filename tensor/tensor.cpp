@@ -155,10 +155,13 @@ Tensor alias_with_shape(const Tensor& base, const Shape& shape) {
   if (!base.is_contiguous())
     throw Error("alias_with_shape: base of shape " + format_shape(base.shape()) +
                 " is not contiguous");
-  if (shape_numel(shape) != base.numel())
+  // (The hot path of reshapes and un-broadcast gradients: no bounds walk, the counts agree.)
+  auto impl = new_impl();
+  if (detail::ImplAccess::init_contiguous(*impl, shape, base.dtype()) != base.numel())
     throw Error("alias_with_shape: shape " + format_shape(shape) + " for " +
                 std::to_string(base.numel()) + " elements");
-  return make_view(base, shape, contiguous_strides(shape), base.storage_offset());
+  detail::ImplAccess::set_storage(*impl, base.storage(), base.storage_offset());
+  return Tensor(std::move(impl));
 }
 
 Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset) {
