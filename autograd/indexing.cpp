@@ -182,7 +182,7 @@ Tensor Tensor::index(const std::vector<TensorIndex>& indices) const {
 Tensor Tensor::index(std::initializer_list<TensorIndex> indices) const {
   return index(std::vector<TensorIndex>(indices));
 }
-Tensor Tensor::operator[](int64_t i) const { return select(*this, 0, i); }
+Tensor Tensor::operator[](int64_t i) const { return xgrad::select(*this, 0, i); }
 
 Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor& values,
                            bool accumulate) {
@@ -223,10 +223,10 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
         target.storage()->bump_version();
       },
       [keep, positions, indexed](const BackwardArgs& g) {
-        Tensor to_self = keep.defined() ? mul(g.grad, keep) : g.grad;
+        Tensor to_self = keep.defined() ? xgrad::mul(g.grad, keep) : g.grad;
         Tensor to_values =
             g.needs(1)
-                ? xgrad::reshape(index_select(xgrad::reshape(g.grad, {-1}), 0, positions), indexed)
+                ? xgrad::reshape(xgrad::index_select(xgrad::reshape(g.grad, {-1}), 0, positions), indexed)
                 : Tensor();
         return TensorList{g.needs(0) ? to_self : Tensor(), to_values};
       });
