@@ -169,3 +169,21 @@ TEST_CASE("cross entropy with probability targets and extreme logits") {
   l2.backward();
   CHECK(finite(big2.grad()));
 }
+
+namespace {
+// The README's custom loss: built from ops, differentiable through them.
+struct RelativeError : nn::Loss {
+  Tensor forward(const Tensor& input, const Tensor& target) const override {
+    return (abs(input - target) / (abs(target) + 1.0)).mean();
+  }
+};
+}  // namespace
+
+TEST_CASE("a custom loss derives from nn::Loss and passes gradcheck") {
+  RelativeError loss;
+  Tensor target = tensor({0.0, 1.0, -3.0}, float64);
+  CHECK(loss(tensor({0.5, -2.0, 3.0}, float64), target).item() ==
+        doctest::Approx((0.5 + 1.5 + 1.5) / 3));
+  Tensor x = tensor({0.3, -1.7, 2.2}, {float64, true});
+  CHECK(gradcheck([&](const std::vector<Tensor>& v) { return loss(v[0], target); }, {x}));
+}

@@ -85,6 +85,27 @@ TEST_CASE("a custom layer is a dozen lines and trains") {
   CHECK_FALSE(layer.bias.grad().defined());
 }
 
+namespace {
+// The README's module with registered children.
+class TwoLayers : public nn::Module {
+ public:
+  TwoLayers() {
+    first = register_module("first", std::make_shared<MyDenseLayer>(784, 64));
+    second = register_module("second", std::make_shared<nn::Linear>(64, 10));
+  }
+  Tensor forward(const Tensor& x) override { return (*second)((*first)(x)); }
+  std::shared_ptr<MyDenseLayer> first;
+  std::shared_ptr<nn::Linear> second;
+};
+}  // namespace
+
+TEST_CASE("registered children's parameters are the module's") {
+  TwoLayers net;
+  CHECK(net.parameters().size() == 4);
+  CHECK(net.named_parameters()[0].first == "first.kernel");
+  CHECK(net(zeros({2, 784})).shape() == Shape{2, 10});
+}
+
 TEST_CASE("train and eval propagate to children") {
   Net net;
   CHECK(net.is_training());
