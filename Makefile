@@ -3,6 +3,7 @@
 SHELL := /bin/bash
 BUILD ?= build
 SAN_BUILD ?= build-sanitize
+TSAN_BUILD ?= build-tsan
 DATA ?= /usr/share/datasets/fashion-mnist
 EPOCHS ?= 10
 
@@ -24,7 +25,7 @@ define ensure
 	fi
 endef
 
-.PHONY: all deps build test test-sanitize test-accuracy demo bench clean
+.PHONY: all deps build test test-sanitize test-tsan test-accuracy demo bench clean
 
 all: build
 
@@ -51,6 +52,18 @@ test-sanitize: deps $(SAN_BUILD)/build.ninja
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(SAN_BUILD) --no-suite accuracy --print-errorlogs --timeout-multiplier 4
 
+# ThreadSanitizer over the thread tests only (tests/threads): concurrent backward into shared
+# leaves, the shared default generator.
+$(TSAN_BUILD)/build.ninja:
+	$(call ensure,$(PACKAGES))
+	meson setup $(TSAN_BUILD) --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
+	  -Dbenchmarks=false
+
+test-tsan: deps $(TSAN_BUILD)/build.ninja
+	meson compile -C $(TSAN_BUILD) tests/test_threads
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  meson test -C $(TSAN_BUILD) threads --no-rebuild --print-errorlogs --timeout-multiplier 4
+
 test-accuracy: build
 	$(call ensure,$(DEMO_PACKAGES))
 	meson test -C $(BUILD) --suite accuracy --print-errorlogs --timeout-multiplier 3
@@ -68,4 +81,4 @@ bench: build
 	$(BUILD)/bench/compare
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) out
+	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) out

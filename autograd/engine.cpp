@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 
 #include "tensor/grad_mode.hpp"
@@ -13,6 +14,15 @@
 #include "tensor/impl_access.hpp"
 
 namespace xgrad {
+
+namespace {
+// One of a fixed set of mutexes, picked by the leaf's address: accumulations into different
+// leaves rarely share one, and nothing is allocated per leaf.
+std::mutex& leaf_mutex(const TensorImpl* leaf) {
+  static std::mutex mutexes[64];
+  return mutexes[(reinterpret_cast<std::uintptr_t>(leaf) >> 6) % 64];
+}
+}  // namespace
 
 namespace {
 
@@ -201,6 +211,9 @@ std::vector<Tensor> detail::run_backward(std::span<const Tensor> outputs,
     Node* node = ImplAccess::grad_fn(*impl).get();
     if (!node) {
       if (wanted) continue;
+      // Backward passes in several threads may reach the same leaf (a shared parameter): its
+      // accumulation is serialised, as in PyTorch; the rest of each pass stays lock-free.
+      const std::lock_guard<std::mutex> lock(leaf_mutex(impl));
       Tensor& leaf_grad = ImplAccess::grad(*impl);
       if (!leaf_grad.defined()) {
         // Steal the gradient when nothing else can see its storage; otherwise copy it, since

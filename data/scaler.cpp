@@ -61,8 +61,28 @@ std::pair<std::vector<double>, std::vector<double>> column_stats(const Tensor& x
   return {a, b};
 }
 
-Tensor load_stat(const std::string& path, const char* name) {
-  return load_safetensors(path).get(name);
+// A scaler file's statistics, checked before anything is replaced: 1-D float64 vectors of one
+// length (heap overruns in transform otherwise), finite, and positive where they divide.
+std::vector<Tensor> load_stats(const std::string& path, const char* scaler,
+                               std::initializer_list<const char*> names, const char* divisor) {
+  SafetensorsFile f = load_safetensors(path);
+  std::vector<Tensor> out;
+  for (const char* name : names) {
+    Tensor t = f.get(name);
+    if (t.dim() != 1 || !is_floating_point(t.dtype()))
+      throw Error(path + ": " + scaler + " " + name + " must be a 1-D floating-point vector, got " +
+                  format_shape(t.shape()) + " " + dtype_name(t.dtype()));
+    t = t.to(Dtype::float64).contiguous_copy();
+    if (!out.empty() && t.numel() != out[0].numel())
+      throw Error(path + ": " + scaler + " " + name + " has " + std::to_string(t.numel()) +
+                  " entries, " + *names.begin() + " has " + std::to_string(out[0].numel()));
+    for (double v : t.to_vector())
+      if (!std::isfinite(v) || (std::string(name) == divisor && !(v > 0)))
+        throw Error(path + ": " + scaler + " " + name + " holds " + std::to_string(v) +
+                    (std::string(name) == divisor ? " (must be finite and positive)" : " (must be finite)"));
+    out.push_back(t);
+  }
+  return out;
 }
 
 }  // namespace
@@ -88,8 +108,9 @@ void StandardScaler::save(const std::string& path) const {
   save_safetensors(path, {{"mean", mean_}, {"scale", scale_}}, {{"type", "StandardScaler"}});
 }
 void StandardScaler::load(const std::string& path) {
-  mean_ = load_stat(path, "mean");
-  scale_ = load_stat(path, "scale");
+  std::vector<Tensor> stats = load_stats(path, "StandardScaler", {"mean", "scale"}, "scale");
+  mean_ = stats[0];
+  scale_ = stats[1];
 }
 
 MinMaxScaler::MinMaxScaler(double low, double high) : low_(low), high_(high) {
@@ -120,11 +141,15 @@ void MinMaxScaler::save(const std::string& path) const {
                    {{"type", "MinMaxScaler"}});
 }
 void MinMaxScaler::load(const std::string& path) {
-  min_ = load_stat(path, "min");
-  range_ = load_stat(path, "range");
-  Tensor fr = load_stat(path, "feature_range");
-  low_ = fr.at({0});
-  high_ = fr.at({1});
+  std::vector<Tensor> stats = load_stats(path, "MinMaxScaler", {"min", "range"}, "range");
+  const std::vector<Tensor> fr = load_stats(path, "MinMaxScaler", {"feature_range"}, "");
+  const std::vector<double> bounds = fr[0].to_vector();
+  if (bounds.size() != 2 || !(bounds[0] < bounds[1]))
+    throw Error(path + ": MinMaxScaler feature_range must be two numbers low < high");
+  min_ = stats[0];
+  range_ = stats[1];
+  low_ = bounds[0];
+  high_ = bounds[1];
 }
 
 }  // namespace xgrad::data

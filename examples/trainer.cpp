@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -148,11 +149,27 @@ void save_checkpoint(const std::string& path, const nn::Module& model,
 
 int64_t load_checkpoint(const std::string& path, nn::Module& model, optim::Optimizer& optimizer) {
   SafetensorsFile f = load_safetensors(path);
-  model.load_state_dict(strip_prefix("model", f.tensors));
-  optimizer.load_state_dict(strip_prefix("optimizer", f.tensors));
   auto it = f.metadata.find("epochs_done");
   if (it == f.metadata.end()) throw Error(path + ": not a trainer checkpoint (no epochs_done)");
-  return std::stoll(it->second);
+  // A whole number in [0, 10^9]: "9e18", "-5" and "3x" are refused, not read as 9, -5 or 3.
+  int64_t epochs = -1;
+  const std::string& text = it->second;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), epochs);
+  if (ec != std::errc() || end != text.data() + text.size() || epochs < 0 || epochs > 1000000000)
+    throw Error(path + ": epochs_done must be a whole number in [0, 1000000000], got '" + text +
+                "'");
+  // All or nothing: if the optimizer's part is refused, the model gets its old values back (the
+  // optimizer's load changes nothing when it throws).
+  StateDict before;
+  for (const auto& [name, t] : model.state_dict()) before.emplace_back(name, t.contiguous_copy());
+  model.load_state_dict(strip_prefix("model", f.tensors));
+  try {
+    optimizer.load_state_dict(strip_prefix("optimizer", f.tensors));
+  } catch (...) {
+    model.load_state_dict(before);
+    throw;
+  }
+  return epochs;
 }
 
 double train_epoch(nn::Module& model, optim::Optimizer& optimizer, const nn::Loss& loss_fn,

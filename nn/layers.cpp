@@ -14,6 +14,8 @@ Linear::Linear(int64_t in, int64_t out, bool with_bias, Generator* gen)
   if (in <= 0 || out <= 0)
     throw Error("Linear: features must be positive, got in=" + std::to_string(in) +
                 ", out=" + std::to_string(out));
+  // Weight and bias are one unit of the default generator's stream, also across threads.
+  const auto lock = gen ? std::unique_lock<std::recursive_mutex>() : lock_default_generator();
   Tensor w = empty({out, in});
   init::kaiming_uniform_(w, std::sqrt(5.0), init::FanMode::fan_in, init::Nonlinearity::leaky_relu,
                          gen);

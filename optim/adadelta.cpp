@@ -14,8 +14,10 @@ Adadelta::Adadelta(std::vector<ParamGroup<AdadeltaOptions>> groups)
     : OptimizerWithOptions(std::move(groups)) {
   for (std::size_t g = 0; g < num_groups(); ++g) {
     const auto& o = options(g);
-    if (o.lr < 0 || o.eps < 0 || o.weight_decay < 0 || o.rho < 0 || o.rho > 1)
-      throw Error("Adadelta: lr, eps, weight_decay must be non-negative and rho in [0, 1]");
+    detail::check_option("Adadelta", "lr", o.lr, 0);
+    detail::check_option("Adadelta", "eps", o.eps, 0);
+    detail::check_option("Adadelta", "weight_decay", o.weight_decay, 0);
+    detail::check_option("Adadelta", "rho", o.rho, 0, 1);
   }
 }
 

@@ -13,9 +13,11 @@ Adagrad::Adagrad(std::vector<ParamGroup<AdagradOptions>> groups)
     : OptimizerWithOptions(std::move(groups)) {
   for (std::size_t g = 0; g < num_groups(); ++g) {
     const auto& o = options(g);
-    if (o.lr < 0 || o.lr_decay < 0 || o.weight_decay < 0 || o.eps < 0 ||
-        o.initial_accumulator_value < 0)
-      throw Error("Adagrad: options must be non-negative");
+    detail::check_option("Adagrad", "lr", o.lr, 0);
+    detail::check_option("Adagrad", "lr_decay", o.lr_decay, 0);
+    detail::check_option("Adagrad", "weight_decay", o.weight_decay, 0);
+    detail::check_option("Adagrad", "eps", o.eps, 0);
+    detail::check_option("Adagrad", "initial_accumulator_value", o.initial_accumulator_value, 0);
   }
 }
 

@@ -12,10 +12,11 @@ namespace xgrad::optim {
 
 namespace {
 void validate(const AdamOptions& o) {
-  if (o.lr < 0 || o.eps < 0 || o.weight_decay < 0)
-    throw Error("Adam: lr, eps and weight_decay must be non-negative");
-  if (o.beta1 < 0 || o.beta1 >= 1 || o.beta2 < 0 || o.beta2 >= 1)
-    throw Error("Adam: betas must be in [0, 1)");
+  detail::check_option("Adam", "lr", o.lr, 0);
+  detail::check_option("Adam", "eps", o.eps, 0);
+  detail::check_option("Adam", "weight_decay", o.weight_decay, 0);
+  detail::check_option("Adam", "beta1", o.beta1, 0, 1, true);
+  detail::check_option("Adam", "beta2", o.beta2, 0, 1, true);
 }
 }  // namespace
 

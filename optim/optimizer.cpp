@@ -1,10 +1,35 @@
 // Optimizer base: gradients, learning rates and state (de)serialisation.
 #include "optim/optimizer.hpp"
 
+#include <sstream>
+
 namespace xgrad::optim {
+
+namespace {
+std::string number_text(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+}  // namespace
+
+void detail::check_option(const char* optimizer, const char* name, double value, double low,
+                          double high, bool high_open) {
+  const bool ok = value >= low && (high_open ? value < high : value <= high);
+  if (ok) return;
+  const std::string range =
+      high == std::numeric_limits<double>::infinity()
+          ? (low == 0 ? "a non-negative number" : "at least " + number_text(low))
+          : "in [" + number_text(low) + ", " + number_text(high) + (high_open ? ")" : "]");
+  throw Error(std::string(optimizer) + ": " + name + " must be " + range + ", got " +
+              number_text(value));
+}
 
 Optimizer::Optimizer(std::vector<std::vector<Tensor>> groups) : params_(std::move(groups)) {
   if (params_.empty()) throw Error("optimizer: got no parameter groups");
+  std::size_t total = 0;
+  for (const auto& g : params_) total += g.size();
+  if (total == 0) throw Error("optimizer: got an empty parameter list (nothing to optimize)");
   for (std::size_t g = 0; g < params_.size(); ++g) {
     for (const Tensor& p : params_[g])
       if (!p.defined() || !p.requires_grad() || !p.is_leaf())
@@ -30,7 +55,7 @@ void Optimizer::set_lr(double lr) {
 void Optimizer::set_lr(std::size_t group, double lr) {
   if (group >= params_.size())
     throw Error("optimizer: group " + std::to_string(group) + " out of range");
-  if (!(lr >= 0)) throw Error("optimizer: learning rate must be non-negative");
+  detail::check_option("optimizer", "lr", lr, 0);
   group_lr(group) = lr;
 }
 
@@ -57,29 +82,49 @@ void Optimizer::load_state_dict(const StateDict& sd) {
       if (n == key) return &t;
     return nullptr;
   };
+  // Everything is read and checked into new state first, then swapped in: a bad entry leaves
+  // the optimizer exactly as it was.
+  auto scalar = [](const Tensor* t, const std::string& key) {
+    if (t->numel() != 1)
+      throw Error("optimizer: state " + key + " must hold one number, got shape " +
+                  format_shape(t->shape()));
+    return t->item();
+  };
   std::vector<std::string> names = buffer_names();
+  std::vector<double> lrs(params_.size());
+  std::vector<std::vector<ParamState>> states(params_.size());
   for (std::size_t g = 0; g < params_.size(); ++g) {
-    const Tensor* lr = find("group." + std::to_string(g) + ".lr");
-    if (!lr) throw Error("optimizer: state is missing group." + std::to_string(g) + ".lr");
-    set_lr(g, lr->item());
+    const std::string lr_key = "group." + std::to_string(g) + ".lr";
+    const Tensor* lr = find(lr_key);
+    if (!lr) throw Error("optimizer: state is missing " + lr_key);
+    lrs[g] = scalar(lr, lr_key);
+    detail::check_option("optimizer: state", lr_key.c_str(), lrs[g], 0);
+    states[g].resize(params_[g].size());
     for (std::size_t i = 0; i < params_[g].size(); ++i) {
       std::string key = "state." + std::to_string(g) + "." + std::to_string(i) + ".";
       const Tensor* step = find(key + "step");
-      ParamState& s = state_[g][i];
-      s = ParamState{};
+      ParamState& s = states[g][i];
       if (!step) continue;
-      s.step = static_cast<int64_t>(step->item());
+      const double steps = scalar(step, key + "step");
+      // A whole number of steps that an int64 holds (NaN, 1e300 and 2.5 are not).
+      if (!(steps >= 0 && steps <= 9.0e15) || steps != static_cast<double>(static_cast<int64_t>(steps)))
+        throw Error("optimizer: state " + key + "step must be a whole number of steps in [0, 9e15], got " +
+                    std::to_string(steps));
+      s.step = static_cast<int64_t>(steps);
       for (const std::string& b : names) {
         const Tensor* buf = find(key + b);
         const Tensor& p = params_[g][i];
         if (!buf) throw Error("optimizer: state is missing " + key + b);
         if (buf->shape() != p.shape() || buf->dtype() != p.dtype())
           throw Error("optimizer: state " + key + b + " has shape " + format_shape(buf->shape()) +
-                      ", parameter has " + format_shape(p.shape()));
+                      " " + dtype_name(buf->dtype()) + ", parameter has " +
+                      format_shape(p.shape()) + " " + dtype_name(p.dtype()));
         s.buffers.push_back(buf->contiguous_copy());
       }
     }
   }
+  for (std::size_t g = 0; g < params_.size(); ++g) group_lr(g) = lrs[g];
+  state_ = std::move(states);
 }
 
 }  // namespace xgrad::optim

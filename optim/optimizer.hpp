@@ -4,12 +4,20 @@
 #pragma once
 
 #include <string>
+#include <limits>
 #include <vector>
 
 #include "tensor/grad_mode.hpp"
 #include "tensor/safetensors.hpp"
 
 namespace xgrad::optim {
+
+namespace detail {
+// Throws "<optimizer>: <name> must be in [low, high], got <value>" (high excluded when open)
+// unless value is a number in that range; NaN never is.
+void check_option(const char* optimizer, const char* name, double value, double low,
+                  double high = std::numeric_limits<double>::infinity(), bool high_open = false);
+}  // namespace detail
 
 class Optimizer {
  public:

@@ -14,8 +14,11 @@ RMSprop::RMSprop(std::vector<ParamGroup<RMSpropOptions>> groups)
     : OptimizerWithOptions(std::move(groups)) {
   for (std::size_t g = 0; g < num_groups(); ++g) {
     const auto& o = options(g);
-    if (o.lr < 0 || o.eps < 0 || o.weight_decay < 0 || o.momentum < 0 || o.alpha < 0)
-      throw Error("RMSprop: lr, alpha, eps, momentum and weight_decay must be non-negative");
+    detail::check_option("RMSprop", "lr", o.lr, 0);
+    detail::check_option("RMSprop", "alpha", o.alpha, 0);
+    detail::check_option("RMSprop", "eps", o.eps, 0);
+    detail::check_option("RMSprop", "momentum", o.momentum, 0);
+    detail::check_option("RMSprop", "weight_decay", o.weight_decay, 0);
   }
 }
 

@@ -8,8 +8,10 @@ namespace xgrad::optim {
 
 namespace {
 void validate(const SGDOptions& o) {
-  if (o.lr < 0 || o.momentum < 0 || o.weight_decay < 0)
-    throw Error("SGD: lr, momentum and weight_decay must be non-negative");
+  detail::check_option("SGD", "lr", o.lr, 0);
+  detail::check_option("SGD", "momentum", o.momentum, 0);
+  detail::check_option("SGD", "dampening", o.dampening, 0, 1);
+  detail::check_option("SGD", "weight_decay", o.weight_decay, 0);
   if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
     throw Error("SGD: nesterov needs momentum > 0 and dampening = 0");
 }

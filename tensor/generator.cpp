@@ -25,6 +25,14 @@ Generator& default_generator() {
   return generator;
 }
 
-void manual_seed(uint64_t seed) { default_generator().seed(seed); }
+std::unique_lock<std::recursive_mutex> lock_default_generator() {
+  static std::recursive_mutex mutex;
+  return std::unique_lock<std::recursive_mutex>(mutex);
+}
+
+void manual_seed(uint64_t seed) {
+  auto lock = lock_default_generator();
+  default_generator().seed(seed);
+}
 
 }  // namespace xgrad

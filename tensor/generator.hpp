@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <random>
 
 namespace xgrad {
@@ -28,8 +29,15 @@ class Generator {
   double spare_ = 0.0;
 };
 
-// The generator used when none is passed; reseeded by manual_seed.
+// The generator used when none is passed; reseeded by manual_seed. It is shared by all threads:
+// every factory that draws from it (randn, uniform, randint, randperm, bernoulli, multinomial,
+// the nn::init functions, dropout) holds its lock for the whole tensor, and a caller that needs
+// several draws to be one unit (a layer's weight and bias) holds lock_default_generator()
+// across them (the lock is recursive). Concurrent users then get the numbers of some sequential
+// order; single-threaded results are unchanged. default_generator() itself is the unlocked
+// generator: hold the lock while using it from several threads, or give each thread its own.
 Generator& default_generator();
+std::unique_lock<std::recursive_mutex> lock_default_generator();
 void manual_seed(uint64_t seed);
 
 }  // namespace xgrad

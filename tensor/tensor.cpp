@@ -587,6 +587,7 @@ Tensor full_like(const Tensor& t, const Scalar& v, bool rg) {
 namespace {
 template <class Draw>
 Tensor random_tensor(const Shape& shape, Options options, Generator* gen, Draw draw) {
+  const auto lock = gen ? std::unique_lock<std::recursive_mutex>() : lock_default_generator();
   Generator& g = gen ? *gen : default_generator();
   Tensor t = empty(shape, options.dtype);
   dispatch_floating(
@@ -649,6 +650,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, Options options, G
   if (!holds_integers(options.dtype, low, high - 1))
     throw Error("randint: [" + std::to_string(low) + ", " + std::to_string(high) +
                 ") does not fit " + dtype_name(options.dtype));
+  const auto lock = gen ? std::unique_lock<std::recursive_mutex>() : lock_default_generator();
   Generator& g = gen ? *gen : default_generator();
   // In uint64, where high - low cannot overflow; the sum wraps back into int64.
   const uint64_t span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
@@ -671,6 +673,7 @@ Tensor randperm(int64_t n, Options options, Generator* gen) {
   if (n > 0 && !holds_integers(options.dtype, 0, n - 1))
     throw Error("randperm: n = " + std::to_string(n) + " is too large for " +
                 dtype_name(options.dtype));
+  const auto lock = gen ? std::unique_lock<std::recursive_mutex>() : lock_default_generator();
   Generator& g = gen ? *gen : default_generator();
   Tensor t = empty({n}, options.dtype);
   std::vector<int64_t> perm(static_cast<std::size_t>(n));
@@ -691,6 +694,7 @@ Tensor bernoulli(const Tensor& p_in, Generator* gen) {
                 dtype_name(p_in.dtype()));
   detail::Dense p(p_in);
   Tensor t = empty(p->shape(), p->dtype());
+  const auto lock = gen ? std::unique_lock<std::recursive_mutex>() : lock_default_generator();
   Generator& g = gen ? *gen : default_generator();
   dispatch_floating(p->dtype(), [&]<class T>() {
     const T* q = p->data<T>();
@@ -709,6 +713,7 @@ Tensor bernoulli(const Shape& shape, double p, Options options, Generator* gen) 
   if (!(p >= 0.0 && p <= 1.0))
     throw Error("bernoulli: probability " + format_number(p) + " is not in [0, 1]");
   check_shape("bernoulli", shape);
+  const auto lock = gen ? std::unique_lock<std::recursive_mutex>() : lock_default_generator();
   Generator& g = gen ? *gen : default_generator();
   Tensor t = empty(shape, options.dtype);
   dispatch(options.dtype, [&]<class T>() {
@@ -751,6 +756,7 @@ Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement, G
                   " categories of non-zero probability, too few for " +
                   std::to_string(num_samples) + " samples without replacement");
   }
+  const auto lock = gen ? std::unique_lock<std::recursive_mutex>() : lock_default_generator();
   Generator& g = gen ? *gen : default_generator();
   Tensor t = empty(probs.dim() == 2 ? Shape{rows, num_samples} : Shape{num_samples}, Dtype::int64);
   int64_t* out = t.data<int64_t>();

@@ -312,6 +312,45 @@ TEST_CASE("scalers: fit on training data, zero variance, inverse, save and load"
                       "StandardScaler: expected (rows, 3) data, got (2, 2)");
 }
 
+TEST_CASE("scaler files are checked before anything is replaced") {
+  StandardScaler good;
+  good.fit(tensor({{1.0, 2.0}, {3.0, 6.0}}, float64));
+  const Tensor probe = tensor({{2.0, 4.0}}, float64);
+  const std::vector<double> before = good.transform(probe).to_vector();
+  auto write = [&](const std::string& name, StateDict stats) {
+    std::string p = tmp(name);
+    save_safetensors(p, stats);
+    return p;
+  };
+  // (Messages start with the file's path.)
+  auto refused = [](auto load, const std::string& path, const std::string& message) {
+    const std::string expected = path + ": " + message;
+    CHECK_ERROR_MESSAGE(load(path), expected.c_str());
+  };
+  auto load_standard = [&](const std::string& path) { good.load(path); };
+  refused(load_standard,
+          write("short.safetensors", {{"mean", zeros({3}, float64)}, {"scale", ones({2}, float64)}}),
+          "StandardScaler scale has 2 entries, mean has 3");
+  refused(load_standard,
+          write("zero.safetensors", {{"mean", zeros({2}, float64)}, {"scale", zeros({2}, float64)}}),
+          "StandardScaler scale holds 0.000000 (must be finite and positive)");
+  refused(load_standard,
+          write("nan.safetensors",
+                {{"mean", full({2}, std::nan(""), float64)}, {"scale", ones({2}, float64)}}),
+          "StandardScaler mean holds nan (must be finite)");
+  refused(load_standard,
+          write("matrix.safetensors",
+                {{"mean", zeros({2, 2}, float64)}, {"scale", ones({2, 2}, float64)}}),
+          "StandardScaler mean must be a 1-D floating-point vector, got (2, 2) float64");
+  CHECK(good.transform(probe).to_vector() == before);  // every refused load left it as it was
+  MinMaxScaler mm;
+  refused([&](const std::string& path) { mm.load(path); },
+          write("range.safetensors", {{"min", zeros({2}, float64)},
+                                      {"range", ones({2}, float64)},
+                                      {"feature_range", tensor({1.0, -1.0}, float64)}}),
+          "MinMaxScaler feature_range must be two numbers low < high");
+}
+
 TEST_CASE("encodings and metrics") {
   CHECK(one_hot(tensor({2.0, 0.0}), 3).to_vector() == std::vector<double>{0, 0, 1, 1, 0, 0});
   CHECK_ERROR_MESSAGE(one_hot(tensor({3.0}), 3), "one_hot: label 3 out of range for 3 classes");

@@ -189,9 +189,55 @@ TEST_CASE("groups, lr access, skipped parameters and bad options") {
   CHECK_FALSE(b.grad().defined());
   CHECK_ERROR_MESSAGE(SGD({ones({2})}),
                       "optimizer: group 0 holds a tensor that is not a leaf requiring grad");
-  CHECK_ERROR_MESSAGE(Adam({a}, {.beta1 = 1.0}), "Adam: betas must be in [0, 1)");
+  CHECK_ERROR_MESSAGE(Adam({a}, {.beta1 = 1.0}), "Adam: beta1 must be in [0, 1), got 1");
+  // NaN is not a number in any range (it used to pass `lr < 0`).
+  const double nan = std::nan("");
+  CHECK_ERROR_MESSAGE(Adam({a}, {.lr = nan}), "Adam: lr must be a non-negative number, got nan");
+  CHECK_ERROR_MESSAGE(SGD({a}, {.lr = nan}), "SGD: lr must be a non-negative number, got nan");
+  CHECK_ERROR_MESSAGE(SGD({a}, {.lr = 0.1, .momentum = -1}),
+                      "SGD: momentum must be a non-negative number, got -1");
+  CHECK_ERROR_MESSAGE(RMSprop({a}, {.lr = nan}),
+                      "RMSprop: lr must be a non-negative number, got nan");
+  CHECK_ERROR_MESSAGE(Adagrad({a}, {.lr = nan}),
+                      "Adagrad: lr must be a non-negative number, got nan");
+  CHECK_ERROR_MESSAGE(Adadelta({a}, {.rho = 1.5}), "Adadelta: rho must be in [0, 1], got 1.5");
+  CHECK_ERROR_MESSAGE(Adam({a}, {.eps = -1e-8}),
+                      "Adam: eps must be a non-negative number, got -1e-08");
+  CHECK_ERROR_MESSAGE(opt.set_lr(nan), "optimizer: lr must be a non-negative number, got nan");
+  CHECK_ERROR_MESSAGE(Adam(std::vector<Tensor>{}),
+                      "optimizer: got an empty parameter list (nothing to optimize)");
   CHECK_ERROR_MESSAGE(SGD({a}, {.lr = 0.1, .nesterov = true}),
                       "SGD: nesterov needs momentum > 0 and dampening = 0");
+}
+
+TEST_CASE("a refused optimizer state leaves the optimizer as it was") {
+  Tensor p = tensor({1.0, 2.0}, {float64, true});
+  Adam opt({p}, {.lr = 0.1});
+  (p * p).sum().backward();
+  opt.step();
+  const StateDict good = opt.state_dict();
+  auto with = [&](const std::string& key, const Tensor& value) {
+    StateDict sd = good;
+    for (auto& [name, t] : sd)
+      if (name == key) t = value;
+    return sd;
+  };
+  const std::vector<double> m_before = opt.state_dict()[2].second.to_vector();
+  CHECK_ERROR_MESSAGE(opt.load_state_dict(with("state.0.0.step", scalar_tensor(std::nan(""), float64))),
+                      "optimizer: state state.0.0.step must be a whole number of steps in [0, "
+                      "9e15], got nan");
+  CHECK_ERROR_MESSAGE(opt.load_state_dict(with("state.0.0.step", scalar_tensor(2.5, float64))),
+                      "optimizer: state state.0.0.step must be a whole number of steps in [0, "
+                      "9e15], got 2.500000");
+  CHECK_ERROR_MESSAGE(opt.load_state_dict(with("group.0.lr", scalar_tensor(-1.0, float64))),
+                      "optimizer: state: group.0.lr must be a non-negative number, got -1");
+  CHECK_ERROR_MESSAGE(opt.load_state_dict(with("state.0.0.exp_avg", zeros({3}, float64))),
+                      "optimizer: state state.0.0.exp_avg has shape (3,) float64, parameter has "
+                      "(2,) float64");
+  // Nothing of the refused states was taken: the learning rate and the moments are the old ones.
+  CHECK(opt.lr() == 0.1);
+  CHECK(opt.state_dict()[2].second.to_vector() == m_before);
+  CHECK(opt.state_dict()[1].second.item() == 1.0);  // step
 }
 
 TEST_CASE("optimizer state saves and restores so training resumes exactly") {
@@ -221,7 +267,7 @@ TEST_CASE("optimizer state saves and restores so training resumes exactly") {
   for (auto& [name, t] : wrong)
     if (name == "state.0.0.exp_avg") t = zeros({3}, float64);
   CHECK_ERROR_MESSAGE(o3.load_state_dict(wrong),
-                      "optimizer: state state.0.0.exp_avg has shape (3,), parameter has (2,)");
+                      "optimizer: state state.0.0.exp_avg has shape (3,) float64, parameter has (2,) float64");
 }
 
 TEST_CASE("gradient clipping") {
