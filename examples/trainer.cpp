@@ -123,6 +123,29 @@ std::string Curves::write(const std::string& prefix) const {
   return prefix + ".png";
 }
 
+int64_t parse_int(const std::string& text, const std::string& what) {
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+    throw Error(what + ": expected an integer, got '" + text + "'");
+  return value;
+}
+
+double parse_number(const std::string& text, const std::string& what) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || !std::isfinite(value))
+    throw Error(what + ": expected a number, got '" + text + "'");
+  return value;
+}
+
+double TrainerArgs::get_double(const std::string& name) const {
+  return parse_number(extra.at(name), "--" + name);
+}
+int64_t TrainerArgs::get_int(const std::string& name) const {
+  return parse_int(extra.at(name), "--" + name);
+}
+
 void write_text_file(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {

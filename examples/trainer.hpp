@@ -30,9 +30,14 @@ struct TrainerArgs {
   bool quiet = false;
   std::map<std::string, std::string> extra;  // by name without dashes
   std::string get(const std::string& name) const { return extra.at(name); }
-  double get_double(const std::string& name) const { return std::stod(extra.at(name)); }
-  int64_t get_int(const std::string& name) const { return std::stoll(extra.at(name)); }
+  double get_double(const std::string& name) const;  // Error naming --name unless a number
+  int64_t get_int(const std::string& name) const;    // Error naming --name unless an integer
 };
+
+// The whole of `text` as an integer (or a finite number); otherwise an Error "<what>: expected
+// an integer, got 'abc'" (what: an option "--hidden", or a file and field).
+int64_t parse_int(const std::string& text, const std::string& what);
+double parse_number(const std::string& text, const std::string& what);
 
 // Parses --epochs --lr --batch-size --seed --optimizer --threads --save --resume --plot --quiet
 // plus the trainer's extras. Exits the program on --help or a bad option.

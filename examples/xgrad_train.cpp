@@ -79,7 +79,7 @@ data::CsvOptions csv_options(const CsvFlags& f) {
   if (!f.target.empty()) {
     bool numeric = f.target.find_first_not_of("-0123456789") == std::string::npos;
     if (numeric && f.no_header)
-      o.target_index = std::stoll(f.target);
+      o.target_index = parse_int(f.target, "--target");
     else
       o.target = f.target;
   }
@@ -184,16 +184,19 @@ int predict_rows(const std::string& model_dir, const std::string& csv, const std
   Spec spec;
   spec.task = meta("task");
   spec.activation = meta("activation");
-  spec.inputs = std::stoll(meta("inputs"));
-  spec.outputs = std::stoll(meta("outputs"));
-  for (const auto& h : split(meta("hidden"), kSep)) spec.hidden.push_back(std::stoll(h));
+  const std::string field = model_dir + ": model metadata ";
+  spec.inputs = parse_int(meta("inputs"), field + "'inputs'");
+  spec.outputs = parse_int(meta("outputs"), field + "'outputs'");
+  for (const auto& h : split(meta("hidden"), kSep))
+    spec.hidden.push_back(parse_int(h, field + "'hidden'"));
   auto model_ptr = build(spec, nullptr);
   nn::Sequential& model = *model_ptr;
   model.load_state_dict(file.tensors);
   data::StandardScaler scaler;
   scaler.load(model_dir + "/scaler.safetensors");
 
-  CsvFlags flags{csv, "", meta("no_header") == "1", std::stoll(meta("skip_lines")),
+  CsvFlags flags{csv, "", meta("no_header") == "1",
+                 parse_int(meta("skip_lines"), field + "'skip_lines'"),
                  meta("delimiter")[0]};
   data::CsvOptions opts = csv_options(flags);
   const std::string target = meta("target");
@@ -275,7 +278,11 @@ int main(int argc, char** argv) try {
   Spec spec;
   spec.task = task;
   spec.activation = act;
-  for (const auto& h : split(hidden, ',')) spec.hidden.push_back(std::stoll(h));
+  for (const auto& h : split(hidden, ',')) {
+    spec.hidden.push_back(parse_int(h, "--hidden"));
+    if (spec.hidden.back() <= 0)
+      throw Error("--hidden: layer sizes must be positive, got '" + hidden + "'");
+  }
   return train(flags, spec, args, test_fraction, save_dir);
 } catch (const std::exception& e) {
   std::fprintf(stderr, "xgrad-train: %s\n", e.what());

@@ -11,3 +11,21 @@ trap 'rm -rf "$dir"' EXIT
 rows=$(($(wc -l < "$dir/pred.csv") - 1))
 echo "predictions: $rows"
 [ "$rows" -gt 0 ] || { echo "FAIL: no predictions"; exit 1; }
+
+# Bad options name the option and what was expected.
+expect_error() {
+  local want=$1
+  shift
+  local out
+  if out=$("$@" 2>&1); then
+    echo "FAIL: '$*' succeeded"
+    exit 1
+  fi
+  case "$out" in
+    *"$want"*) ;;
+    *) echo "FAIL: '$*' said: $out (expected: $want)"; exit 1 ;;
+  esac
+}
+expect_error "--hidden: expected an integer, got 'abc'" "$exe" --csv "$csv" --hidden abc "$@"
+expect_error "--hidden: layer sizes must be positive, got '8,0'" "$exe" --csv "$csv" --hidden 8,0 "$@"
+echo "error messages: ok"
