@@ -177,6 +177,13 @@ TEST_CASE("splits are seeded, disjoint, complete and stratified") {
   for (int64_t i : st.test) ones += labels[i];
   CHECK(ones == 5);
   CHECK(st.test.size() == 25);
+  // A split that leaves one side empty is refused (training on nothing used to "succeed").
+  CHECK_ERROR_MESSAGE(train_test_split(1, 0.2, 0),
+                      "train_test_split: splitting 1 example with test_fraction 0.200000 leaves "
+                      "the test split empty");
+  CHECK_ERROR_MESSAGE(train_test_split(0, 0.2, 0),
+                      "train_test_split: splitting 0 examples with test_fraction 0.200000 "
+                      "leaves the training split empty");
   auto folds = k_fold(10, 3, 0);
   CHECK(folds.size() == 3);
   std::vector<int64_t> tested;
