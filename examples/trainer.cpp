@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -147,18 +149,30 @@ int64_t TrainerArgs::get_int(const std::string& name) const {
 }
 
 void write_text_file(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    // A device or a pipe (/dev/stdout): written in place, never renamed over.
+    if (fs::is_directory(status)) throw Error(path + ": is a directory, not a file");
+    std::ofstream out(path);
+    out << text;
+    if (!out.flush()) throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
+    return;
+  }
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp);
     out << text;
-    if (!out.flush()) {
+    out.close();
+    if (!out) {
       std::remove(tmp.c_str());
       throw Error(path + ": cannot write");
     }
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
-    throw Error(path + ": cannot write");
+    throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
   }
 }
 

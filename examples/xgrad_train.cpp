@@ -220,8 +220,7 @@ int predict_rows(const std::string& model_dir, const std::string& csv, const std
     throw Error(csv + ": columns differ from the training data's");
   Tensor out = predict(model, scaler.transform(table.features), 1024);
   std::vector<std::string> classes = split(meta("classes"), kSep);
-  std::ofstream o(output);
-  if (!o) throw Error("cannot write " + output);
+  std::ostringstream o;  // written in one go below: a failed write leaves what was there
   o << "line,prediction\n";
   std::vector<int64_t> cls =
       spec.task == "classify" ? data::argmax_rows(out) : std::vector<int64_t>{};
@@ -232,6 +231,7 @@ int predict_rows(const std::string& model_dir, const std::string& csv, const std
     else
       o << out.at({r, 0}) << "\n";
   }
+  write_text_file(output, o.str());
   std::printf("wrote %lld predictions to %s\n", static_cast<long long>(table.rows()),
               output.c_str());
   return 0;

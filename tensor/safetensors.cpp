@@ -2,11 +2,15 @@
 #include "tensor/safetensors.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -98,7 +102,34 @@ void write_all(int fd, const void* data, std::size_t n, const std::string& path)
 
 }  // namespace
 
+namespace {
+// Temporary files of killed saves (`<name>.tmp.<pid>` of a process that no longer runs) beside
+// `path`: removed after a successful save, so kills do not pile up files.
+void remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string prefix = target.filename().string() + ".tmp.";
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+      fs::remove(entry.path(), ec);
+  }
+}
+}  // namespace
+
 void save_safetensors(const std::string& path, const StateDict& tensors, const Metadata& metadata) {
+  {
+    // Only a regular file (or nothing) is replaced: never a device, a directory or a pipe.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+      fail(path, "is not a regular file; refusing to replace it");
+  }
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::size_t offset = 0;
@@ -134,12 +165,17 @@ void save_safetensors(const std::string& path, const StateDict& tensors, const M
     std::remove(tmp.c_str());
     throw;
   }
-  ::close(fd);
+  if (::close(fd) != 0) {
+    std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    fail(path, "cannot write: " + why);
+  }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string why = std::strerror(errno);
     std::remove(tmp.c_str());
     fail(path, "cannot replace the file: " + why);
   }
+  remove_stale_temporaries(path);
 }
 
 const Tensor* SafetensorsFile::find(const std::string& name) const {

@@ -29,3 +29,8 @@ expect_error() {
 expect_error "--hidden: expected an integer, got 'abc'" "$exe" --csv "$csv" --hidden abc "$@"
 expect_error "--hidden: layer sizes must be positive, got '8,0'" "$exe" --csv "$csv" --hidden 8,0 "$@"
 echo "error messages: ok"
+# A failed write is an error, and never replaces a device or a directory.
+expect_error "/dev/full: cannot write" "$exe" predict --model "$dir/model" --csv "$csv" --output /dev/full
+expect_error "is a directory, not a file" "$exe" predict --model "$dir/model" --csv "$csv" --output "$dir"
+[ -c /dev/full ] || { echo "FAIL: /dev/full was replaced"; exit 1; }
+echo "failed writes: ok"

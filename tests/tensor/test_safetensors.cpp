@@ -5,6 +5,8 @@
 #include <fstream>
 #include <limits>
 
+#include <unistd.h>
+
 #include "../helpers.hpp"
 
 using namespace xgrad;
@@ -146,4 +148,28 @@ TEST_CASE("F16 and BF16 entries load widened to float32") {
   CHECK(f.get("bf").to_vector() == std::vector<double>{1.0, -0.15625});
   CHECK(f.get("m").to_vector() == std::vector<double>{1, 0});
   fs::remove(path);
+}
+
+TEST_CASE("saving refuses to replace what is not a regular file and cleans up killed saves") {
+  CHECK_ERROR_MESSAGE(save_safetensors("/dev/null", {{"x", ones({2})}}),
+                      "safetensors: /dev/null: is not a regular file; refusing to replace it");
+  CHECK(fs::is_character_file("/dev/null"));
+  const std::string dir = path_for("dir");
+  fs::create_directories(dir);
+  CHECK_ERROR_MESSAGE(save_safetensors(dir, {{"x", ones({2})}}),
+                      ("safetensors: " + dir + ": is not a regular file; refusing to replace it").c_str());
+  CHECK(fs::is_directory(dir));
+  // The temporary file a killed save left (its process no longer runs) goes at the next save;
+  // one of a running process (here: the one that started the test) stays.
+  const std::string path = path_for("stale.safetensors");
+  const std::string stale = path + ".tmp.999999999", live = path + ".tmp." + std::to_string(::getppid());
+  write_bytes(stale, "partial");
+  write_bytes(live, "in progress");
+  save_safetensors(path, {{"x", ones({2})}});
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(fs::exists(live));
+  CHECK(load_safetensors(path).get("x").to_vector() == std::vector<double>{1, 1});
+  fs::remove(live);
+  fs::remove(path);
+  fs::remove(dir);
 }
