@@ -256,7 +256,10 @@ SafetensorsFile load_safetensors(const std::string& path) {
             [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
   uint64_t expected = 0;
   for (const Entry& e : entries) {
-    uint64_t bytes = static_cast<uint64_t>(shape_numel(e.shape)) * e.dtype.bytes;
+    uint64_t bytes = 0;
+    if (__builtin_mul_overflow(static_cast<uint64_t>(shape_numel(e.shape)), e.dtype.bytes, &bytes))
+      fail(path, "tensor '" + e.name + "' of shape " + format_shape(e.shape) +
+                     " is larger than memory can address");
     if (e.end < e.begin || e.end - e.begin != bytes)
       fail(path, "tensor '" + e.name + "' of shape " + format_shape(e.shape) +
                      " has data_offsets [" + std::to_string(e.begin) + ", " +

@@ -143,9 +143,10 @@ Tensor empty(const Shape& shape, Options options) {
   // Strides and the element count in one pass; negative dims and overflow are errors.
   const int64_t numel = detail::ImplAccess::init_contiguous(*impl, shape, options.dtype);
   std::size_t bytes = 0;
-  if (numel < 0 ||
-      __builtin_mul_overflow(static_cast<std::size_t>(numel), dtype_size(options.dtype), &bytes))
-    shape_numel(shape);  // throws the message for the shape
+  if (numel < 0) shape_numel(shape);  // throws the message for the shape
+  if (__builtin_mul_overflow(static_cast<std::size_t>(numel), dtype_size(options.dtype), &bytes))
+    throw Error("tensor: shape " + format_shape(shape) + " of " + dtype_name(options.dtype) +
+                " needs more bytes than memory can address");
   detail::ImplAccess::set_storage(*impl, allocate_storage(bytes));
   detail::ImplAccess::set_requires_grad(*impl, options.requires_grad);
   return Tensor(std::move(impl));

@@ -173,3 +173,18 @@ TEST_CASE("saving refuses to replace what is not a regular file and cleans up ki
   fs::remove(path);
   fs::remove(dir);
 }
+
+TEST_CASE("a shape whose bytes overflow is refused, not loaded with no data") {
+  // {"x": F32, shape [2^62], data_offsets [0, 0]}: 2^62 * 4 bytes wrapped to 0 and matched.
+  const std::string header =
+      R"({"x":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})";
+  std::string padded = header;
+  while (padded.size() % 8) padded.push_back(' ');
+  const std::string path = path_for("overflow.safetensors");
+  write_bytes(path, le64(padded.size()) + padded);
+  CHECK_ERROR_MESSAGE(load_safetensors(path),
+                      ("safetensors: " + path +
+                       ": tensor 'x' of shape (4611686018427387904,) is larger than memory can "
+                       "address").c_str());
+  fs::remove(path);
+}

@@ -37,6 +37,11 @@ TEST_CASE("Shape keeps up to 8 dims inline and behaves like a vector beyond") {
   CHECK(contiguous_strides({2, 3, 4}) == Shape{12, 4, 1});
   CHECK_ERROR_MESSAGE(zeros({int64_t(1) << 62, 4}),
                       "shape: (4611686018427387904, 4) has more elements than int64 can count");
+  // The element count fits int64 but its bytes do not fit memory: an Error, not a tensor whose
+  // storage is smaller than its shape (the byte count used to wrap to 0).
+  CHECK_ERROR_MESSAGE(zeros({int64_t(1) << 62}),
+                      "tensor: shape (4611686018427387904,) of float32 needs more bytes than "
+                      "memory can address");
 }
 
 TEST_CASE("slice, select, narrow, transpose, permute, expand, diagonal and unfold are views") {
