@@ -9,6 +9,7 @@
 #include <span>
 
 #include "tensor/grad_mode.hpp"
+#include "autograd/hooks.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
 #include "tensor/impl_access.hpp"
@@ -207,25 +208,29 @@ std::vector<Tensor> detail::run_backward(std::span<const Tensor> outputs,
     if (!grads[k].defined()) continue;
     TensorImpl* impl = order[k].get();
     Tensor g = std::move(grads[k]);
+    if (ImplAccess::hooks(*impl)) g = run_grad_hooks(*impl, std::move(g));
     if (wanted) captured[k] = g;
     Node* node = ImplAccess::grad_fn(*impl).get();
     if (!node) {
       if (wanted) continue;
-      // Backward passes in several threads may reach the same leaf (a shared parameter): its
-      // accumulation is serialised, as in PyTorch; the rest of each pass stays lock-free.
-      const std::lock_guard<std::mutex> lock(leaf_mutex(impl));
-      Tensor& leaf_grad = ImplAccess::grad(*impl);
-      if (!leaf_grad.defined()) {
-        // Steal the gradient when nothing else can see its storage; otherwise copy it, since
-        // later accumulation happens in place (and optimizers want it dense).
-        bool sole = ImplAccess::owns_storage_alone(g);
-        leaf_grad = create_graph ? g.contiguous() : sole ? g : g.contiguous_copy();
-      } else if (create_graph || leaf_grad.grad_fn()) {
-        leaf_grad = add(leaf_grad, g);
-      } else {
-        NoGradGuard no_grad;
-        leaf_grad.add_(g);
+      {
+        // Backward passes in several threads may reach the same leaf (a shared parameter): its
+        // accumulation is serialised, as in PyTorch; the rest of each pass stays lock-free.
+        const std::lock_guard<std::mutex> lock(leaf_mutex(impl));
+        Tensor& leaf_grad = ImplAccess::grad(*impl);
+        if (!leaf_grad.defined()) {
+          // Steal the gradient when nothing else can see its storage; otherwise copy it, since
+          // later accumulation happens in place (and optimizers want it dense).
+          bool sole = ImplAccess::owns_storage_alone(g);
+          leaf_grad = create_graph ? g.contiguous() : sole ? g : g.contiguous_copy();
+        } else if (create_graph || leaf_grad.grad_fn()) {
+          leaf_grad = add(leaf_grad, g);
+        } else {
+          NoGradGuard no_grad;
+          leaf_grad.add_(g);
+        }
       }
+      if (ImplAccess::hooks(*impl)) run_post_accumulate_hooks(Tensor(order[k]));
       continue;
     }
     Tensor output(order[k]);

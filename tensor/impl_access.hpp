@@ -62,6 +62,7 @@ struct ImplAccess {
   static std::shared_ptr<Node>& grad_fn(TensorImpl& t) { return t.grad_fn_; }
   static Tensor& grad(TensorImpl& t) { return t.grad_; }
   static bool requires_grad(const TensorImpl& t) { return t.requires_grad_; }
+  static std::shared_ptr<TensorHooks>& hooks(TensorImpl& t) { return t.hooks_; }
   static void set_requires_grad(TensorImpl& t, bool on) { t.requires_grad_ = on; }
   // Whether this handle is the only one that can see its bytes (so they may be taken over).
   static bool owns_storage_alone(const Tensor& t) {

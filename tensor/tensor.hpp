@@ -105,7 +105,9 @@ struct Options {
 class Node;
 class Generator;
 class TensorImpl;
-struct SortResult;  // values and indices (autograd/ops.hpp)
+struct SortResult;   // values and indices (autograd/ops.hpp)
+struct TensorHooks;  // a tensor's gradient hooks (autograd/hooks.hpp)
+class HookHandle;
 namespace indexing {
 class TensorIndex;
 }
@@ -192,6 +194,13 @@ class Tensor {
   void set_grad(const Tensor& grad);
   // Fills .grad() with zeros; set_to_none releases it (Module and Optimizer release by default).
   void zero_grad(bool set_to_none = false);
+  // Gradient hooks (autograd/hooks.hpp; the tensor must require grad). fn(grad) runs when the
+  // gradient w.r.t. this tensor is computed, in backward() and grad(); it may return a
+  // replacement of the same shape and dtype (an undefined Tensor keeps the gradient). On a leaf,
+  // a post-accumulate hook runs after .grad() was written (fn gets the leaf). The handle's
+  // remove() unregisters the hook.
+  HookHandle register_hook(std::function<Tensor(const Tensor&)> fn);
+  HookHandle register_post_accumulate_grad_hook(std::function<void(Tensor&)> fn);
   const std::shared_ptr<Node>& grad_fn() const;
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
                 bool create_graph = false) const;
@@ -404,6 +413,7 @@ class TensorImpl {
   bool requires_grad_ = false;
   Tensor grad_;
   std::shared_ptr<Node> grad_fn_;
+  std::shared_ptr<TensorHooks> hooks_;  // null until a hook is registered
 };
 
 inline const Shape& Tensor::shape() const {
