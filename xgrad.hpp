@@ -7,6 +7,7 @@
 #include "autograd/engine.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/gradcheck.hpp"
+#include "autograd/functional.hpp"
 #include "tensor/safetensors.hpp"
 #include "nn/module.hpp"
 #include "nn/layers.hpp"
