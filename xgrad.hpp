@@ -8,6 +8,7 @@
 #include "autograd/ops.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/functional.hpp"
+#include "autograd/checkpoint.hpp"
 #include "tensor/safetensors.hpp"
 #include "nn/module.hpp"
 #include "nn/layers.hpp"
