@@ -9,6 +9,8 @@
 #include "autograd/gradcheck.hpp"
 #include "autograd/graph_export.hpp"
 #include "autograd/hooks.hpp"
+#include "autograd/functional.hpp"
+#include "autograd/checkpoint.hpp"
 #include "tensor/safetensors.hpp"
 #include "nn/module.hpp"
 #include "nn/layers.hpp"

@@ -14,7 +14,10 @@ namespace xgrad {
 
 namespace detail {
 bool should_record(const std::vector<Tensor>& inputs) {
-  if (!is_grad_enabled()) return false;
+  if (!is_grad_enabled()) {
+    note_captured(inputs);
+    return false;
+  }
   for (const Tensor& t : inputs)
     if (t.requires_grad()) return true;
   return false;

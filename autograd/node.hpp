@@ -131,8 +131,17 @@ inline const Tensor& BackwardArgs::saved(std::size_t i) const {
 }
 
 namespace detail {
+// checkpoint() runs its function without grad and notes the tensors requiring grad that the
+// function's ops see (the parameters it uses): they become inputs of its node. Outside
+// checkpoint() this returns at once (autograd/checkpoint.cpp).
+void note_captured(std::initializer_list<const Tensor*> inputs);
+void note_captured(const std::vector<Tensor>& inputs);
+
 inline bool should_record(std::initializer_list<const Tensor*> inputs) {
-  if (!is_grad_enabled()) return false;
+  if (!is_grad_enabled()) {
+    note_captured(inputs);
+    return false;
+  }
   for (const Tensor* t : inputs)
     if (t->requires_grad()) return true;
   return false;
@@ -241,6 +250,7 @@ Tensor& record_inplace(const char* name, Tensor& self, std::initializer_list<con
   for (const Tensor* t : others) record = record || (is_grad_enabled() && t->requires_grad());
   detail::check_inplace_target(name, self);
   if (!record) {
+    if (!is_grad_enabled()) detail::note_captured(others);
     write(self);
     return self;
   }

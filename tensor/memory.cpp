@@ -1,5 +1,7 @@
-// The per-thread block cache behind allocate_block / free_block.
+// The per-thread block cache behind allocate_block / free_block, and the storage byte counter.
 #include "tensor/memory.hpp"
+
+#include <atomic>
 
 namespace xgrad {
 
@@ -136,5 +138,34 @@ void free_block(void* p, std::size_t bytes) noexcept {
 void release_cached_memory() noexcept { clear(cache); }
 
 std::size_t cached_memory_bytes() noexcept { return cache.bytes; }
+
+namespace {
+// Storage is often freed by another thread than the one that made it (a DataLoader's prefetch
+// thread), so the counter is global. Relaxed: only the totals matter, not their order with
+// other memory.
+std::atomic<std::size_t> storage_bytes{0}, peak_storage_bytes{0};
+}  // namespace
+
+void detail::count_storage_allocated(std::size_t bytes) noexcept {
+  const std::size_t now = storage_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+  std::size_t peak = peak_storage_bytes.load(std::memory_order_relaxed);
+  while (now > peak &&
+         !peak_storage_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+}
+
+void detail::count_storage_released(std::size_t bytes) noexcept {
+  storage_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
+MemoryStats memory_stats() noexcept {
+  return {storage_bytes.load(std::memory_order_relaxed),
+          peak_storage_bytes.load(std::memory_order_relaxed)};
+}
+
+void reset_peak_memory_stats() noexcept {
+  peak_storage_bytes.store(storage_bytes.load(std::memory_order_relaxed),
+                           std::memory_order_relaxed);
+}
 
 }  // namespace xgrad

@@ -4,7 +4,8 @@
 // aligned. Memory freed by another thread joins that thread's cache. At most 256 MiB, and at
 // most 16 blocks of any one size above 64 KiB, stay cached per thread; release_cached_memory()
 // gives a thread's cache back to the system.
-// Under AddressSanitizer the cache is off, so every block is checked.
+// Under AddressSanitizer the cache is off, so every block is checked. memory_stats() counts the
+// bytes of tensor storage in use, for measuring what a model keeps alive.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +19,24 @@ void free_block(void* p, std::size_t bytes) noexcept;
 void release_cached_memory() noexcept;
 // Bytes held in this thread's cache.
 std::size_t cached_memory_bytes() noexcept;
+
+// Bytes of tensor storage in use, over all threads: the blocks holding tensors' elements (the
+// elements of tensors of up to 64 bytes live inside their Storage object and are not counted,
+// nor are from_blob buffers or the block cache's free blocks), and the most in use at once
+// since the program started or reset_peak_memory_stats() was called (like PyTorch's
+// torch.cuda.memory_allocated / max_memory_allocated). Each storage allocation and release costs
+// one relaxed atomic add.
+struct MemoryStats {
+  std::size_t current_bytes = 0;
+  std::size_t peak_bytes = 0;
+};
+MemoryStats memory_stats() noexcept;
+void reset_peak_memory_stats() noexcept;  // the peak becomes the current figure
+
+namespace detail {
+void count_storage_allocated(std::size_t bytes) noexcept;
+void count_storage_released(std::size_t bytes) noexcept;
+}  // namespace detail
 
 // std::allocator-compatible front end, for allocate_shared of TensorImpl, Node and storage.
 template <class T>

@@ -75,8 +75,10 @@ Shape contiguous_strides(const Shape& shape) {
 Storage::~Storage() {
   if (deleter_)
     deleter_(data_);
-  else if (data_ != inline_)
+  else if (data_ != inline_) {
     free_block(data_, bytes_);
+    detail::count_storage_released(bytes_);
+  }
 }
 
 namespace {
@@ -92,7 +94,9 @@ std::shared_ptr<Storage> allocate_storage(std::size_t bytes) {
   } catch (const std::bad_alloc&) {
     throw Error("tensor: out of memory allocating " + std::to_string(bytes) + " bytes");
   }
-  return std::allocate_shared<Storage>(BlockAllocator<Storage>{}, p, bytes);
+  auto storage = std::allocate_shared<Storage>(BlockAllocator<Storage>{}, p, bytes);
+  detail::count_storage_allocated(bytes);
+  return storage;
 }
 
 std::shared_ptr<TensorImpl> new_impl() {

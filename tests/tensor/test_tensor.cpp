@@ -1,5 +1,6 @@
 // Tensor handle, factories, element access, printing, dtypes, random generators, interop.
 #include <sstream>
+#include <thread>
 
 #include "../helpers.hpp"
 #include "tensor/xtensor_interop.hpp"
@@ -173,4 +174,41 @@ TEST_CASE("block cache: freed blocks are reused, large sizes are capped, release
   release_cached_memory();
   CHECK(cached_memory_bytes() == 0);
   static_cast<void>(first);
+}
+
+TEST_CASE("memory_stats counts the bytes of live tensor storage and their peak") {
+  const std::size_t base = memory_stats().current_bytes;
+  reset_peak_memory_stats();
+  CHECK(memory_stats().peak_bytes == base);
+  {
+    Tensor a = empty({1000}, float64);  // 8000 bytes
+    CHECK(memory_stats().current_bytes == base + 8000);
+    Tensor view = a.index({indexing::Slice(0, 10)});  // views share the storage
+    Tensor alias = a;
+    CHECK(memory_stats().current_bytes == base + 8000);
+    {
+      Tensor b = empty({500}, float32);  // 2000 bytes
+      CHECK(memory_stats().current_bytes == base + 10000);
+    }
+    CHECK(memory_stats().current_bytes == base + 8000);
+    CHECK(memory_stats().peak_bytes == base + 10000);
+    // The elements of tensors of up to 64 bytes live inside their Storage and are not counted.
+#if !defined(__SANITIZE_ADDRESS__)
+    Tensor tiny = empty({8}, float64);
+    CHECK(memory_stats().current_bytes == base + 8000);
+#endif
+    reset_peak_memory_stats();
+    CHECK(memory_stats().peak_bytes == memory_stats().current_bytes);
+  }
+  CHECK(memory_stats().current_bytes == base);
+  // Storage made on one thread and freed on another is counted once, wherever it dies.
+  Tensor made_elsewhere;
+  std::thread([&] { made_elsewhere = empty({256}, float64); }).join();
+  CHECK(memory_stats().current_bytes == base + 2048);
+  made_elsewhere = Tensor();
+  CHECK(memory_stats().current_bytes == base);
+  // Tensors wrapping user memory are not counted.
+  std::vector<float> buffer(1000);
+  Tensor wrapped = from_blob(buffer.data(), {1000});
+  CHECK(memory_stats().current_bytes == base);
 }
