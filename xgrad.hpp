@@ -8,6 +8,7 @@
 #include "autograd/ops.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/graph_export.hpp"
+#include "autograd/function.hpp"
 #include "tensor/safetensors.hpp"
 #include "nn/module.hpp"
 #include "nn/layers.hpp"
