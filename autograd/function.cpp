@@ -29,6 +29,11 @@ std::string demangle(const char* mangled) {
 
 namespace {
 
+// The backward running on this thread (backwards may nest, and run on several threads), for
+// get_saved_variables.
+thread_local const AutogradContext* running_ctx = nullptr;
+thread_local const BackwardArgs* running_args = nullptr;
+
 struct OutputInfo {
   bool defined = false, differentiable = false;
   Shape shape;
@@ -118,11 +123,16 @@ class FunctionNode final : public Node {
         grads.push_back(g.dtype() == o.dtype ? g : cast(g, o.dtype));
       }
     }
-    struct Scope {
-      AutogradContext& ctx;
-      Scope(AutogradContext& c, const BackwardArgs& a) : ctx(c) { ctx.args_ = &a; }
-      ~Scope() { ctx.args_ = nullptr; }
-    } scope(*ctx_, args);
+    struct Running {
+      const AutogradContext* ctx = running_ctx;
+      const BackwardArgs* args = running_args;
+      ~Running() {
+        running_ctx = ctx;
+        running_args = args;
+      }
+    } outer;
+    running_ctx = ctx_.get();
+    running_args = &args;
     TensorList result;
     if (spec_.once_differentiable) {
       NoGradGuard no_grad;
@@ -199,8 +209,8 @@ bool prepare_context(AutogradContext& ctx, const TensorList& inputs) {
 
 void finish_function(const FunctionSpec& spec, std::unique_ptr<AutogradContext> ctx,
                      TensorList inputs, TensorList& outputs) {
-  // Which outputs get gradients; outputs that are inputs or repeat an output become aliases, so
-  // that attaching a history to them does not rewrite another tensor's.
+  // Which outputs get gradients; outputs that are inputs, repeat an output or already have a
+  // history become aliases, so that attaching a history to them does not rewrite another's.
   std::vector<OutputInfo> info(outputs.size());
   std::size_t differentiable = 0;
   for (std::size_t j = 0; j < outputs.size(); ++j) {
@@ -211,7 +221,7 @@ void finish_function(const FunctionSpec& spec, std::unique_ptr<AutogradContext> 
     bool alias = false;
     for (const Tensor& t : inputs) alias = alias || t.impl() == o.impl();
     for (std::size_t k = 0; k < j; ++k) alias = alias || outputs[k].impl() == o.impl();
-    if (alias) o = o.detach();
+    if (alias || o.requires_grad()) o = o.detach();  // requires_grad: made before forward
     info[j] = {true, !marked && is_floating_point(o.dtype()), o.shape(), o.dtype(), 0};
     differentiable += info[j].differentiable;
   }
@@ -269,9 +279,9 @@ void finish_function(const FunctionSpec& spec, std::unique_ptr<AutogradContext> 
 void AutogradContext::save_for_backward(TensorList tensors) { to_save_ = std::move(tensors); }
 
 TensorList AutogradContext::get_saved_variables() const {
-  if (!args_ || !node_)
+  if (detail::running_ctx != this || !node_)
     throw Error("get_saved_variables: the saved tensors are available in backward only");
-  return node_->unpack_saved(*args_);
+  return node_->unpack_saved(*detail::running_args);
 }
 
 void AutogradContext::mark_non_differentiable(const TensorList& outputs) {

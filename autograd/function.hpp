@@ -62,7 +62,6 @@ class AutogradContext {
   std::vector<bool> needs_input_grad_;
   TensorList to_save_, non_differentiable_;
   const detail::FunctionNode* node_ = nullptr;  // set after forward
-  const BackwardArgs* args_ = nullptr;          // set while backward runs
 };
 
 namespace detail {

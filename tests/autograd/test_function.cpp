@@ -296,3 +296,33 @@ TEST_CASE("std::vector<Tensor> arguments, and an input returned as an output") {
   CHECK(gradcheck(fn, {a, b, c}));
   CHECK(gradgradcheck(fn, {a, b, c}));
 }
+
+namespace {
+struct Literals : autograd::Function<Literals> {
+  static Tensor forward(AutogradContext& ctx, const Tensor& x) {
+    ctx.saved_data["int"] = 3;
+    ctx.saved_data["text"] = "three";
+    ctx.saved_data["flag"] = true;
+    ctx.saved_data["dims"] = std::vector<int64_t>{1, 2};
+    CHECK_ERROR_MESSAGE(ctx.get_saved_variables(),
+                        "get_saved_variables: the saved tensors are available in backward only");
+    return x * 3.0;
+  }
+  static TensorList backward(AutogradContext& ctx, TensorList g) {
+    CHECK(std::get<int64_t>(ctx.saved_data["int"]) == 3);
+    CHECK(std::get<std::string>(ctx.saved_data["text"]) == "three");
+    CHECK(std::get<bool>(ctx.saved_data["flag"]));
+    CHECK(std::get<std::vector<int64_t>>(ctx.saved_data["dims"]).size() == 2);
+    CHECK(ctx.get_saved_variables().empty());
+    CHECK_ERROR_MESSAGE(ctx.needs_input_grad(1),
+                        "needs_input_grad: index 1 out of range for 1 tensor inputs");
+    return {g[0] * 3.0};
+  }
+};
+}  // namespace
+
+TEST_CASE("saved_data keeps integer and string literals as int64_t and std::string") {
+  Tensor x = tensor({1.0}, {float64, true});
+  Literals::apply(x).backward();
+  CHECK(x.grad().item<double>() == 3.0);
+}
