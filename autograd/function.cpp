@@ -55,19 +55,19 @@ void attach_select(Tensor& out, const char* name, const Tensor& packed, int64_t 
   const int64_t total = packed.numel();
   const Dtype dtype = packed.dtype();
   xgrad::detail::set_grad_fn(
-      out, xgrad::detail::make_node(
-               name, {packed}, {}, [offset, total, dtype](const BackwardArgs& g) {
-                 // d packed = [0 ... 0, flat(g), 0 ... 0], the other outputs' segments zero.
-                 Tensor flat = reshape(g.grad, {-1});
-                 if (flat.dtype() != dtype) flat = cast(flat, dtype);
-                 const int64_t n = flat.numel();
-                 if (n == total) return TensorList{flat};
-                 std::vector<Tensor> parts;
-                 if (offset > 0) parts.push_back(zeros({offset}, dtype));
-                 parts.push_back(flat);
-                 if (offset + n < total) parts.push_back(zeros({total - offset - n}, dtype));
-                 return TensorList{concat(parts, 0)};
-               }));
+      out,
+      xgrad::detail::make_node(name, {packed}, {}, [offset, total, dtype](const BackwardArgs& g) {
+        // d packed = [0 ... 0, flat(g), 0 ... 0], the other outputs' segments zero.
+        Tensor flat = reshape(g.grad, {-1});
+        if (flat.dtype() != dtype) flat = cast(flat, dtype);
+        const int64_t n = flat.numel();
+        if (n == total) return TensorList{flat};
+        std::vector<Tensor> parts;
+        if (offset > 0) parts.push_back(zeros({offset}, dtype));
+        parts.push_back(flat);
+        if (offset + n < total) parts.push_back(zeros({total - offset - n}, dtype));
+        return TensorList{concat(parts, 0)};
+      }));
 }
 
 }  // namespace
@@ -256,9 +256,9 @@ void finish_function(const FunctionSpec& spec, std::unique_ptr<AutogradContext> 
     first = false;
   }
   if (mixed) dtype = Dtype::float64;
-  auto node = std::make_shared<FunctionNode>(spec, std::move(ctx), std::move(inputs),
-                                             std::move(saved), std::move(saved_output), info,
-                                             packed);
+  auto node =
+      std::make_shared<FunctionNode>(spec, std::move(ctx), std::move(inputs), std::move(saved),
+                                     std::move(saved_output), info, packed);
   if (!packed) {
     for (std::size_t j = 0; j < outputs.size(); ++j)
       if (info[j].differentiable) xgrad::detail::set_grad_fn(outputs[j], node);

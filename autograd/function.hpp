@@ -41,6 +41,8 @@ class AutogradContext {
   AutogradContext& operator=(const AutogradContext&) = delete;
 
   // Tensors backward reads: inputs, outputs (kept without a reference cycle) or intermediates.
+  // An intermediate has no history (forward is not recorded), so a backward under create_graph
+  // treats it as a constant: for second derivatives, save inputs or outputs and recompute.
   void save_for_backward(TensorList tensors);
   // The saved tensors, in the order given; only in backward.
   TensorList get_saved_variables() const;

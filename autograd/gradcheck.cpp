@@ -94,8 +94,8 @@ std::string mismatch(const Naming& names, const GradcheckOptions& o, std::size_t
 // Gradients of vᵀ out w.r.t. the checked inputs, twice, verified equal (to nondet_tol) and
 // well-shaped. Returns an empty string on success, else the failure.
 std::string vjp(const Tensor& out, const Tensor& v, const std::vector<Tensor>& inputs,
-                const std::vector<std::size_t>& ids, const GradcheckOptions& o,
-                const Naming& names, std::vector<std::vector<double>>& result) {
+                const std::vector<std::size_t>& ids, const GradcheckOptions& o, const Naming& names,
+                std::vector<std::vector<double>>& result) {
   std::vector<Tensor> wrt;
   for (std::size_t i : ids) wrt.push_back(inputs[i]);
   result.assign(ids.size(), {});
@@ -117,9 +117,8 @@ std::string vjp(const Tensor& out, const Tensor& v, const std::vector<Tensor>& i
              format_shape(first[k].shape()) + " " + dtype_name(first[k].dtype()) + ", input has " +
              format_shape(in.shape()) + " " + dtype_name(in.dtype());
     result[k] = first[k].to_vector();
-    std::vector<double> again = second[k].defined()
-                                    ? second[k].to_vector()
-                                    : std::vector<double>(result[k].size(), 0.0);
+    std::vector<double> again =
+        second[k].defined() ? second[k].to_vector() : std::vector<double>(result[k].size(), 0.0);
     for (std::size_t i = 0; i < result[k].size(); ++i)
       if (!(std::abs(result[k][i] - again[i]) <= o.nondet_tol) && result[k][i] != again[i]) {
         std::ostringstream os;
@@ -216,9 +215,9 @@ GradcheckResult run_gradcheck(const DifferentiableFunction& fn, const std::vecto
       std::vector<double> d = central_difference(fn, inputs, x, u, options.eps);
       for (int64_t j = 0; j < n_out; ++j) numeric += vv[j] * d[j];
       if (!close(analytic, numeric, options))
-        return GradcheckResult(mismatch(names, options, ids[k], x.shape(), -1, out.shape(), -1,
-                                        numeric, analytic) +
-                               " (fast mode: projection vᵀJu with random v, u)");
+        return GradcheckResult(
+            mismatch(names, options, ids[k], x.shape(), -1, out.shape(), -1, numeric, analytic) +
+            " (fast mode: projection vᵀJu with random v, u)");
     }
     return GradcheckResult();
   }

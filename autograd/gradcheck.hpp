@@ -15,7 +15,7 @@ namespace xgrad {
 // PyTorch's options and defaults, except that a failure is returned (raise_exception = false).
 // An analytic value a passes against the numeric n when |a - n| <= atol + rtol·|n|.
 struct GradcheckOptions {
-  double eps = 1e-6;   // step of the central differences
+  double eps = 1e-6;  // step of the central differences
   double atol = 1e-5;
   double rtol = 1e-3;
   // Two backward passes with the same gradient may differ by this much per element (0: they

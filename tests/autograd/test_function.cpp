@@ -7,6 +7,7 @@ using autograd::AutogradContext;
 
 namespace {
 
+// The README's custom op and its test.
 // y = a · exp(k·b), with its derivatives written by hand in xgrad ops.
 struct MulExp : autograd::Function<MulExp> {
   static Tensor forward(AutogradContext& ctx, const Tensor& a, const Tensor& b, double k) {
@@ -19,15 +20,19 @@ struct MulExp : autograd::Function<MulExp> {
     const Tensor &a = saved[0], &b = saved[1], &g = grad_outputs[0];
     const double k = std::get<double>(ctx.saved_data["k"]);
     Tensor e = exp(b * k);
-    return {ctx.needs_input_grad(0) ? g * e : Tensor(),    // dy/da = exp(k·b)
-            ctx.needs_input_grad(1) ? g * a * e * k : Tensor()};  // dy/db = k·a·exp(k·b)
+    // dy/da = exp(k·b), dy/db = k·a·exp(k·b); Tensor() for an input that needs no gradient.
+    return {ctx.needs_input_grad(0) ? g * e : Tensor(),
+            ctx.needs_input_grad(1) ? g * a * e * k : Tensor()};
   }
 };
 
 }  // namespace
 
 TEST_CASE("a custom function passes gradcheck and gradgradcheck") {
-  Tensor a = testing::input({2, 3}, -1, 1, 1), b = testing::input({2, 3}, -1, 1, 2);
+  Tensor a = tensor({{0.5, -1.0, 2.0}, {1.5, 0.3, -0.7}}, {float64, true});
+  Tensor b = tensor({{0.2, 0.9, -0.4}, {-1.1, 0.6, 0.1}}, {float64, true});
+  Tensor y = MulExp::apply(a, b, 0.7);
+  CHECK(y.grad_fn()->name() == std::string("MulExp"));
   auto fn = [](const std::vector<Tensor>& v) { return MulExp::apply(v[0], v[1], 0.7); };
   CHECK(gradcheck(fn, {a, b}));
   CHECK(gradgradcheck(fn, {a, b}));
@@ -45,8 +50,8 @@ struct SinCos : autograd::Function<SinCos> {
   }
   static TensorList backward(AutogradContext& ctx, TensorList g) {
     ++sincos_backward_calls;
-    sincos_saw_zero_cos_grad = g[1].defined() && g[1].shape() == g[0].shape() &&
-                               sum(abs(g[1])).item<double>() == 0.0;
+    sincos_saw_zero_cos_grad =
+        g[1].defined() && g[1].shape() == g[0].shape() && sum(abs(g[1])).item<double>() == 0.0;
     Tensor x = ctx.get_saved_variables()[0];
     return {g[0] * cos(x) - g[1] * sin(x)};
   }
@@ -170,6 +175,7 @@ namespace {
 std::vector<bool> seen_needs;
 struct Weighted : autograd::Function<Weighted> {
   static Tensor forward(AutogradContext& ctx, const Tensor& x, const Tensor& w) {
+    CHECK_FALSE(is_grad_enabled());  // forward is not recorded
     seen_needs = {ctx.needs_input_grad(0), ctx.needs_input_grad(1)};
     ctx.save_for_backward({x, w});
     return x * w;
@@ -230,10 +236,11 @@ TEST_CASE("a saved tensor changed in place before backward is refused, naming th
   Tensor p = tensor({2.0}, {float64, true}), q = tensor({3.0}, float64);
   Tensor y = MulExp::apply(p, q, 1.0);
   q.mul_(10.0);
-  CHECK_ERROR_MESSAGE(y.backward(),
-                      "MulExp: saved tensor 1 of shape (1,), saved for backward, was modified by an "
-                      "in-place operation (version 0 when saved, now 1); clone() it before the "
-                      "in-place write, or write into a copy");
+  CHECK_ERROR_MESSAGE(
+      y.backward(),
+      "MulExp: saved tensor 1 of shape (1,), saved for backward, was modified by an "
+      "in-place operation (version 0 when saved, now 1); clone() it before the "
+      "in-place write, or write into a copy");
 }
 
 namespace {
@@ -280,7 +287,8 @@ struct WeightedSum : autograd::Function<WeightedSum> {
 }  // namespace
 
 TEST_CASE("std::vector<Tensor> arguments, and an input returned as an output") {
-  Tensor a = testing::input({2}), b = testing::input({2}, -1, 1, 3), c = testing::input({2}, -1, 1, 4);
+  Tensor a = testing::input({2}), b = testing::input({2}, -1, 1, 3),
+         c = testing::input({2}, -1, 1, 4);
   TensorList out = WeightedSum::apply(std::vector<Tensor>{a, b}, 0.5, c);
   CHECK(c.is_leaf());
   CHECK_FALSE(out[1].is_leaf());
@@ -325,4 +333,50 @@ TEST_CASE("saved_data keeps integer and string literals as int64_t and std::stri
   Tensor x = tensor({1.0}, {float64, true});
   Literals::apply(x).backward();
   CHECK(x.grad().item<double>() == 3.0);
+}
+
+namespace {
+// Outputs of two float dtypes: their gradients reach backward in each output's dtype.
+struct TwoDtypes : autograd::Function<TwoDtypes> {
+  static TensorList forward(AutogradContext& ctx, const Tensor& x) {
+    ctx.save_for_backward({x});
+    return {x * x, (x * 3.0).to(float32)};
+  }
+  static TensorList backward(AutogradContext& ctx, TensorList g) {
+    CHECK(g[0].dtype() == float64);
+    CHECK(g[1].dtype() == float32);
+    return {g[0] * ctx.get_saved_variables()[0] * 2.0 + g[1].to(float64) * 3.0};
+  }
+};
+}  // namespace
+
+TEST_CASE("a function whose outputs have different float dtypes") {
+  Tensor x = tensor({1.0, -2.0}, {float64, true});
+  TensorList out = TwoDtypes::apply(x);
+  CHECK(out[1].dtype() == float32);
+  (out[0].sum() + out[1].sum().to(float64)).backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{5, -1});
+  CHECK(gradgradcheck([](auto& v) { return TwoDtypes::apply(v[0])[0]; }, {x}));
+}
+
+namespace {
+// Returns a tensor made before forward (not an input): it gets an alias, the original keeps its
+// own history.
+Tensor outside_weight;
+struct WithOutside : autograd::Function<WithOutside> {
+  static TensorList forward(AutogradContext&, const Tensor& x) { return {x * 2.0, outside_weight}; }
+  static TensorList backward(AutogradContext&, TensorList g) { return {g[0] * 2.0}; }
+};
+}  // namespace
+
+TEST_CASE("an output made before forward keeps the original tensor's history") {
+  outside_weight = tensor({1.0}, {float64, true});
+  Tensor x = tensor({3.0}, {float64, true});
+  TensorList out = WithOutside::apply(x);
+  CHECK(outside_weight.is_leaf());
+  CHECK_FALSE(out[1].is_leaf());
+  (out[0] + out[1]).backward();
+  CHECK(x.grad().item<double>() == 2.0);
+  CHECK_FALSE(outside_weight.grad().defined());  // the function gave it no gradient
+  outside_weight = Tensor();
 }
