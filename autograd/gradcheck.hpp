@@ -54,13 +54,14 @@ std::ostream& operator<<(std::ostream& os, const GradcheckResult& r);
 using DifferentiableFunction = std::function<Tensor(const std::vector<Tensor>&)>;
 
 // Checks d fn / d input for every input that requires grad (all must be float64). Also checks
-// that backward is deterministic and that each gradient has its input's shape and dtype.
+// that backward is deterministic (to nondet_tol), that each gradient has its input's shape and
+// dtype, and (check_undefined_grad) that a zero output gradient gives zero gradients.
 GradcheckResult gradcheck(const DifferentiableFunction& fn, const std::vector<Tensor>& inputs,
                           const GradcheckOptions& options = {});
 
 // Second derivatives: gradchecks (inputs, v) -> vᵀ J(inputs) computed with create_graph, for a
-// random v. Its messages name the first derivative's element as "d output/d input k[i]", and v
-// as "the output gradient".
+// random v. Its messages name the checked function's output elements "first derivative
+// d output / d input k, element i", and v "the output gradient v".
 GradcheckResult gradgradcheck(const DifferentiableFunction& fn, const std::vector<Tensor>& inputs,
                               const GradcheckOptions& options = {});
 
