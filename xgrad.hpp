@@ -11,6 +11,7 @@
 #include "autograd/hooks.hpp"
 #include "autograd/functional.hpp"
 #include "autograd/checkpoint.hpp"
+#include "autograd/function.hpp"
 #include "tensor/safetensors.hpp"
 #include "nn/module.hpp"
 #include "nn/layers.hpp"
