@@ -14,7 +14,8 @@ namespace xgrad {
 
 namespace {
 // The list that checkpoint()'s forward collects into; nullptr outside checkpoint().
-thread_local std::vector<Tensor>* t_captured = nullptr;
+// initial-exec: no __tls_get_addr call in the no-grad path of every op that tests it.
+thread_local std::vector<Tensor>* t_captured __attribute__((tls_model("initial-exec"))) = nullptr;
 
 void note(const Tensor& t) {
   if (!t.defined() || !t.requires_grad()) return;
