@@ -12,6 +12,7 @@
 #include "autograd/functional.hpp"
 #include "autograd/checkpoint.hpp"
 #include "autograd/function.hpp"
+#include "autograd/anomaly.hpp"
 #include "tensor/safetensors.hpp"
 #include "nn/module.hpp"
 #include "nn/layers.hpp"

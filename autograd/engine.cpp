@@ -194,6 +194,19 @@ TensorList root_gradients(std::span<const Tensor> outputs, std::span<const Tenso
   return grads;
 }
 
+// In anomaly mode an error raised by a backward function says where its op was called.
+TensorList apply_in_anomaly_mode(const Node& node, const Tensor& grad, const Tensor& output) {
+  try {
+    return node.apply(grad, output);
+  } catch (const Error& e) {
+    std::string where = "; in the backward of '" + std::string(node.name()) +
+                        "', whose forward call was at " + detail::forward_call_site(node);
+    if (const std::string path = detail::module_path(node); !path.empty())
+      where += ", in module " + path;
+    throw Error(e.what() + where);
+  }
+}
+
 }  // namespace
 
 // Runs the reverse pass. When `wanted` is given, gradients of those tensors are returned and
@@ -219,6 +232,7 @@ std::vector<Tensor> detail::run_backward(std::span<const Tensor> outputs,
   std::vector<Tensor>& captured = graph.captured;  // gradients of `wanted` tensors
   if (wanted) captured.resize(order.size());
 
+  const bool anomaly = is_anomaly_enabled();
   GradModeGuard mode(create_graph);
   for (std::size_t k = order.size(); k-- > 0;) {
     if (!grads[k].defined()) continue;
@@ -250,7 +264,7 @@ std::vector<Tensor> detail::run_backward(std::span<const Tensor> outputs,
       continue;
     }
     Tensor output(order[k]);
-    TensorList input_grads = node->apply(g, output);
+    TensorList input_grads = anomaly ? apply_in_anomaly_mode(*node, g, output) : node->apply(g, output);
     const auto& inputs = node->inputs();
     if (input_grads.size() != inputs.size())
       throw Error(std::string(node->name()) + ": backward returned " +
@@ -269,6 +283,7 @@ std::vector<Tensor> detail::run_backward(std::span<const Tensor> outputs,
                     format_shape(gi.shape()) + " " + dtype_name(gi.dtype()) + " for input " +
                     std::to_string(i) + " of shape " + format_shape(in.shape()) + " " +
                     dtype_name(in.dtype()));
+      if (anomaly) detail::check_anomaly_gradient(*node, i, gi);
       accumulate(vertex.get(), gi);
     }
   }

@@ -2,8 +2,6 @@
 // engine makes.
 #include "autograd/hooks.hpp"
 
-#include <algorithm>
-
 #include "tensor/impl_access.hpp"
 
 namespace xgrad {
@@ -35,15 +33,7 @@ HookHandle Tensor::register_post_accumulate_grad_hook(std::function<void(Tensor&
 }
 
 void HookHandle::remove() {
-  const std::shared_ptr<TensorHooks> hooks = hooks_.lock();
-  if (!hooks) return;
-  auto drop = [this](auto& list) {
-    list.erase(std::remove_if(list.begin(), list.end(),
-                              [this](const auto& entry) { return entry.first == id_; }),
-               list.end());
-  };
-  drop(hooks->grad);
-  drop(hooks->post_accumulate);
+  if (const std::shared_ptr<HookRegistry> hooks = hooks_.lock()) hooks->remove(id_);
   hooks_.reset();
 }
 

@@ -12,20 +12,40 @@
 
 namespace xgrad {
 
-struct TensorHooks {
-  std::vector<std::pair<int, std::function<Tensor(const Tensor&)>>> grad;
-  std::vector<std::pair<int, std::function<void(Tensor&)>>> post_accumulate;
+// Where hooks are kept (a tensor's, a module's): lists of (id, function); remove(id) drops the
+// entry with that id from every list.
+struct HookRegistry {
+  virtual ~HookRegistry() = default;
+  virtual void remove(int id) = 0;
   int next_id = 0;
 };
 
+namespace detail {
+template <class List>
+void remove_hook(List& list, int id) {
+  std::erase_if(list, [id](const auto& entry) { return entry.first == id; });
+}
+}  // namespace detail
+
+struct TensorHooks final : HookRegistry {
+  std::vector<std::pair<int, std::function<Tensor(const Tensor&)>>> grad;
+  std::vector<std::pair<int, std::function<void(Tensor&)>>> post_accumulate;
+  void remove(int id) override {
+    detail::remove_hook(grad, id);
+    detail::remove_hook(post_accumulate, id);
+  }
+};
+
+// Returned by every register_*hook: remove() unregisters that hook (a second call, or a call
+// after the tensor or module is gone, does nothing).
 class HookHandle {
  public:
   HookHandle() = default;
-  HookHandle(std::weak_ptr<TensorHooks> hooks, int id) : hooks_(std::move(hooks)), id_(id) {}
-  void remove();  // unregisters the hook; a second call does nothing
+  HookHandle(std::weak_ptr<HookRegistry> hooks, int id) : hooks_(std::move(hooks)), id_(id) {}
+  void remove();
 
  private:
-  std::weak_ptr<TensorHooks> hooks_;
+  std::weak_ptr<HookRegistry> hooks_;
   int id_ = -1;
 };
 

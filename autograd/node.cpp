@@ -25,6 +25,8 @@ bool should_record(const std::vector<Tensor>& inputs) {
 
 void set_grad_fn(Tensor& output, std::shared_ptr<Node> node) {
   node->output_version_ = output.version();
+  if (is_anomaly_enabled() && !node->anomaly_) [[unlikely]]
+    node->anomaly_ = capture_anomaly_context();
   ImplAccess::grad_fn(*output.impl()) = std::move(node);
   ImplAccess::set_requires_grad(*output.impl(), true);
 }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/anomaly.hpp"
 #include "tensor/grad_mode.hpp"
 #include "tensor/memory.hpp"
 #include "tensor/tensor.hpp"
@@ -82,6 +83,8 @@ class Node {
   // history from before that write.
   const std::shared_ptr<TensorImpl>& input_vertex(std::size_t i) const;
   bool released() const { return released_; }
+  // Where the op was called, when it was recorded in anomaly mode (null otherwise).
+  const detail::AnomalyContext* anomaly_context() const { return anomaly_.get(); }
   void release();  // drops inputs, saved tensors and the backward function after a backward pass
   TensorList apply(const Tensor& grad, const Tensor& output) const {
     return backward(BackwardArgs(grad, output, *this));
@@ -106,6 +109,7 @@ class Node {
   uint64_t versions_[4];
   std::unique_ptr<uint64_t[]> more_versions_;
   uint64_t output_version_ = 0;
+  detail::AnomalyContextPtr anomaly_;
   Kind kind_ = Kind::plain;
   bool released_ = false;
 };

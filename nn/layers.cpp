@@ -51,7 +51,7 @@ Sequential& Sequential::add(std::shared_ptr<Module> module) {
 
 Tensor Sequential::forward(const Tensor& x) {
   Tensor h = x;
-  for (const auto& layer : layers_) h = layer->forward(h);
+  for (const auto& layer : layers_) h = (*layer)(h);
   return h;
 }
 

@@ -1,17 +1,143 @@
-// Module registry, modes, conversion, state dicts and printing.
+// Module registry, modes, conversion, state dicts and printing; the call operator with the
+// module's hooks around forward.
 #include "nn/module.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <sstream>
 
+#include "autograd/anomaly.hpp"
+#include "autograd/node.hpp"
 #include "tensor/grad_mode.hpp"
 
 namespace xgrad::nn {
 
 Tensor Module::forward(const Tensor&) {
   throw Error(type_name() + ": forward(Tensor) is not implemented by this module");
+}
+
+struct ModuleHooks final : HookRegistry {
+  explicit ModuleHooks(Module& owner) : owner(owner) {}
+  Module& owner;
+  std::vector<std::pair<int, ForwardPreHook>> forward_pre;
+  std::vector<std::pair<int, ForwardHook>> forward;
+  std::vector<std::pair<int, BackwardHook>> backward;
+  void remove(int id) override {
+    detail::remove_hook(forward_pre, id);
+    detail::remove_hook(forward, id);
+    detail::remove_hook(backward, id);
+  }
+};
+
+namespace {
+template <class List, class Hook>
+HookHandle add_hook(std::shared_ptr<ModuleHooks>& hooks, Module& owner, List ModuleHooks::*list,
+                    Hook hook, const char* what) {
+  if (!hook) throw Error(std::string(what) + ": the hook is empty");
+  if (!hooks) hooks = std::make_shared<ModuleHooks>(owner);
+  const int id = hooks->next_id++;
+  ((*hooks).*list).emplace_back(id, std::move(hook));
+  return HookHandle(hooks, id);
+}
+
+void check_replacement(const Module& m, const char* what, const Tensor& given,
+                       const Tensor& returned) {
+  if (given.defined() && (returned.shape() != given.shape() || returned.dtype() != given.dtype()))
+    throw Error(m.type_name() + ": a " + what + " hook returned a tensor of shape " +
+                format_shape(returned.shape()) + " " + dtype_name(returned.dtype()) + " for one of " +
+                format_shape(given.shape()) + " " + dtype_name(given.dtype()));
+}
+
+// Full backward hooks, as PyTorch builds them: identity ops around the module's input and
+// output. The output's one notes the gradient w.r.t. the output; the input's one, reached once
+// backward has gone through the whole module, calls the hooks with both.
+struct BackwardHookState {
+  std::weak_ptr<ModuleHooks> hooks;  // the module may be gone by the time backward runs
+  Tensor grad_output;
+};
+
+Tensor run_backward_hooks(BackwardHookState& state, const Tensor& grad_input) {
+  const std::shared_ptr<ModuleHooks> hooks = state.hooks.lock();
+  Tensor result = grad_input;
+  if (hooks) {
+    const auto entries = hooks->backward;  // a hook may remove itself
+    for (const auto& [id, hook] : entries) {
+      Tensor replaced = hook(hooks->owner, result, state.grad_output);
+      if (!replaced.defined()) continue;
+      if (!grad_input.defined())
+        throw Error(hooks->owner.type_name() +
+                    ": a full backward hook returned a gradient for an input that does not "
+                    "require grad");
+      check_replacement(hooks->owner, "full backward", result, replaced);
+      result = std::move(replaced);
+    }
+  }
+  state.grad_output = Tensor();
+  return result;
+}
+
+TensorList one(Tensor g) { return TensorList{std::move(g)}; }
+}  // namespace
+
+HookHandle Module::register_forward_pre_hook(ForwardPreHook hook) {
+  return add_hook(hooks_, *this, &ModuleHooks::forward_pre, std::move(hook),
+                  "register_forward_pre_hook");
+}
+HookHandle Module::register_forward_hook(ForwardHook hook) {
+  return add_hook(hooks_, *this, &ModuleHooks::forward, std::move(hook), "register_forward_hook");
+}
+HookHandle Module::register_full_backward_hook(BackwardHook hook) {
+  return add_hook(hooks_, *this, &ModuleHooks::backward, std::move(hook),
+                  "register_full_backward_hook");
+}
+
+Tensor Module::operator()(const Tensor& input) {
+  const bool anomaly = is_anomaly_enabled();
+  if (!hooks_ && !anomaly) return forward(input);
+  std::optional<detail::ModuleScope> scope;
+  if (anomaly) {
+    // The name this module has in the module whose forward is calling it.
+    std::string name = type_name();
+    if (const auto* parent = static_cast<const Module*>(detail::current_module()))
+      for (const auto& [child_name, child] : parent->named_children())
+        if (child.get() == this) name = child_name;
+    scope.emplace(this, std::move(name));
+  }
+  if (!hooks_) return forward(input);
+  const std::shared_ptr<ModuleHooks> hooks = hooks_;  // a hook may remove the last hook
+  Tensor x = input;
+  for (const auto& [id, hook] : std::vector(hooks->forward_pre)) {
+    Tensor replaced = hook(*this, x);
+    if (replaced.defined()) x = std::move(replaced);
+  }
+  std::shared_ptr<BackwardHookState> state;
+  if (!hooks->backward.empty() && is_grad_enabled()) {
+    state = std::make_shared<BackwardHookState>();
+    state->hooks = hooks;
+    if (x.requires_grad())
+      x = record_view("BackwardHook", x.detach(), x, [state](const BackwardArgs& g) {
+        return one(run_backward_hooks(*state, g.grad));
+      });
+  }
+  const Tensor module_input = x;
+  Tensor out = forward(x);
+  for (const auto& [id, hook] : std::vector(hooks->forward)) {
+    Tensor replaced = hook(*this, module_input, out);
+    if (replaced.defined()) out = std::move(replaced);
+  }
+  if (state && out.requires_grad()) {
+    const bool input_needs = module_input.requires_grad();
+    out = record_view("BackwardHook", out.detach(), out,
+                      [state, input_needs](const BackwardArgs& g) {
+                        state->grad_output = g.grad;
+                        // With no gradient w.r.t. the input to wait for, the hooks run now.
+                        if (!input_needs) run_backward_hooks(*state, Tensor());
+                        return one(g.grad);
+                      });
+  }
+  return out;
 }
 
 namespace {

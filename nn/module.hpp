@@ -8,10 +8,25 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/hooks.hpp"
 #include "autograd/ops.hpp"
 #include "tensor/safetensors.hpp"
 
 namespace xgrad::nn {
+
+class Module;
+struct ModuleHooks;
+
+// Module hooks (PyTorch's register_forward_pre_hook, register_forward_hook,
+// register_full_backward_hook). Each may return a replacement (the input, the output, the
+// gradient w.r.t. the module's input) or an undefined Tensor to keep what it was given.
+using ForwardPreHook = std::function<Tensor(Module& module, const Tensor& input)>;
+using ForwardHook =
+    std::function<Tensor(Module& module, const Tensor& input, const Tensor& output)>;
+// grad_input is undefined when the module's input does not require grad (then the hook runs
+// once the gradient w.r.t. the output is known).
+using BackwardHook =
+    std::function<Tensor(Module& module, const Tensor& grad_input, const Tensor& grad_output)>;
 
 class Module {
  public:
@@ -21,7 +36,15 @@ class Module {
   Module& operator=(const Module&) = delete;
 
   virtual Tensor forward(const Tensor& input);
-  Tensor operator()(const Tensor& input) { return forward(input); }
+  // Calls forward with the module's hooks around it. Call children this way (not ->forward) so
+  // their hooks run and anomaly mode knows the module path.
+  Tensor operator()(const Tensor& input);
+
+  HookHandle register_forward_pre_hook(ForwardPreHook hook);
+  HookHandle register_forward_hook(ForwardHook hook);
+  // Runs when the gradient w.r.t. the module's input has been computed, with the gradient
+  // w.r.t. its output; a returned tensor replaces grad_input.
+  HookHandle register_full_backward_hook(BackwardHook hook);
 
   std::vector<Tensor> parameters(bool recurse = true) const;
   StateDict named_parameters(bool recurse = true) const;  // dotted names: "0.weight", "fc1.bias"
@@ -66,6 +89,7 @@ class Module {
   StateDict params_;
   StateDict buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  std::shared_ptr<ModuleHooks> hooks_;  // null until a hook is registered
   bool training_ = true;
 };
 
