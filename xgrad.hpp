@@ -13,6 +13,7 @@
 #include "autograd/checkpoint.hpp"
 #include "autograd/function.hpp"
 #include "autograd/anomaly.hpp"
+#include "autograd/profiler.hpp"
 #include "tensor/safetensors.hpp"
 #include "nn/module.hpp"
 #include "nn/layers.hpp"

@@ -12,6 +12,7 @@
 #include "tensor/grad_mode.hpp"
 #include "autograd/hooks.hpp"
 #include "autograd/node.hpp"
+#include "autograd/profiler.hpp"
 #include "autograd/ops.hpp"
 #include "tensor/impl_access.hpp"
 
@@ -264,7 +265,11 @@ std::vector<Tensor> detail::run_backward(std::span<const Tensor> outputs,
       continue;
     }
     Tensor output(order[k]);
-    TensorList input_grads = anomaly ? apply_in_anomaly_mode(*node, g, output) : node->apply(g, output);
+    TensorList input_grads;
+    {
+      const detail::BackwardScope profiled(node->name(), g);
+      input_grads = anomaly ? apply_in_anomaly_mode(*node, g, output) : node->apply(g, output);
+    }
     const auto& inputs = node->inputs();
     if (input_grads.size() != inputs.size())
       throw Error(std::string(node->name()) + ": backward returned " +

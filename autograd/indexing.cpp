@@ -6,6 +6,7 @@
 
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/profiler.hpp"
 #include "tensor/impl_access.hpp"
 #include "tensor/kernels.hpp"
 
@@ -186,6 +187,7 @@ Tensor Tensor::operator[](int64_t i) const { return xgrad::select(*this, 0, i); 
 
 Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor& values,
                            bool accumulate) {
+  const detail::OpScope profile_scope("index_put_", *this, values);
   if (!values.defined()) throw Error("index_put_: the values are undefined");
   // The row-major positions of the indexed elements: the same index applied to 0..numel-1.
   Tensor where_to;
@@ -226,7 +228,8 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
         Tensor to_self = keep.defined() ? xgrad::mul(g.grad, keep) : g.grad;
         Tensor to_values =
             g.needs(1)
-                ? xgrad::reshape(xgrad::index_select(xgrad::reshape(g.grad, {-1}), 0, positions), indexed)
+                ? xgrad::reshape(xgrad::index_select(xgrad::reshape(g.grad, {-1}), 0, positions),
+                                 indexed)
                 : Tensor();
         return TensorList{g.needs(0) ? to_self : Tensor(), to_values};
       });
@@ -234,10 +237,12 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
 
 Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& values,
                            bool accumulate) {
+  const detail::OpScope profile_scope("index_put_", *this, values);
   return index_put_(std::vector<TensorIndex>(indices), values, accumulate);
 }
 
 Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Scalar& value) {
+  const detail::OpScope profile_scope("index_put_", *this);
   return index_put_(std::vector<TensorIndex>(indices), full({}, value, dtype()), false);
 }
 

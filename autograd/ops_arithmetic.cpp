@@ -5,23 +5,28 @@
 
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/profiler.hpp"
 #include "tensor/kernels.hpp"
 
 namespace xgrad {
 
 Tensor add(const Tensor& a, const Tensor& b) {
+  const detail::OpScope profile_scope("add", a, b);
   // d(a+b)/da = 1, d(a+b)/db = 1
-  return record("add", kernels::add(a, b), a, b,
-                [](const BackwardArgs& g) { return TensorList{g.grad, g.grad}; });
+  return record("add", kernels::add(a, b), a, b, [](const BackwardArgs& g) {
+    return TensorList{g.grad, g.grad};
+  });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
+  const detail::OpScope profile_scope("sub", a, b);
   return record("sub", kernels::sub(a, b), a, b, [](const BackwardArgs& g) {
     return TensorList{g.grad, g.needs(1) ? neg(g.grad) : Tensor()};
   });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
+  const detail::OpScope profile_scope("mul", a, b);
   // d(ab)/da = b, d(ab)/db = a
   return record("mul", kernels::mul(a, b), a, b, [](const BackwardArgs& g) {
     return TensorList{g.needs(0) ? mul(g.grad, g.input(1)) : Tensor(),
@@ -30,6 +35,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
+  const detail::OpScope profile_scope("div", a, b);
   // d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -out/b
   return record("div", kernels::div(a, b), a, b, [](const BackwardArgs& g) {
     Tensor ga = div(g.grad, g.input(1));
@@ -38,11 +44,13 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor neg(const Tensor& a) {
+  const detail::OpScope profile_scope("neg", a);
   return record("neg", kernels::neg(a), a,
                 [](const BackwardArgs& g) { return TensorList{neg(g.grad)}; });
 }
 
 Tensor pow(const Tensor& a, const Scalar& exponent) {
+  const detail::OpScope profile_scope("pow", a);
   const double p = exponent.to_double();
   Tensor out = p == 2.0 ? kernels::square(a) : kernels::pow(a, exponent);
   // d(a^p)/da = p a^(p-1); 0 for p == 0 (also at a == 0, where a^-1 is inf), as in PyTorch.
@@ -54,6 +62,7 @@ Tensor pow(const Tensor& a, const Scalar& exponent) {
 }
 
 Tensor pow(const Tensor& a, const Tensor& b) {
+  const detail::OpScope profile_scope("pow", a, b);
   // d(a^b)/da = b a^(b-1), 0 where b == 0; d(a^b)/db = a^b log a, 0 where a == 0 and b >= 0
   // (PyTorch's conventions: a learnable exponent after a ReLU gets 0, not NaN).
   return record("pow", kernels::pow(a, b), a, b, [](const BackwardArgs& g) {
@@ -70,6 +79,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
 }
 
 Tensor pow(const Scalar& base, const Tensor& exponent) {
+  const detail::OpScope profile_scope("pow", exponent);
   // d(s^b)/db = s^b log s; for s == 0, 0 where b >= 0.
   const double s = base.to_double();
   return record("pow", kernels::rpow(exponent, base), exponent, [s](const BackwardArgs& g) {
@@ -80,26 +90,32 @@ Tensor pow(const Scalar& base, const Tensor& exponent) {
 }
 
 Tensor add(const Tensor& a, const Scalar& s) {
+  const detail::OpScope profile_scope("add", a);
   return record("add", kernels::add(a, s), a,
                 [](const BackwardArgs& g) { return TensorList{g.grad}; });
 }
 Tensor sub(const Tensor& a, const Scalar& s) {
+  const detail::OpScope profile_scope("sub", a);
   return record("sub", kernels::sub(a, s), a,
                 [](const BackwardArgs& g) { return TensorList{g.grad}; });
 }
 Tensor sub(const Scalar& s, const Tensor& a) {
+  const detail::OpScope profile_scope("sub", a);
   return record("rsub", kernels::rsub(a, s), a,
                 [](const BackwardArgs& g) { return TensorList{neg(g.grad)}; });
 }
 Tensor mul(const Tensor& a, const Scalar& s) {
+  const detail::OpScope profile_scope("mul", a);
   return record("mul", kernels::mul(a, s), a,
                 [s](const BackwardArgs& g) { return TensorList{mul(g.grad, s)}; });
 }
 Tensor div(const Tensor& a, const Scalar& s) {
+  const detail::OpScope profile_scope("div", a);
   return record("div", kernels::div(a, s), a,
                 [s](const BackwardArgs& g) { return TensorList{div(g.grad, s)}; });
 }
 Tensor div(const Scalar& s, const Tensor& a) {
+  const detail::OpScope profile_scope("div", a);
   // d(s/a)/da = -s/a² = -out/a
   return record("rdiv", kernels::rdiv(a, s), a, [](const BackwardArgs& g) {
     return TensorList{neg(div(mul(g.grad, g.output()), g.input(0)))};

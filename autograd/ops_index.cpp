@@ -5,6 +5,7 @@
 
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/profiler.hpp"
 #include "tensor/kernels.hpp"
 
 namespace xgrad {
@@ -103,6 +104,7 @@ void check_mask(const char* op, const Tensor& x, const Tensor& mask) {
 }  // namespace
 
 Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+  const detail::OpScope profile_scope("scatter", x, index, src);
   // A 0-d x (with 0-d index and src) is scattered as one element of a 1-D tensor.
   if (x.dim() == 0 && kernels::normalize_dim("scatter", dim, 0) == 0 && index.dim() == 0 &&
       src.dim() == 0)
@@ -112,12 +114,14 @@ Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& 
 }
 
 Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Scalar& value) {
+  const detail::OpScope profile_scope("scatter", x, index);
   if (x.dim() == 0 && kernels::normalize_dim("scatter", dim, 0) == 0 && index.dim() == 0)
     return reshape(scatter(reshape(x, {1}), 0, reshape(index, {1}), value), {});
   return scatter_value(x, check_scatter("scatter", x, dim, index, nullptr), value);
 }
 
 Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+  const detail::OpScope profile_scope("scatter_add", x, index, src);
   if (x.dim() == 0 && kernels::normalize_dim("scatter_add", dim, 0) == 0 && index.dim() == 0 &&
       src.dim() == 0)
     return reshape(scatter_add(reshape(x, {1}), 0, reshape(index, {1}), reshape(src, {1})), {});
@@ -127,6 +131,7 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
 
 Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src,
                  const Scalar& alpha) {
+  const detail::OpScope profile_scope("index_add", x, index, src);
   const int64_t d = kernels::normalize_dim("index_add", dim, x.dim());
   if (x.dim() == 0) {
     if (src.numel() != index.numel() || src.dim() > 1)
@@ -165,6 +170,7 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
 }
 
 Tensor index_fill(const Tensor& x, int64_t dim, const Tensor& index, const Scalar& value) {
+  const detail::OpScope profile_scope("index_fill", x, index);
   const int64_t d = kernels::normalize_dim("index_fill", dim, x.dim());
   if (x.dim() == 0) {
     if (index.dim() > 1)
@@ -183,12 +189,14 @@ Tensor index_fill(const Tensor& x, int64_t dim, const Tensor& index, const Scala
 }
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value) {
+  const detail::OpScope profile_scope("masked_fill", x, mask);
   check_mask("masked_fill", x, mask);
   // where's backward: d x = grad where the mask is false.
   return where(mask, full({}, value, x.dtype()), x);
 }
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
+  const detail::OpScope profile_scope("masked_fill", x, mask, value);
   check_mask("masked_fill", x, mask);
   if (value.dim() != 0)
     throw Error("masked_fill: value must be a 0-d tensor, got shape " +
@@ -198,6 +206,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
 }
 
 Tensor masked_select(const Tensor& x, const Tensor& mask) {
+  const detail::OpScope profile_scope("masked_select", x, mask);
   check_mask("masked_select", x, mask);
   const Shape shape = kernels::broadcast_shapes("masked_select", x.shape(), mask.shape());
   const std::vector<int64_t> picked = kernels::nonzero_positions(kernels::expand(mask, shape));
@@ -207,6 +216,7 @@ Tensor masked_select(const Tensor& x, const Tensor& mask) {
 }
 
 Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max) {
+  const detail::OpScope profile_scope("clamp", x, min, max);
   if (!min.defined() && !max.defined())
     throw Error("clamp: at least one of min and max must be defined");
   const Shape with_min =
@@ -240,7 +250,13 @@ Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max) {
   });
 }
 
-Tensor clamp_min(const Tensor& x, const Tensor& min) { return clamp(x, min, Tensor()); }
-Tensor clamp_max(const Tensor& x, const Tensor& max) { return clamp(x, Tensor(), max); }
+Tensor clamp_min(const Tensor& x, const Tensor& min) {
+  const detail::OpScope profile_scope("clamp_min", x, min);
+  return clamp(x, min, Tensor());
+}
+Tensor clamp_max(const Tensor& x, const Tensor& max) {
+  const detail::OpScope profile_scope("clamp_max", x, max);
+  return clamp(x, Tensor(), max);
+}
 
 }  // namespace xgrad

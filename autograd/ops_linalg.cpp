@@ -3,11 +3,13 @@
 // linear fuses the bias into the GEMM.
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/profiler.hpp"
 #include "tensor/kernels.hpp"
 
 namespace xgrad {
 
 Tensor matmul_transposed(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  const detail::OpScope profile_scope("matmul_transposed", a, b);
   // C = op(A) op(B):
   //   dA = dC op(B)ᵀ, stored transposed when ta:  ta ? op(B) dCᵀ : dC op(B)ᵀ
   //   dB = op(A)ᵀ dC, stored transposed when tb:  tb ? dCᵀ op(A) : op(A)ᵀ dC
@@ -23,6 +25,7 @@ Tensor matmul_transposed(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  const detail::OpScope profile_scope("matmul", a, b);
   if (a.dim() == 0 || b.dim() == 0)
     throw Error("matmul: both operands need at least one dimension, got " +
                 format_shape(a.shape()) + " @ " + format_shape(b.shape()));
@@ -54,6 +57,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  const detail::OpScope profile_scope("linear", x, weight, bias);
   if (weight.dim() != 2 || x.dim() == 0 || x.shape().back() != weight.shape()[1])
     throw Error("linear: input " + format_shape(x.shape()) + " does not match weight " +
                 format_shape(weight.shape()) + " (expected (..., in) and (out, in))");

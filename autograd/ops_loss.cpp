@@ -2,6 +2,7 @@
 // nn::functional is composed from ops).
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/profiler.hpp"
 #include "tensor/dispatch.hpp"
 #include "tensor/kernels.hpp"
 
@@ -13,6 +14,7 @@
 namespace xgrad {
 
 Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& t) {
+  const detail::OpScope profile_scope("binary_cross_entropy_elementwise", p, t);
   // Note: composing -(t log p + (1-t) log(1-p)) with clamped logs gives 0·∞ = NaN gradients
   // once p saturates to exactly 0 or 1 (float32 sigmoid does). PyTorch's rule avoids it:
   //   d/dp = (p - t) / max(p (1 - p), 1e-12),   d/dt = log(1-p) - log(p)   (logs clamped at -100)
@@ -34,6 +36,7 @@ Tensor binary_cross_entropy_elementwise(const Tensor& p, const Tensor& t) {
 }
 
 Tensor cross_entropy_per_sample(const Tensor& logits, const Tensor& target) {
+  const detail::OpScope profile_scope("cross_entropy_per_sample", logits, target);
   if (logits.dim() != 2 || target.dim() != 1 || target.shape()[0] != logits.shape()[0])
     throw Error("cross_entropy: expected logits (N, C) and class indices (N,), got " +
                 format_shape(logits.shape()) + " and " + format_shape(target.shape()));

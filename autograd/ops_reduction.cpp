@@ -8,6 +8,7 @@
 
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/profiler.hpp"
 #include "tensor/kernels.hpp"
 
 namespace xgrad {
@@ -59,13 +60,14 @@ int64_t wrap_dim(const char* op, int64_t dim, int64_t rank) {
 }  // namespace detail
 
 Tensor sum(const Tensor& x) {
+  const detail::OpScope profile_scope("sum", x);
   // d sum = ones: the gradient (a scalar) is broadcast back to x's shape.
-  return record("sum", kernels::sum_all(x), x, [](const BackwardArgs& g) {
-    return TensorList{expand(g.grad, g.input_shape(0))};
-  });
+  return record("sum", kernels::sum_all(x), x,
+                [](const BackwardArgs& g) { return TensorList{expand(g.grad, g.input_shape(0))}; });
 }
 
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  const detail::OpScope profile_scope("sum", x);
   Shape d = normalize_dims("sum", dims, x.dim());
   return record("sum", kernels::sum_dims(x, d, keepdim), x, [d](const BackwardArgs& g) {
     const Shape& in = g.input_shape(0);
@@ -74,11 +76,13 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
 }
 
 Tensor mean(const Tensor& x) {
+  const detail::OpScope profile_scope("mean", x);
   if (x.numel() == 0) throw Error("mean: empty tensor of shape " + format_shape(x.shape()));
   return div(sum(x), static_cast<double>(x.numel()));
 }
 
 Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  const detail::OpScope profile_scope("mean", x);
   Shape d = normalize_dims("mean", dims, x.dim());
   int64_t n = reduced_count(x.shape(), d);
   if (n == 0) throw Error("mean: reduction over an empty dim of shape " + format_shape(x.shape()));
@@ -114,16 +118,25 @@ Tensor extreme_all(const char* name, const Tensor& x, bool is_min) {
 
 }  // namespace
 
-Tensor max(const Tensor& x) { return extreme_all("max", x, false); }
-Tensor min(const Tensor& x) { return extreme_all("min", x, true); }
+Tensor max(const Tensor& x) {
+  const detail::OpScope profile_scope("max", x);
+  return extreme_all("max", x, false);
+}
+Tensor min(const Tensor& x) {
+  const detail::OpScope profile_scope("min", x);
+  return extreme_all("min", x, true);
+}
 Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
+  const detail::OpScope profile_scope("max", x);
   return extreme("max", x, dim, keepdim, false);
 }
 Tensor min(const Tensor& x, int64_t dim, bool keepdim) {
+  const detail::OpScope profile_scope("min", x);
   return extreme("min", x, dim, keepdim, true);
 }
 
 Tensor var(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased, bool keepdim) {
+  const detail::OpScope profile_scope("var", x);
   const int64_t n = reduced_count(x.shape(), normalize_dims("var", dims, x.dim()));
   Tensor centered = sub(x, mean(x, dims, true));
   return div(sum(mul(centered, centered), dims, keepdim),
@@ -131,10 +144,12 @@ Tensor var(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased, boo
 }
 
 Tensor stddev(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased, bool keepdim) {
+  const detail::OpScope profile_scope("stddev", x);
   return sqrt(var(x, dims, unbiased, keepdim));
 }
 
 Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim) {
+  const detail::OpScope profile_scope("logsumexp", x);
   int64_t d = kernels::normalize_dim("logsumexp", dim, x.dim());
   // Note: subtracting the (constant) max keeps exp from overflowing; it cancels in the gradient.
   Tensor m = kernels::extreme_dim(x, d, true, false);
@@ -142,15 +157,23 @@ Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim) {
   return keepdim ? out : squeeze(out, d);
 }
 
-Tensor softmax(const Tensor& x, int64_t dim) { return exp(log_softmax(x, dim)); }
+Tensor softmax(const Tensor& x, int64_t dim) {
+  const detail::OpScope profile_scope("softmax", x);
+  return exp(log_softmax(x, dim));
+}
 
-Tensor log_softmax(const Tensor& x, int64_t dim) { return sub(x, logsumexp(x, dim, true)); }
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  const detail::OpScope profile_scope("log_softmax", x);
+  return sub(x, logsumexp(x, dim, true));
+}
 
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
+  const detail::OpScope profile_scope("argmax", x);
   return kernels::arg_extreme_dim(x, kernels::normalize_dim("argmax", dim, x.dim()), keepdim,
                                   false);
 }
 Tensor argmin(const Tensor& x, int64_t dim, bool keepdim) {
+  const detail::OpScope profile_scope("argmin", x);
   return kernels::arg_extreme_dim(x, kernels::normalize_dim("argmin", dim, x.dim()), keepdim, true);
 }
 
@@ -206,18 +229,21 @@ Tensor cumprod_along(const Tensor& x, int64_t d, bool reverse) {
 }  // namespace
 
 Tensor cumsum(const Tensor& x, int64_t dim) {
+  const detail::OpScope profile_scope("cumsum", x);
   int64_t d = detail::wrap_dim("cumsum", dim, x.dim());
   if (x.dim() == 0) return reshape(cumsum_along(reshape(x, {1}), 0, false), {});
   return cumsum_along(x, d, false);
 }
 
 Tensor cumprod(const Tensor& x, int64_t dim) {
+  const detail::OpScope profile_scope("cumprod", x);
   int64_t d = detail::wrap_dim("cumprod", dim, x.dim());
   if (x.dim() == 0) return reshape(cumprod_along(reshape(x, {1}), 0, false), {});
   return cumprod_along(x, d, false);
 }
 
 Tensor prod(const Tensor& x, int64_t dim, bool keepdim) {
+  const detail::OpScope profile_scope("prod", x);
   int64_t d = detail::wrap_dim("prod", dim, x.dim());
   if (x.dim() == 0) return reshape(prod(reshape(x, {1}), 0, false), {});
   return record("prod", kernels::prod_dim(x, d, keepdim), x, [d, keepdim](const BackwardArgs& g) {
@@ -230,7 +256,10 @@ Tensor prod(const Tensor& x, int64_t dim, bool keepdim) {
   });
 }
 
-Tensor prod(const Tensor& x) { return reshape(prod(reshape(x, {x.numel()}), 0, false), {}); }
+Tensor prod(const Tensor& x) {
+  const detail::OpScope profile_scope("prod", x);
+  return reshape(prod(reshape(x, {x.numel()}), 0, false), {});
+}
 
 // ---- amax, amin and norms ----
 
@@ -284,13 +313,16 @@ Tensor norm2(const Tensor& x, const Shape& d, bool keepdim) {
 }  // namespace
 
 Tensor amax(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  const detail::OpScope profile_scope("amax", x);
   return extreme_dims("amax", x, dims, keepdim, false);
 }
 Tensor amin(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  const detail::OpScope profile_scope("amin", x);
   return extreme_dims("amin", x, dims, keepdim, true);
 }
 
 Tensor norm(const Tensor& x, double p, const std::vector<int64_t>& dims, bool keepdim) {
+  const detail::OpScope profile_scope("norm", x);
   if (!is_floating_point(x.dtype()))
     throw Error(std::string("norm: expected a floating-point tensor, got ") +
                 dtype_name(x.dtype()));
@@ -305,13 +337,20 @@ Tensor norm(const Tensor& x, double p, const std::vector<int64_t>& dims, bool ke
   }
   throw Error("norm: p = " + format_p(p) + " is not supported; use 1, 2, inf, -inf or \"fro\"");
 }
-Tensor norm(const Tensor& x, double p) { return norm(x, p, {}, false); }
+Tensor norm(const Tensor& x, double p) {
+  const detail::OpScope profile_scope("norm", x);
+  return norm(x, p, {}, false);
+}
 
 Tensor norm(const Tensor& x, const std::string& p, const std::vector<int64_t>& dims, bool keepdim) {
+  const detail::OpScope profile_scope("norm", x);
   if (p != "fro") throw Error("norm: unknown norm \"" + p + "\"; use \"fro\" or a number p");
   return norm(x, 2.0, dims, keepdim);
 }
-Tensor norm(const Tensor& x, const std::string& p) { return norm(x, p, {}, false); }
+Tensor norm(const Tensor& x, const std::string& p) {
+  const detail::OpScope profile_scope("norm", x);
+  return norm(x, p, {}, false);
+}
 
 // ---- any and all ----
 
@@ -331,12 +370,20 @@ Shape one_dim(const char* name, const Tensor& x, int64_t dim) {
 
 }  // namespace
 
-Tensor any(const Tensor& x) { return any_all(x, normalize_dims("any", {}, x.dim()), false, false); }
-Tensor all(const Tensor& x) { return any_all(x, normalize_dims("all", {}, x.dim()), false, true); }
+Tensor any(const Tensor& x) {
+  const detail::OpScope profile_scope("any", x);
+  return any_all(x, normalize_dims("any", {}, x.dim()), false, false);
+}
+Tensor all(const Tensor& x) {
+  const detail::OpScope profile_scope("all", x);
+  return any_all(x, normalize_dims("all", {}, x.dim()), false, true);
+}
 Tensor any(const Tensor& x, int64_t dim, bool keepdim) {
+  const detail::OpScope profile_scope("any", x);
   return any_all(x, one_dim("any", x, dim), keepdim, false);
 }
 Tensor all(const Tensor& x, int64_t dim, bool keepdim) {
+  const detail::OpScope profile_scope("all", x);
   return any_all(x, one_dim("all", x, dim), keepdim, true);
 }
 

@@ -9,6 +9,7 @@
 
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/profiler.hpp"
 #include "autograd/view_ops.hpp"
 #include "tensor/kernels.hpp"
 
@@ -76,10 +77,10 @@ template <class ToView>
 Tensor view_op(const char* name, const Tensor& x, ToView to_view) {
   return record_view(name, kernels::view_as(x, to_view(kernels::layout_of(x))), x,
                      [to_view](const BackwardArgs& g) {
-                  const Shape& shape = g.input_shape(0);
-                  return TensorList{
-                      detail::strided_scatter(g.grad, shape, to_view(kernels::contiguous_layout(shape)))};
-                });
+                       const Shape& shape = g.input_shape(0);
+                       return TensorList{detail::strided_scatter(
+                           g.grad, shape, to_view(kernels::contiguous_layout(shape)))};
+                     });
 }
 
 // Resolves one -1 entry of a requested shape for `numel` elements.
@@ -145,10 +146,17 @@ Tensor gather_indices(const Tensor& x, int64_t dim, const Indices& index, const 
 
 }  // namespace
 
-Tensor reshape(const Tensor& x, const Shape& shape) { return reshape_impl("reshape", x, shape, true); }
-Tensor view(const Tensor& x, const Shape& shape) { return reshape_impl("view", x, shape, false); }
+Tensor reshape(const Tensor& x, const Shape& shape) {
+  const detail::OpScope profile_scope("reshape", x);
+  return reshape_impl("reshape", x, shape, true);
+}
+Tensor view(const Tensor& x, const Shape& shape) {
+  const detail::OpScope profile_scope("view", x);
+  return reshape_impl("view", x, shape, false);
+}
 
 Tensor as_strided(const Tensor& x, const Shape& shape, const Shape& strides, int64_t offset) {
+  const detail::OpScope profile_scope("as_strided", x);
   Tensor out = make_view(x, shape, strides, offset);
   if (!detail::should_record({&x})) return out;
   // The backward needs the view's geometry within x's own elements.
@@ -166,17 +174,18 @@ Tensor as_strided(const Tensor& x, const Shape& shape, const Shape& strides, int
 }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+  const detail::OpScope profile_scope("narrow", x);
   int64_t d = kernels::normalize_dim("narrow", dim, x.dim());
   const int64_t n = x.shape()[d];
   if (start < 0) start += n;
   if (start < 0 || length < 0 || start > n || length > n - start)
-    throw Error("narrow: start " + std::to_string(start) + " and length " +
-                std::to_string(length) + " do not fit dim " + std::to_string(dim) +
-                " of shape " + format_shape(x.shape()));
+    throw Error("narrow: start " + std::to_string(start) + " and length " + std::to_string(length) +
+                " do not fit dim " + std::to_string(dim) + " of shape " + format_shape(x.shape()));
   return slice(x, d, start, start + length);
 }
 
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
+  const detail::OpScope profile_scope("select", x);
   if (x.dim() == 0) throw Error("select: cannot select from a 0-d tensor");
   int64_t d = kernels::normalize_dim("select", dim, x.dim());
   const int64_t n = x.shape()[d];
@@ -189,18 +198,19 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
 }
 
 Tensor diagonal(const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) {
+  const detail::OpScope profile_scope("diagonal", x);
   if (x.dim() < 2)
     throw Error("diagonal: expected at least 2 dims, got shape " + format_shape(x.shape()));
   int64_t d1 = kernels::normalize_dim("diagonal", dim1, x.dim());
   int64_t d2 = kernels::normalize_dim("diagonal", dim2, x.dim());
-  if (d1 == d2)
-    throw Error("diagonal: dim1 and dim2 are the same dim " + std::to_string(d1));
+  if (d1 == d2) throw Error("diagonal: dim1 and dim2 are the same dim " + std::to_string(d1));
   return view_op("diagonal", x, [offset, d1, d2](const kernels::Layout& l) {
     return kernels::diagonal(l, offset, d1, d2);
   });
 }
 
 Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
+  const detail::OpScope profile_scope("unfold", x);
   int64_t d = kernels::normalize_dim("unfold", dim, x.dim());
   const int64_t n = x.dim() == 0 ? 1 : x.shape()[d];
   if (size < 0 || size > n)
@@ -213,6 +223,7 @@ Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
 }
 
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
+  const detail::OpScope profile_scope("flatten", x);
   if (x.dim() == 0) return reshape(x, {1});
   int64_t s = kernels::normalize_dim("flatten", start_dim, x.dim());
   int64_t e = kernels::normalize_dim("flatten", end_dim, x.dim());
@@ -226,6 +237,7 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
 }
 
 Tensor squeeze(const Tensor& x) {
+  const detail::OpScope profile_scope("squeeze", x);
   Shape s;
   for (int64_t d : x.shape())
     if (d != 1) s.push_back(d);
@@ -233,6 +245,7 @@ Tensor squeeze(const Tensor& x) {
 }
 
 Tensor squeeze(const Tensor& x, int64_t dim) {
+  const detail::OpScope profile_scope("squeeze", x);
   if (x.dim() == 0) return reshape(x, {});
   int64_t d = kernels::normalize_dim("squeeze", dim, x.dim());
   if (x.shape()[d] != 1) return x;
@@ -242,6 +255,7 @@ Tensor squeeze(const Tensor& x, int64_t dim) {
 }
 
 Tensor unsqueeze(const Tensor& x, int64_t dim) {
+  const detail::OpScope profile_scope("unsqueeze", x);
   int64_t d = kernels::normalize_dim("unsqueeze", dim, x.dim() + 1);
   Shape s = x.shape();
   s.insert(s.begin() + d, 1);
@@ -249,6 +263,7 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
 }
 
 Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
+  const detail::OpScope profile_scope("permute", x);
   if (static_cast<int64_t>(dims.size()) != x.dim())
     throw Error("permute: " + std::to_string(dims.size()) + " dims given for shape " +
                 format_shape(x.shape()));
@@ -258,11 +273,13 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   for (std::size_t i = 0; i < perm.size(); ++i)
     if (perm[inverse[i]] != static_cast<int64_t>(i))
       throw Error("permute: dims are not a permutation of 0.." + std::to_string(x.dim() - 1));
-  return record_view("permute", kernels::view_as(x, kernels::permute(kernels::layout_of(x), perm)), x,
-                [inverse](const BackwardArgs& g) { return TensorList{permute(g.grad, inverse)}; });
+  return record_view(
+      "permute", kernels::view_as(x, kernels::permute(kernels::layout_of(x), perm)), x,
+      [inverse](const BackwardArgs& g) { return TensorList{permute(g.grad, inverse)}; });
 }
 
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
+  const detail::OpScope profile_scope("transpose", x);
   std::vector<int64_t> perm;
   for (int64_t d = 0; d < x.dim(); ++d) perm.push_back(d);
   std::swap(perm[kernels::normalize_dim("transpose", dim0, x.dim())],
@@ -271,21 +288,26 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
 }
 
 Tensor expand(const Tensor& x, const Shape& shape) {
+  const detail::OpScope profile_scope("expand", x);
   if (x.shape() == shape) return x;
   return record_view("expand", kernels::expand(x, shape), x, [](const BackwardArgs& g) {
     return TensorList{sum_to(g.grad, g.input_shape(0))};
   });
 }
-Tensor broadcast_to(const Tensor& x, const Shape& shape) { return expand(x, shape); }
+Tensor broadcast_to(const Tensor& x, const Shape& shape) {
+  const detail::OpScope profile_scope("broadcast_to", x);
+  return expand(x, shape);
+}
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {
+  const detail::OpScope profile_scope("sum_to", x);
   if (x.shape() == shape) return x;
-  return record("sum_to", kernels::sum_to(x, shape), x, [](const BackwardArgs& g) {
-    return TensorList{expand(g.grad, g.input_shape(0))};
-  });
+  return record("sum_to", kernels::sum_to(x, shape), x,
+                [](const BackwardArgs& g) { return TensorList{expand(g.grad, g.input_shape(0))}; });
 }
 
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  const detail::OpScope profile_scope("slice", x);
   int64_t d = kernels::normalize_dim("slice", dim, x.dim());
   if (x.dim() == 0) throw Error("slice: cannot slice a 0-d tensor");
   if (step <= 0) throw Error("slice: step must be positive, got " + std::to_string(step));
@@ -300,6 +322,7 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const std::vector<int64_t>& index) {
+  const detail::OpScope profile_scope("index_select", x);
   int64_t d = kernels::normalize_dim("index_select", dim, x.dim());
   for (int64_t i : index)
     if (i < 0 || i >= x.shape()[d])
@@ -313,6 +336,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const std::vector<int64_t>& in
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  const detail::OpScope profile_scope("index_select", x, index);
   if (index.dim() > 1)
     throw Error("index_select: index must be 1-D, got shape " + format_shape(index.shape()));
   int64_t d = kernels::normalize_dim("index_select", dim, x.dim());
@@ -320,6 +344,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
 }
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+  const detail::OpScope profile_scope("gather", x, index);
   int64_t d = kernels::normalize_dim("gather", dim, x.dim());
   if (index.dim() != x.dim())
     throw Error("gather: index of shape " + format_shape(index.shape()) +
@@ -333,6 +358,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
 }
 
 Tensor concat(const std::vector<Tensor>& tensors, int64_t dim) {
+  const detail::OpScope profile_scope("concat", tensors);
   if (tensors.empty()) throw Error("concat: expected at least one tensor");
   const Tensor& first = tensors[0];
   int64_t d = kernels::normalize_dim("concat", dim, first.dim());
@@ -359,6 +385,7 @@ Tensor concat(const std::vector<Tensor>& tensors, int64_t dim) {
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
+  const detail::OpScope profile_scope("stack", tensors);
   if (tensors.empty()) throw Error("stack: expected at least one tensor");
   int64_t d = kernels::normalize_dim("stack", dim, tensors[0].dim() + 1);
   std::vector<Tensor> parts;
@@ -372,9 +399,9 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
 }
 
 Tensor clone(const Tensor& x) {
+  const detail::OpScope profile_scope("clone", x);
   return record("clone", x.contiguous_copy(), x,
                 [](const BackwardArgs& g) { return TensorList{g.grad}; });
 }
-
 
 }  // namespace xgrad

@@ -6,6 +6,7 @@
 
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/profiler.hpp"
 #include "tensor/kernels.hpp"
 
 namespace xgrad {
@@ -19,6 +20,7 @@ Tensor fresh(const Tensor& out, const Tensor& x) { return out.is_alias_of(x) ? c
 }  // namespace
 
 Tensor flip(const Tensor& x, const std::vector<int64_t>& dims) {
+  const detail::OpScope profile_scope("flip", x);
   std::vector<int64_t> d;
   for (int64_t dim : dims) {
     const int64_t n = kernels::normalize_dim("flip", dim, x.dim());
@@ -34,6 +36,7 @@ Tensor flip(const Tensor& x, const std::vector<int64_t>& dims) {
 }
 
 Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const std::vector<int64_t>& dims) {
+  const detail::OpScope profile_scope("roll", x);
   if (dims.empty()) {
     if (shifts.size() != 1)
       throw Error("roll: " + std::to_string(shifts.size()) +
@@ -81,6 +84,7 @@ Tensor repeat_impl(const char* op, const Tensor& x, const std::vector<int64_t>& 
 }  // namespace
 
 Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats) {
+  const detail::OpScope profile_scope("repeat", x);
   if (static_cast<int64_t>(repeats.size()) < x.dim())
     throw Error("repeat: " + std::to_string(repeats.size()) + " repeats " + format_shape(repeats) +
                 " for the " + std::to_string(x.dim()) + " dims of " + format_shape(x.shape()) +
@@ -89,6 +93,7 @@ Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats) {
 }
 
 Tensor tile(const Tensor& x, const std::vector<int64_t>& reps) {
+  const detail::OpScope profile_scope("tile", x);
   std::vector<int64_t> full = reps;
   if (static_cast<int64_t>(full.size()) < x.dim())
     full.insert(full.begin(), static_cast<std::size_t>(x.dim()) - full.size(), 1);
@@ -96,6 +101,7 @@ Tensor tile(const Tensor& x, const std::vector<int64_t>& reps) {
 }
 
 std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
+  const detail::OpScope profile_scope("split", x);
   if (x.dim() == 0) throw Error("split: expected at least a 1-D tensor, got shape ()");
   const int64_t d = kernels::normalize_dim("split", dim, x.dim());
   if (split_size < 0)
@@ -116,6 +122,7 @@ std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
 }
 
 std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sections, int64_t dim) {
+  const detail::OpScope profile_scope("split", x);
   if (x.dim() == 0) throw Error("split: expected at least a 1-D tensor, got shape ()");
   const int64_t d = kernels::normalize_dim("split", dim, x.dim());
   int64_t total = 0;
@@ -137,6 +144,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sections,
 }
 
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
+  const detail::OpScope profile_scope("chunk", x);
   if (x.dim() == 0) throw Error("chunk: expected at least a 1-D tensor, got shape ()");
   if (chunks <= 0) throw Error("chunk: chunks must be positive, got " + std::to_string(chunks));
   const int64_t d = kernels::normalize_dim("chunk", dim, x.dim());
@@ -165,10 +173,17 @@ Tensor triangle(const char* op, const Tensor& x, int64_t diagonal, bool lower) {
 
 }  // namespace
 
-Tensor tril(const Tensor& x, int64_t diagonal) { return triangle("tril", x, diagonal, true); }
-Tensor triu(const Tensor& x, int64_t diagonal) { return triangle("triu", x, diagonal, false); }
+Tensor tril(const Tensor& x, int64_t diagonal) {
+  const detail::OpScope profile_scope("tril", x);
+  return triangle("tril", x, diagonal, true);
+}
+Tensor triu(const Tensor& x, int64_t diagonal) {
+  const detail::OpScope profile_scope("triu", x);
+  return triangle("triu", x, diagonal, false);
+}
 
 Tensor outer(const Tensor& a, const Tensor& b) {
+  const detail::OpScope profile_scope("outer", a, b);
   if (a.dim() != 1 || b.dim() != 1)
     throw Error("outer: expected two 1-D tensors, got " + format_shape(a.shape()) + " and " +
                 format_shape(b.shape()));
@@ -230,6 +245,7 @@ void sum_others(Term& term, const std::string& keep) {
 }  // namespace
 
 Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands) {
+  const detail::OpScope profile_scope("einsum", operands);
   auto fail = [&](const std::string& why) {
     throw Error("einsum: " + why + " in \"" + equation + "\"");
   };

@@ -3,6 +3,7 @@
 // indices (and whose double backward is gather again).
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/profiler.hpp"
 #include "tensor/kernels.hpp"
 
 namespace xgrad {
@@ -15,6 +16,7 @@ SortResult sort(const Tensor& x, int64_t dim, bool descending) {
 }
 
 Tensor argsort(const Tensor& x, int64_t dim, bool descending) {
+  const detail::OpScope profile_scope("argsort", x);
   int64_t d = detail::wrap_dim("argsort", dim, x.dim());
   if (x.dim() == 0) return zeros({}, Dtype::int64);
   return kernels::sort_indices(x, d, descending, x.shape()[d]);
@@ -32,6 +34,9 @@ SortResult topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sort
   return {gather(x, d, indices), indices};
 }
 
-Tensor nonzero(const Tensor& x) { return kernels::nonzero(x); }
+Tensor nonzero(const Tensor& x) {
+  const detail::OpScope profile_scope("nonzero", x);
+  return kernels::nonzero(x);
+}
 
 }  // namespace xgrad

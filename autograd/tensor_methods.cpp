@@ -7,6 +7,7 @@
 #include "autograd/engine.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/profiler.hpp"
 #include "tensor/impl_access.hpp"
 #include "tensor/kernels.hpp"
 
@@ -157,6 +158,7 @@ TensorList none_for_self(Tensor other_grad) { return TensorList{Tensor(), std::m
 }  // namespace
 
 Tensor& Tensor::fill_(const Scalar& value) {
+  const detail::OpScope profile_scope("fill_", *this);
   // The old values no longer matter: no gradient flows to them.
   return record_inplace(
       "fill_", *this, {}, {}, [&](Tensor& target) { detail::write_fill(target, value); },
@@ -166,6 +168,7 @@ Tensor& Tensor::fill_(const Scalar& value) {
 Tensor& Tensor::zero_() { return fill_(0); }
 
 Tensor& Tensor::copy_(const Tensor& src) {
+  const detail::OpScope profile_scope("copy_", *this, src);
   // d/dsrc = the gradient (summed over broadcast dims, cast to src's dtype, by the engine).
   return record_inplace(
       "copy_", *this, {&src}, {}, [&](Tensor& target) { detail::write_copy(target, src); },
@@ -173,6 +176,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
 }
 
 Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) {
+  const detail::OpScope profile_scope("add_", *this, other);
   return record_inplace(
       "add_", *this, {&other}, {}, [&](Tensor& target) { detail::write_add(target, other, alpha); },
       [alpha](const BackwardArgs& g) {
@@ -181,12 +185,14 @@ Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) {
 }
 
 Tensor& Tensor::add_(const Scalar& value) {
+  const detail::OpScope profile_scope("add_", *this);
   return record_inplace(
       "add_", *this, {}, {}, [&](Tensor& target) { detail::write_add(target, value); },
       [](const BackwardArgs& g) { return TensorList{g.grad}; });
 }
 
 Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) {
+  const detail::OpScope profile_scope("sub_", *this, other);
   return record_inplace(
       "sub_", *this, {&other}, {}, [&](Tensor& target) { detail::write_sub(target, other, alpha); },
       [alpha](const BackwardArgs& g) {
@@ -195,6 +201,7 @@ Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) {
 }
 
 Tensor& Tensor::sub_(const Scalar& value) {
+  const detail::OpScope profile_scope("sub_", *this);
   return record_inplace(
       "sub_", *this, {}, {},
       [&](Tensor& target) { detail::write_result(target, kernels::sub(target, value), "sub_"); },
@@ -202,6 +209,7 @@ Tensor& Tensor::sub_(const Scalar& value) {
 }
 
 Tensor& Tensor::mul_(const Tensor& other) {
+  const detail::OpScope profile_scope("mul_", *this, other);
   // d/dself = other; d/dother = self before the write, so it is saved (a copy of the split-off
   // history, keeping its graph for double backward) when needed.
   const bool save_self = other.requires_grad();
@@ -217,12 +225,14 @@ Tensor& Tensor::mul_(const Tensor& other) {
 }
 
 Tensor& Tensor::mul_(const Scalar& factor) {
+  const detail::OpScope profile_scope("mul_", *this);
   return record_inplace(
       "mul_", *this, {}, {}, [&](Tensor& target) { detail::write_mul(target, factor); },
       [factor](const BackwardArgs& g) { return TensorList{xgrad::mul(g.grad, factor)}; });
 }
 
 Tensor& Tensor::div_(const Tensor& other) {
+  const detail::OpScope profile_scope("div_", *this, other);
   // d/dself = 1/other; d/dother = -out/other.
   return record_inplace(
       "div_", *this, {&other}, {}, [&](Tensor& target) { detail::write_div(target, other); },
@@ -234,6 +244,7 @@ Tensor& Tensor::div_(const Tensor& other) {
 }
 
 Tensor& Tensor::div_(const Scalar& divisor) {
+  const detail::OpScope profile_scope("div_", *this);
   return record_inplace(
       "div_", *this, {}, {},
       [&](Tensor& target) { detail::write_result(target, kernels::div(target, divisor), "div_"); },
@@ -241,6 +252,7 @@ Tensor& Tensor::div_(const Scalar& divisor) {
 }
 
 Tensor& Tensor::clamp_(const Scalar& low, const Scalar& high) {
+  const detail::OpScope profile_scope("clamp_", *this);
   if (low.to_double() > high.to_double())
     throw Error("clamp_: min " + std::to_string(low.to_double()) + " is greater than max " +
                 std::to_string(high.to_double()));
@@ -255,6 +267,7 @@ Tensor& Tensor::clamp_(const Scalar& low, const Scalar& high) {
 }
 
 Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
+  const detail::OpScope profile_scope("masked_fill_", *this, mask);
   if (!mask.defined() || mask.dtype() != Dtype::bool_)
     throw Error(std::string("masked_fill_: mask must be a bool tensor, got ") +
                 (mask.defined() ? dtype_name(mask.dtype()) : "undefined"));
@@ -273,6 +286,7 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
 }
 
 Tensor& Tensor::relu_() {
+  const detail::OpScope profile_scope("relu_", *this);
   // d relu = 1 where the result is > 0.
   return record_inplace(
       "relu_", *this, {}, {}, [&](Tensor& target) { detail::write_result(target, kernels::relu(target), "relu_"); },
@@ -280,6 +294,7 @@ Tensor& Tensor::relu_() {
 }
 
 Tensor& Tensor::sigmoid_() {
+  const detail::OpScope profile_scope("sigmoid_", *this);
   // d sigmoid = s (1 - s) with s the result.
   return record_inplace(
       "sigmoid_", *this, {}, {},

@@ -3,6 +3,7 @@
 // Default data: Debian's Fashion-MNIST; `--data DIR` reads any folder of IDX files (MNIST).
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "trainer.hpp"
 
@@ -17,7 +18,8 @@ int main(int argc, char** argv) try {
                    "/usr/share/datasets/fashion-mnist"},
                   {"--limit", "use only the first N training images (0 = all)", "0"},
                   {"--test-limit", "use only the first N test images (0 = all)", "0"},
-                  {"--graph", "write the first batch's graph here (Graphviz DOT)", ""}});
+                  {"--graph", "write the first batch's graph here (Graphviz DOT)", ""},
+                  {"--profile", "profile the first epoch: print the ops' table, write a Chrome trace here", ""}});
   const auto start = std::chrono::steady_clock::now();
 
   auto train = mnist_training_set(args.get("data"), args.get_int("limit"));
@@ -55,8 +57,15 @@ int main(int argc, char** argv) try {
   double last_loss = 0;
   for (int64_t epoch = first_epoch; epoch < args.epochs; ++epoch) {
     progress.start(epoch + 1, args.epochs, loader.num_batches());
+    std::optional<profiler::Profiler> profile;
+    if (epoch == first_epoch && !args.get("profile").empty()) profile.emplace();
     last_loss = train_epoch(model, *optimizer, loss_fn, loader, &progress,
                             epoch == first_epoch ? args.get("graph") : "");
+    if (profile) {
+      profile->export_chrome_trace(args.get("profile"));
+      std::printf("\nprofile of epoch %lld (Chrome trace: %s)\n%s", static_cast<long long>(epoch + 1),
+                  args.get("profile").c_str(), profile->table(20).c_str());
+    }
     double acc = data::accuracy(evaluate(), test_labels);
     char line[128];
     std::snprintf(line, sizeof line, "train loss %.4f  test accuracy %.4f", last_loss, acc);

@@ -1,11 +1,13 @@
 // Losses and dropout, composed from differentiable ops (no derivative code here).
 #include "nn/functional.hpp"
+#include "autograd/profiler.hpp"
 
 #include <cmath>
 
 namespace xgrad::nn::functional {
 
 Tensor dropout(const Tensor& x, double p, bool training, Generator* gen) {
+  const xgrad::detail::OpScope profile_scope("dropout", x);
   if (!(p >= 0.0 && p < 1.0)) throw Error("dropout: p must be in [0, 1), got " + std::to_string(p));
   if (!training || p == 0.0) return x;
   Tensor keep = ge(rand(x.shape(), x.dtype(), gen), p);
@@ -58,17 +60,20 @@ Tensor class_indices(const char* op, const Tensor& scores, const Tensor& target)
 }  // namespace
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction r) {
+  const xgrad::detail::OpScope profile_scope("mse_loss", input, target);
   check_same_shape("mse_loss", input, target);
   Tensor d = sub(input, target);
   return reduce(mul(d, d), r);
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction r) {
+  const xgrad::detail::OpScope profile_scope("l1_loss", input, target);
   check_same_shape("l1_loss", input, target);
   return reduce(abs(sub(input, target)), r);
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, double delta, Reduction r) {
+  const xgrad::detail::OpScope profile_scope("huber_loss", input, target);
   check_same_shape("huber_loss", input, target);
   if (delta <= 0) throw Error("huber_loss: delta must be positive");
   Tensor d = sub(input, target), a = abs(d);
@@ -76,6 +81,7 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, double delta, Reduc
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, double beta, Reduction r) {
+  const xgrad::detail::OpScope profile_scope("smooth_l1_loss", input, target);
   check_same_shape("smooth_l1_loss", input, target);
   if (beta < 0) throw Error("smooth_l1_loss: beta must be non-negative");
   Tensor d = sub(input, target), a = abs(d);
@@ -85,6 +91,7 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, double beta, Re
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
                             Reduction r) {
+  const xgrad::detail::OpScope profile_scope("binary_cross_entropy", input, target, weight);
   check_same_shape("binary_cross_entropy", input, target);
   for (double v : input.to_vector())
     if (!(v >= 0.0 && v <= 1.0))
@@ -97,6 +104,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const Tensor& pos_weight, Reduction r) {
+  const xgrad::detail::OpScope profile_scope("binary_cross_entropy_with_logits", input, target,
+                                             pos_weight);
   check_same_shape("binary_cross_entropy_with_logits", input, target);
   Tensor log_weight = pos_weight.defined() ? add(mul(sub(pos_weight, 1.0), target), 1.0) : Tensor();
   Tensor sp = softplus(neg(input));  // log(1 + e^-x), stable for any x
@@ -121,10 +130,12 @@ Tensor nll(const char* op, const Tensor& log_probs, const Tensor& target, const 
 }  // namespace
 
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight, Reduction r) {
+  const xgrad::detail::OpScope profile_scope("nll_loss", log_probs, target, weight);
   return nll("nll_loss", log_probs, target, weight, r);
 }
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntropyOptions& o) {
+  const xgrad::detail::OpScope profile_scope("cross_entropy", logits, target);
   if (o.label_smoothing < 0.0 || o.label_smoothing > 1.0)
     throw Error("cross_entropy: label_smoothing must be in [0, 1]");
   const double eps = o.label_smoothing;

@@ -1,10 +1,8 @@
 // safetensors reader and writer (nlohmann-json for the header).
 #include "tensor/safetensors.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "tensor/file_io.hpp"
+
 
 #include <algorithm>
 #include <cerrno>
@@ -90,46 +88,9 @@ float bfloat16_to_float(uint16_t b) {
   throw Error("safetensors: " + path + ": " + what);
 }
 
-void write_all(int fd, const void* data, std::size_t n, const std::string& path) {
-  const char* p = static_cast<const char*>(data);
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) fail(path, std::string("write failed: ") + std::strerror(errno));
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-}
-
-}  // namespace
-
-namespace {
-// Temporary files of killed saves (`<name>.tmp.<pid>` of a process that no longer runs) beside
-// `path`: removed after a successful save, so kills do not pile up files.
-void remove_stale_temporaries(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string prefix = target.filename().string() + ".tmp.";
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    const std::string pid_text = name.substr(prefix.size());
-    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
-    const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
-    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
-      fs::remove(entry.path(), ec);
-  }
-}
 }  // namespace
 
 void save_safetensors(const std::string& path, const StateDict& tensors, const Metadata& metadata) {
-  {
-    // Only a regular file (or nothing) is replaced: never a device, a directory or a pipe.
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-      fail(path, "is not a regular file; refusing to replace it");
-  }
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::size_t offset = 0;
@@ -148,34 +109,17 @@ void save_safetensors(const std::string& path, const StateDict& tensors, const M
   unsigned char len[8];
   for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
 
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) fail(path, std::string("cannot create ") + tmp + ": " + std::strerror(errno));
-  try {
-    write_all(fd, len, 8, path);
-    write_all(fd, text.data(), text.size(), path);
-    for (const auto& [name, t] : tensors) {  // x86-64 and aarch64 are little-endian already
-      const Tensor dense = t.is_contiguous() ? t : t.contiguous_copy();  // views are saved too
-      write_all(fd, dense.raw_data(), static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype()),
-                path);
-    }
-    if (::fsync(fd) != 0) fail(path, std::string("fsync failed: ") + std::strerror(errno));
-  } catch (...) {
-    ::close(fd);
-    std::remove(tmp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0) {
-    std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    fail(path, "cannot write: " + why);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    fail(path, "cannot replace the file: " + why);
-  }
-  remove_stale_temporaries(path);
+  write_file_atomically(
+      path,
+      [&](FileWriter& out) {
+        out.write(len, 8);
+        out.write(text);
+        for (const auto& [name, t] : tensors) {  // x86-64 and aarch64 are little-endian already
+          const Tensor dense = t.is_contiguous() ? t : t.contiguous_copy();  // views are saved too
+          out.write(dense.raw_data(), static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype()));
+        }
+      },
+      "safetensors: ");
 }
 
 const Tensor* SafetensorsFile::find(const std::string& name) const {

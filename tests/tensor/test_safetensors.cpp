@@ -157,7 +157,7 @@ TEST_CASE("saving refuses to replace what is not a regular file and cleans up ki
   const std::string dir = path_for("dir");
   fs::create_directories(dir);
   CHECK_ERROR_MESSAGE(save_safetensors(dir, {{"x", ones({2})}}),
-                      ("safetensors: " + dir + ": is not a regular file; refusing to replace it").c_str());
+                      ("safetensors: " + dir + ": is a directory, not a file").c_str());
   CHECK(fs::is_directory(dir));
   // The temporary file a killed save left (its process no longer runs) goes at the next save;
   // one of a running process (here: the one that started the test) stays.
