@@ -14,6 +14,7 @@
 #include "autograd/function.hpp"
 #include "autograd/anomaly.hpp"
 #include "autograd/profiler.hpp"
+#include "autograd/linalg.hpp"
 #include "tensor/safetensors.hpp"
 #include "nn/module.hpp"
 #include "nn/layers.hpp"
