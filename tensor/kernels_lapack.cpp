@@ -279,4 +279,114 @@ std::pair<Tensor, Tensor> eigh(const Tensor& a, bool upper, bool vectors) {
   return {values, vecs};
 }
 
+namespace {
+void check_matrices(const char* op, const Tensor& a) {
+  if (!a.defined()) throw Error(std::string(op) + ": the input is undefined");
+  if (!is_floating_point(a.dtype()))
+    throw Error(std::string(op) + ": expected a float32 or float64 tensor, got " +
+                dtype_name(a.dtype()));
+  if (a.dim() < 2)
+    throw Error(std::string(op) + ": the input must have at least 2 dimensions, got shape " +
+                format_shape(a.shape()));
+}
+}  // namespace
+
+SVD svd(const Tensor& a, bool full_matrices, bool vectors) {
+  const char* op = vectors ? "linalg.svd" : "linalg.svdvals";
+  check_matrices(op, a);
+  check_finite(op, a);
+  const int64_t m = a.shape()[a.dim() - 2], n = a.shape()[a.dim() - 1], k = std::min(m, n);
+  const int lm = lapack_int(op, m), ln = lapack_int(op, n);
+  const int64_t u_cols = full_matrices ? m : k, vh_rows = full_matrices ? n : k;
+  Tensor work_matrices = a.contiguous_copy();
+  SVD out;
+  out.s = empty(with_last(batch_shape(a), {k}), a.dtype());
+  if (vectors) {
+    out.u = empty(with_last(batch_shape(a), {m, u_cols}), a.dtype());
+    out.vh = empty(with_last(batch_shape(a), {vh_rows, n}), a.dtype());
+  }
+  dispatch_floating(
+      a.dtype(),
+      [&]<class T>() {
+        // The column-major view is Aᵀ (n × m) = U' S V'ᵀ, so A = V' S U'ᵀ: LAPACK's Vᵀ buffer
+        // (m × u_cols, column-major) read row-major is U, and its U buffer (n × vh_rows) is Vh.
+        const char jobz = !vectors ? 'N' : full_matrices ? 'A' : 'S';
+        T* m_data = work_matrices.data<T>();
+        T* s_data = out.s.data<T>();
+        T* u_data = vectors ? out.u.data<T>() : nullptr;
+        T* vh_data = vectors ? out.vh.data<T>() : nullptr;
+        std::vector<int> iwork(static_cast<std::size_t>(std::max<int64_t>(8 * k, 1)));
+        T work_size = 0;
+        T dummy = 0;
+        if (k > 0)
+          cxxlapack::gesdd<int>(jobz, ln, lm, m_data, ln, s_data, vectors ? vh_data : &dummy, ln,
+                                vectors ? u_data : &dummy, vectors ? lapack_int(op, u_cols) : 1,
+                                &work_size, -1, iwork.data());
+        std::vector<T> work(static_cast<std::size_t>(std::max<T>(work_size, 1)));
+        for (int64_t b = 0; b < batch_count(a); ++b) {
+          if (k == 0) continue;
+          const int info = cxxlapack::gesdd<int>(
+              jobz, ln, lm, m_data + b * m * n, ln, s_data + b * k,
+              vectors ? vh_data + b * vh_rows * n : &dummy, ln,
+              vectors ? u_data + b * m * u_cols : &dummy, vectors ? lapack_int(op, u_cols) : 1,
+              work.data(), static_cast<int>(work.size()), iwork.data());
+          if (info != 0)
+            throw Error(std::string(op) + ": (Batch element " + std::to_string(b) +
+                        "): the algorithm failed to converge (" + std::to_string(info) +
+                        " superdiagonals of an intermediate bidiagonal form did not converge)");
+        }
+      },
+      op);
+  return out;
+}
+
+std::pair<Tensor, Tensor> qr(const Tensor& a, bool complete) {
+  const char* op = "linalg.qr";
+  check_matrices(op, a);
+  check_finite(op, a);
+  const int64_t m = a.shape()[a.dim() - 2], n = a.shape()[a.dim() - 1], k = std::min(m, n);
+  const int lm = lapack_int(op, m);
+  const int64_t q_cols = complete ? m : k, r_rows = complete ? m : k;
+  const Tensor dense = a.contiguous();
+  Tensor q = empty(with_last(batch_shape(a), {m, q_cols}), a.dtype());
+  Tensor r = zeros(with_last(batch_shape(a), {r_rows, n}), a.dtype());
+  dispatch_floating(
+      a.dtype(),
+      [&]<class T>() {
+        // A column-major copy of each A (m × n), with room for m columns when Q is complete.
+        const int64_t cols = std::max(n, q_cols);
+        std::vector<T> buffer(static_cast<std::size_t>(m * cols));
+        std::vector<T> tau(static_cast<std::size_t>(std::max<int64_t>(k, 1)));
+        T work_size = 0, work_size_q = 0;
+        if (k > 0) {
+          cxxlapack::geqrf<int>(lm, lapack_int(op, n), buffer.data(), lm, tau.data(), &work_size, -1);
+          cxxlapack::orgqr<int>(lm, lapack_int(op, q_cols), lapack_int(op, k), buffer.data(), lm,
+                                tau.data(), &work_size_q, -1);
+        }
+        std::vector<T> work(static_cast<std::size_t>(std::max<T>({work_size, work_size_q, T(1)})));
+        const T* src = dense.data<T>();
+        T* q_data = q.data<T>();
+        T* r_data = r.data<T>();
+        for (int64_t b = 0; b < batch_count(a); ++b, src += m * n, q_data += m * q_cols,
+                     r_data += r_rows * n) {
+          if (m == 0) continue;
+          transpose_into(src, buffer.data(), m, n);
+          if (k > 0)
+            cxxlapack::geqrf<int>(lm, lapack_int(op, n), buffer.data(), lm, tau.data(),
+                                  work.data(), static_cast<int>(work.size()));
+          for (int64_t i = 0; i < std::min(r_rows, m); ++i)
+            for (int64_t j = i; j < n; ++j) r_data[i * n + j] = buffer[j * m + i];
+          if (k > 0)
+            cxxlapack::orgqr<int>(lm, lapack_int(op, q_cols), lapack_int(op, k), buffer.data(), lm,
+                                  tau.data(), work.data(), static_cast<int>(work.size()));
+          else
+            std::fill(buffer.begin(), buffer.end(), T(0));
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < q_cols; ++j) q_data[i * q_cols + j] = buffer[j * m + i];
+        }
+      },
+      op);
+  return {q, r};
+}
+
 }  // namespace xgrad::kernels

@@ -45,4 +45,16 @@ Tensor solve_triangular(const Tensor& a, const Tensor& b, bool upper, bool left,
 // columns, of the symmetric matrices given by their lower (or upper) triangle (syevd).
 std::pair<Tensor, Tensor> eigh(const Tensor& a, bool upper, bool vectors);
 
+// A = U diag(S) Vh for (..., m, n) A, k = min(m, n): U (..., m, k) or (..., m, m) with
+// full_matrices, S (..., k) descending, Vh (..., k, n) or (..., n, n) (gesdd). Without
+// `vectors` only S is computed (U and Vh undefined).
+struct SVD {
+  Tensor u, s, vh;
+};
+SVD svd(const Tensor& a, bool full_matrices, bool vectors = true);
+
+// A = Q R for (..., m, n) A, k = min(m, n): reduced Q (..., m, k), R (..., k, n); complete Q
+// (..., m, m), R (..., m, n) (geqrf, orgqr).
+std::pair<Tensor, Tensor> qr(const Tensor& a, bool complete);
+
 }  // namespace xgrad::kernels

@@ -172,11 +172,10 @@ TEST_CASE("det, slogdet and logdet: values, signs, gradients, singular inputs") 
     CHECK(gradcheck(fn, {x}));
     CHECK(gradgradcheck(fn, {x}));
   }
-  // At a singular matrix the gradient is refused, not infinite.
+  // At a singular matrix log|det| is -inf: its gradient is refused, not infinite.
   Tensor s = singular.clone().requires_grad_();
-  CHECK(error_of([&] { linalg::det(s).backward(); }) ==
-        "linalg.det: the gradient at a singular matrix is not implemented (PyTorch computes it "
-        "through the SVD)");
+  CHECK(error_of([&] { linalg::slogdet(s).second.backward(); }) ==
+        "linalg.slogdet: the gradient at a singular matrix is undefined (log|det| is -inf there)");
 }
 
 TEST_CASE("eigh and eigvalsh: a diagonal case, UPLO, reconstruction, gradients") {
@@ -224,4 +223,167 @@ TEST_CASE("trace and diag_embed, with offsets and dims, and their gradients") {
   };
   CHECK(gradcheck(fn, {batch}));
   CHECK(gradgradcheck(fn, {batch}));
+}
+
+TEST_CASE("det at a singular matrix: the adjugate's transpose, finite") {
+  Tensor s = tensor({{1.0, 2.0}, {2.0, 4.0}}, {float64, true});
+  linalg::det(s).backward();
+  // adj([[a, b], [c, d]])ᵀ = [[d, -c], [-b, a]].
+  CHECK(allclose(s.grad(), tensor({{4.0, -2.0}, {-2.0, 1.0}}, float64), 1e-12));
+  // A rank-1 3x3 matrix: the adjugate is 0.
+  Tensor r = matmul(tensor({{1.0}, {2.0}, {3.0}}, float64), tensor({{1.0, 1.0, 2.0}}, float64));
+  Tensor leaf = r.clone().requires_grad_();
+  linalg::det(leaf).backward();
+  CHECK(allclose(leaf.grad(), zeros({3, 3}, float64), 1e-12));
+}
+
+TEST_CASE("svd and svdvals: reconstruction, full_matrices, gradients of sign-invariant functions") {
+  Generator gen(18);
+  for (Shape shape : {Shape{4, 3}, Shape{3, 4}, Shape{2, 3, 3}}) {
+    Tensor a = randn(shape, float64, &gen);
+    linalg::SVD f = linalg::svd(a, false);
+    CHECK(allclose(matmul(f.U * unsqueeze(f.S, -2), f.Vh), a, 1e-10));
+    linalg::SVD full = linalg::svd(a, true);
+    const int64_t m = shape[shape.size() - 2], n = shape[shape.size() - 1];
+    CHECK(full.U.shape()[full.U.dim() - 1] == m);
+    CHECK(full.Vh.shape()[full.Vh.dim() - 2] == n);
+    CHECK(allclose(matmul(transpose(full.U, -2, -1), full.U), expand(eye(m, float64), full.U.shape()), 1e-10));
+    CHECK(allclose(linalg::svdvals(a), f.S, 1e-12));
+  }
+  CHECK(allclose(linalg::svdvals(tensor({{3.0, 0.0}, {0.0, -4.0}}, float64)), tensor({4.0, 3.0}, float64)));
+  for (Shape shape : {Shape{4, 3}, Shape{3, 4}, Shape{2, 3, 3}}) {
+    Tensor x = testing::input(shape, -1, 1, 19);
+    auto values = [](const std::vector<Tensor>& t) { return linalg::svdvals(t[0]); };
+    auto vectors = [](const std::vector<Tensor>& t) {
+      linalg::SVD f = linalg::svd(t[0], false);
+      return concat({flatten(f.U * f.U), flatten(f.Vh * f.Vh), flatten(matmul(f.U, f.Vh))}, 0);
+    };
+    CHECK(gradcheck(values, {x}));
+    CHECK(gradgradcheck(values, {x}));
+    CHECK(gradcheck(vectors, {x}));
+    CHECK(gradgradcheck(vectors, {x}));
+  }
+  // full_matrices on a non-square matrix: S is differentiable, the extra vectors are not.
+  Tensor y = testing::input({4, 2}, -1, 1, 20);
+  CHECK(gradcheck([](const std::vector<Tensor>& t) { return linalg::svd(t[0], true).S; }, {y}));
+  CHECK(error_of([&] { linalg::svd(y, true).U.sum().backward(); }) ==
+        "linalg.svd: the singular vectors of full_matrices=true are not differentiable when the "
+        "matrix is not square; use full_matrices=false");
+}
+
+TEST_CASE("qr: an orthogonal factor, modes, gradients for tall, square and wide inputs") {
+  Tensor a = tensor({{3.0, 1.0}, {4.0, 2.0}}, float64);
+  linalg::QR f = linalg::qr(a);
+  CHECK(allclose(matmul(f.Q, f.R), a, 1e-12));
+  CHECK(allclose(matmul(transpose(f.Q, 0, 1), f.Q), eye(2, float64), 1e-12));
+  CHECK(std::abs(f.R.index({0, 0}).item()) == doctest::Approx(5.0));
+  CHECK(f.R.index({1, 0}).item() == 0.0);
+  Generator gen(21);
+  Tensor tall = randn({5, 3}, float64, &gen);
+  linalg::QR complete = linalg::qr(tall, "complete");
+  CHECK(complete.Q.shape() == Shape{5, 5});
+  CHECK(complete.R.shape() == Shape{5, 3});
+  CHECK(allclose(matmul(complete.Q, complete.R), tall, 1e-12));
+  CHECK(allclose(linalg::qr(tall, "r").R, linalg::qr(tall).R, 1e-12));
+  for (Shape shape : {Shape{5, 3}, Shape{3, 3}, Shape{3, 5}, Shape{2, 4, 3}})
+    for (const char* mode : {"reduced", "complete"}) {
+      if (std::string(mode) == "complete" && shape[shape.size() - 2] > shape[shape.size() - 1])
+        continue;
+      Tensor x = testing::input(shape, -1, 1, 22);
+      auto fn = [mode](const std::vector<Tensor>& t) {
+        linalg::QR f = linalg::qr(t[0], mode);
+        return concat({flatten(f.Q), flatten(f.R)}, 0);
+      };
+      CHECK(gradcheck(fn, {x}));
+      CHECK(gradgradcheck(fn, {x}));
+    }
+  Tensor t = testing::input({4, 2}, -1, 1, 23);
+  CHECK(error_of([&] { linalg::qr(t, "complete").Q.sum().backward(); }) ==
+        "linalg.qr: the QR decomposition is not differentiable when mode='complete' and nrows > "
+        "ncols");
+  CHECK(error_of([&] { linalg::qr(t, "full"); }) ==
+        "linalg.qr: mode must be \"reduced\", \"complete\" or \"r\", got \"full\"");
+}
+
+TEST_CASE("pinv and lstsq: closed forms, minimum norm, gradients") {
+  Tensor a = tensor({{1.0, 0.0}, {0.0, 2.0}, {0.0, 0.0}}, float64);
+  CHECK(allclose(linalg::pinv(a), tensor({{1.0, 0.0, 0.0}, {0.0, 0.5, 0.0}}, float64), 1e-12));
+  // Rank-deficient: pinv of [[1, 1], [1, 1]] is [[1, 1], [1, 1]] / 4.
+  CHECK(allclose(linalg::pinv(tensor({{1.0, 1.0}, {1.0, 1.0}}, float64)),
+                 tensor({{0.25, 0.25}, {0.25, 0.25}}, float64), 1e-12));
+  for (Shape shape : {Shape{4, 3}, Shape{3, 4}, Shape{2, 3, 3}}) {
+    Tensor x = testing::input(shape, -1, 1, 24);
+    auto fn = [](const std::vector<Tensor>& t) { return linalg::pinv(t[0]); };
+    CHECK(gradcheck(fn, {x}));
+    CHECK(gradgradcheck(fn, {x}));
+  }
+  // A line through (0, 1), (1, 3), (2, 5): exact fit, zero residual.
+  Tensor design = tensor({{1.0, 0.0}, {1.0, 1.0}, {1.0, 2.0}}, float64);
+  linalg::Lstsq fit = linalg::lstsq(design, tensor({{1.0}, {3.0}, {5.0}}, float64));
+  CHECK(allclose(fit.solution, tensor({{1.0}, {2.0}}, float64), 1e-12));
+  CHECK(fit.residuals.item() == doctest::Approx(0.0).epsilon(1e-20));
+  CHECK(fit.rank.item() == 2.0);
+  // Underdetermined: the minimum-norm solution of x + y = 2 is (1, 1).
+  linalg::Lstsq wide = linalg::lstsq(tensor({{1.0, 1.0}}, float64), tensor({{2.0}}, float64));
+  CHECK(allclose(wide.solution, tensor({{1.0}, {1.0}}, float64), 1e-12));
+  Tensor x = testing::input({5, 3}, -1, 1, 25);
+  Tensor b = testing::input({5, 2}, -1, 1, 26);
+  auto fn = [](const std::vector<Tensor>& t) { return linalg::lstsq(t[0], t[1]).solution; };
+  CHECK(gradcheck(fn, {x, b}));
+  CHECK(gradgradcheck(fn, {x, b}));
+  CHECK(error_of([&] { linalg::lstsq(tensor({{1.0, 2.0}, {2.0, 4.0}, {3.0, 6.0}}, float64), b.detach().narrow(0, 0, 3)); })
+            .find("linalg.lstsq: A does not have full column rank (rank 1 < 2)") == 0);
+}
+
+TEST_CASE("matrix and vector norms, matrix_exp: closed forms and gradients") {
+  Tensor a = tensor({{1.0, -2.0}, {3.0, 4.0}}, float64);
+  CHECK(linalg::matrix_norm(a).item() == doctest::Approx(std::sqrt(30.0)));
+  CHECK(linalg::matrix_norm(a, 1.0).item() == doctest::Approx(6.0));
+  CHECK(linalg::matrix_norm(a, INFINITY).item() == doctest::Approx(7.0));
+  CHECK(linalg::matrix_norm(a, -1.0).item() == doctest::Approx(4.0));
+  Tensor d = tensor({{3.0, 0.0}, {0.0, -4.0}}, float64);
+  CHECK(linalg::matrix_norm(d, "nuc").item() == doctest::Approx(7.0));
+  CHECK(linalg::matrix_norm(d, 2.0).item() == doctest::Approx(4.0));
+  CHECK(linalg::matrix_norm(d, -2.0).item() == doctest::Approx(3.0));
+  CHECK(linalg::matrix_norm(d, 2.0, true).shape() == Shape{1, 1});
+  CHECK(linalg::vector_norm(tensor({3.0, -4.0}, float64)).item() == doctest::Approx(5.0));
+  CHECK(linalg::vector_norm(tensor({3.0, 0.0, -4.0}, float64), 0.0).item() == 2.0);
+  CHECK(linalg::vector_norm(tensor({3.0, -4.0}, float64), INFINITY).item() == 4.0);
+  // e^0 = I, e^diag = diag(e^d), a rotation generator gives a rotation.
+  CHECK(allclose(linalg::matrix_exp(zeros({3, 3}, float64)), eye(3, float64)));
+  CHECK(allclose(linalg::matrix_exp(tensor({{1.0, 0.0}, {0.0, -2.0}}, float64)),
+                 tensor({{std::exp(1.0), 0.0}, {0.0, std::exp(-2.0)}}, float64), 1e-12));
+  const double t = 2.5;
+  CHECK(allclose(linalg::matrix_exp(tensor({{0.0, -t}, {t, 0.0}}, float64)),
+                 tensor({{std::cos(t), -std::sin(t)}, {std::sin(t), std::cos(t)}}, float64), 1e-12));
+  Tensor x = testing::input({2, 3, 3}, -1, 1, 27);
+  for (const auto& fn : {DifferentiableFunction([](const std::vector<Tensor>& v) { return linalg::matrix_norm(v[0]); }),
+                         DifferentiableFunction([](const std::vector<Tensor>& v) { return linalg::matrix_norm(v[0], "nuc"); }),
+                         DifferentiableFunction([](const std::vector<Tensor>& v) { return linalg::matrix_norm(v[0], 2.0); }),
+                         DifferentiableFunction([](const std::vector<Tensor>& v) { return linalg::matrix_exp(v[0] * 3.0); })}) {
+    CHECK(gradcheck(fn, {x}));
+    CHECK(gradgradcheck(fn, {x}));
+  }
+  CHECK(error_of([&] { linalg::matrix_norm(a, "max"); }) ==
+        "linalg.matrix_norm: ord must be \"fro\", \"nuc\" or a number, got \"max\"");
+}
+
+TEST_CASE("float32 gives the float64 results to float32 precision") {
+  Generator gen(28);
+  Tensor x64 = randn({2, 4, 4}, float64, &gen);
+  Tensor a64 = spd(x64), g64 = shifted(x64), b64 = randn({2, 4, 3}, float64, &gen);
+  Tensor a32 = a64.to(float32), g32 = g64.to(float32), b32 = b64.to(float32);
+  auto close = [](const Tensor& f32, const Tensor& f64) {
+    return allclose(f32.to(float64), f64, 1e-3, 1e-4);
+  };
+  CHECK(close(linalg::cholesky(a32), linalg::cholesky(a64)));
+  CHECK(close(linalg::solve(g32, b32), linalg::solve(g64, b64)));
+  CHECK(close(linalg::inv(g32), linalg::inv(g64)));
+  CHECK(close(linalg::det(g32), linalg::det(g64)));
+  CHECK(close(linalg::eigvalsh(a32), linalg::eigvalsh(a64)));
+  CHECK(close(linalg::svdvals(g32), linalg::svdvals(g64)));
+  CHECK(close(abs(linalg::qr(g32).R), abs(linalg::qr(g64).R)));
+  CHECK(close(linalg::pinv(g32), linalg::pinv(g64)));
+  CHECK(close(linalg::matrix_exp(g32 * 0.1), linalg::matrix_exp(g64 * 0.1)));
+  CHECK(linalg::cholesky(a32).dtype() == float32);
 }
