@@ -8,24 +8,28 @@
 
 namespace xgrad::optim {
 
+namespace {
+void validate(const AdadeltaOptions& o) {
+  detail::check_option("Adadelta", "lr", o.lr, 0);
+  detail::check_option("Adadelta", "eps", o.eps, 0);
+  detail::check_option("Adadelta", "weight_decay", o.weight_decay, 0);
+  detail::check_option("Adadelta", "rho", o.rho, 0, 1);
+}
+}  // namespace
+
 Adadelta::Adadelta(std::vector<Tensor> params, AdadeltaOptions options)
-    : Adadelta(std::vector<ParamGroup<AdadeltaOptions>>{{std::move(params), options}}) {}
-Adadelta::Adadelta(std::vector<ParamGroup<AdadeltaOptions>> groups)
-    : OptimizerWithOptions(std::move(groups)) {
-  for (std::size_t g = 0; g < num_groups(); ++g) {
-    const auto& o = options(g);
-    detail::check_option("Adadelta", "lr", o.lr, 0);
-    detail::check_option("Adadelta", "eps", o.eps, 0);
-    detail::check_option("Adadelta", "weight_decay", o.weight_decay, 0);
-    detail::check_option("Adadelta", "rho", o.rho, 0, 1);
-  }
+    : Adadelta({{std::move(params), options}}) {}
+Adadelta::Adadelta(std::vector<GroupSpec<AdadeltaOptions>> groups)
+    : StatefulOptimizer(std::move(groups), validate) {}
+
+AdadeltaState Adadelta::init_state(const Tensor& p, const AdadeltaOptions&) const {
+  return {0, zeros_like(p), zeros_like(p)};
 }
 
 void Adadelta::step() {
-  for_each_param([&](std::size_t group, Tensor& p, const Tensor& grad, ParamState& s) {
-    const AdadeltaOptions o = options(group);
+  for_each_param([&](const AdadeltaOptions& o, Tensor& p, const Tensor& grad, AdadeltaState& s) {
     ++s.step;
-    detail::update(p, grad, s.buffers, [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
+    detail::update(p, grad, {&s.square_avg, &s.acc_delta}, [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
       T* sq = buf[0];
       T* acc = buf[1];
       const T rho = T(o.rho), eps = T(o.eps), lr = T(o.lr), wd = T(o.weight_decay);

@@ -12,14 +12,24 @@ struct AdadeltaOptions {
   double weight_decay = 0.0;
 };
 
-class Adadelta : public OptimizerWithOptions<AdadeltaOptions> {
+struct AdadeltaState {
+  int64_t step = 0;
+  Tensor square_avg, acc_delta;
+  template <class V>
+  void visit(V&& v) {
+    v("square_avg", square_avg);
+    v("acc_delta", acc_delta);
+  }
+};
+
+class Adadelta : public StatefulOptimizer<AdadeltaOptions, AdadeltaState> {
  public:
   Adadelta(std::vector<Tensor> params, AdadeltaOptions options = {});
-  explicit Adadelta(std::vector<ParamGroup<AdadeltaOptions>> groups);
+  explicit Adadelta(std::vector<GroupSpec<AdadeltaOptions>> groups);
   void step() override;
 
  protected:
-  std::vector<std::string> buffer_names() const override { return {"square_avg", "acc_delta"}; }
+  AdadeltaState init_state(const Tensor& param, const AdadeltaOptions& options) const override;
 };
 
 }  // namespace xgrad::optim

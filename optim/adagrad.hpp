@@ -13,14 +13,23 @@ struct AdagradOptions {
   double eps = 1e-10;
 };
 
-class Adagrad : public OptimizerWithOptions<AdagradOptions> {
+struct AdagradState {
+  int64_t step = 0;
+  Tensor sum;
+  template <class V>
+  void visit(V&& v) {
+    v("sum", sum);
+  }
+};
+
+class Adagrad : public StatefulOptimizer<AdagradOptions, AdagradState> {
  public:
   Adagrad(std::vector<Tensor> params, AdagradOptions options = {});
-  explicit Adagrad(std::vector<ParamGroup<AdagradOptions>> groups);
+  explicit Adagrad(std::vector<GroupSpec<AdagradOptions>> groups);
   void step() override;
 
  protected:
-  std::vector<std::string> buffer_names() const override { return {"sum"}; }
+  AdagradState init_state(const Tensor& param, const AdagradOptions& options) const override;
 };
 
 }  // namespace xgrad::optim

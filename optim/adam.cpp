@@ -21,21 +21,23 @@ void validate(const AdamOptions& o) {
 }  // namespace
 
 Adam::Adam(std::vector<Tensor> params, AdamOptions options)
-    : Adam(std::vector<ParamGroup<AdamOptions>>{{std::move(params), options}}, false) {}
-Adam::Adam(std::vector<ParamGroup<AdamOptions>> groups) : Adam(std::move(groups), false) {}
-Adam::Adam(std::vector<ParamGroup<AdamOptions>> groups, bool decoupled)
-    : OptimizerWithOptions(std::move(groups)), decoupled_weight_decay_(decoupled) {
-  for (std::size_t g = 0; g < num_groups(); ++g) validate(options(g));
+    : Adam({{std::move(params), options}}, false) {}
+Adam::Adam(std::vector<GroupSpec<AdamOptions>> groups) : Adam(std::move(groups), false) {}
+Adam::Adam(std::vector<GroupSpec<AdamOptions>> groups, bool decoupled)
+    : StatefulOptimizer(std::move(groups), validate), decoupled_weight_decay_(decoupled) {}
+
+AdamState Adam::init_state(const Tensor& p, const AdamOptions& o) const {
+  return {0, zeros_like(p), zeros_like(p), o.amsgrad ? zeros_like(p) : Tensor()};
 }
 
 void Adam::step() {
-  for_each_param([&](std::size_t group, Tensor& p, const Tensor& grad, ParamState& s) {
-    const AdamOptions o = options(group);
+  for_each_param([&](const AdamOptions& o, Tensor& p, const Tensor& grad, AdamState& s) {
+    if (o.amsgrad && !s.max_exp_avg_sq.defined()) s.max_exp_avg_sq = zeros_like(p);  // turned on
     const int64_t t = ++s.step;
     const double bc1 = 1 - std::pow(o.beta1, static_cast<double>(t));
     const double bc2_sqrt = std::sqrt(1 - std::pow(o.beta2, static_cast<double>(t)));
     const bool decoupled = decoupled_weight_decay_;
-    detail::update(p, grad, s.buffers, [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
+    detail::update(p, grad, {&s.exp_avg, &s.exp_avg_sq, &s.max_exp_avg_sq}, [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
       T* m = buf[0];
       T* v = buf[1];
       T* vmax = buf[2];
@@ -66,7 +68,7 @@ void Adam::step() {
 }
 
 AdamW::AdamW(std::vector<Tensor> params, AdamOptions options)
-    : Adam(std::vector<ParamGroup<AdamOptions>>{{std::move(params), options}}, true) {}
-AdamW::AdamW(std::vector<ParamGroup<AdamOptions>> groups) : Adam(std::move(groups), true) {}
+    : Adam({{std::move(params), options}}, true) {}
+AdamW::AdamW(std::vector<GroupSpec<AdamOptions>> groups) : Adam(std::move(groups), true) {}
 
 }  // namespace xgrad::optim

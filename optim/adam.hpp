@@ -15,17 +15,27 @@ struct AdamOptions {
   bool amsgrad = false;
 };
 
-class Adam : public OptimizerWithOptions<AdamOptions> {
+// PyTorch's names; max_exp_avg_sq only with amsgrad.
+struct AdamState {
+  int64_t step = 0;
+  Tensor exp_avg, exp_avg_sq, max_exp_avg_sq;
+  template <class V>
+  void visit(V&& v) {
+    v("exp_avg", exp_avg);
+    v("exp_avg_sq", exp_avg_sq);
+    v("max_exp_avg_sq", max_exp_avg_sq);
+  }
+};
+
+class Adam : public StatefulOptimizer<AdamOptions, AdamState> {
  public:
   Adam(std::vector<Tensor> params, AdamOptions options = {});
-  explicit Adam(std::vector<ParamGroup<AdamOptions>> groups);
+  explicit Adam(std::vector<GroupSpec<AdamOptions>> groups);
   void step() override;
 
  protected:
-  Adam(std::vector<ParamGroup<AdamOptions>> groups, bool decoupled);
-  std::vector<std::string> buffer_names() const override {
-    return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
-  }
+  Adam(std::vector<GroupSpec<AdamOptions>> groups, bool decoupled);
+  AdamState init_state(const Tensor& param, const AdamOptions& options) const override;
 
  private:
   bool decoupled_weight_decay_ = false;
@@ -35,7 +45,7 @@ class Adam : public OptimizerWithOptions<AdamOptions> {
 class AdamW : public Adam {
  public:
   AdamW(std::vector<Tensor> params, AdamOptions options = with_default_decay());
-  explicit AdamW(std::vector<ParamGroup<AdamOptions>> groups);
+  explicit AdamW(std::vector<GroupSpec<AdamOptions>> groups);
   static AdamOptions with_default_decay() {
     AdamOptions o;
     o.weight_decay = 0.01;

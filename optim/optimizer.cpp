@@ -25,106 +25,85 @@ void detail::check_option(const char* optimizer, const char* name, double value,
               number_text(value));
 }
 
-Optimizer::Optimizer(std::vector<std::vector<Tensor>> groups) : params_(std::move(groups)) {
-  if (params_.empty()) throw Error("optimizer: got no parameter groups");
+Optimizer::Optimizer(std::vector<ParamGroup> groups) : groups_(std::move(groups)) {
+  if (groups_.empty()) throw Error("optimizer: got no parameter groups");
   std::size_t total = 0;
-  for (const auto& g : params_) total += g.size();
+  for (const auto& g : groups_) total += g.params.size();
   if (total == 0) throw Error("optimizer: got an empty parameter list (nothing to optimize)");
-  for (std::size_t g = 0; g < params_.size(); ++g) {
-    for (const Tensor& p : params_[g])
+  for (std::size_t g = 0; g < groups_.size(); ++g)
+    for (const Tensor& p : groups_[g].params)
       if (!p.defined() || !p.requires_grad() || !p.is_leaf())
         throw Error("optimizer: group " + std::to_string(g) +
                     " holds a tensor that is not a leaf requiring grad");
-    state_.emplace_back(params_[g].size());
-  }
+}
+
+const ParamGroup& Optimizer::group_at(std::size_t group) const {
+  if (group >= groups_.size())
+    throw Error("optimizer: group " + std::to_string(group) + " out of range (" +
+                std::to_string(groups_.size()) + " groups)");
+  return groups_[group];
 }
 
 void Optimizer::zero_grad(bool set_to_none) {
-  for (auto& group : params_)
-    for (Tensor& p : group) p.zero_grad(set_to_none);
+  for (auto& group : groups_)
+    for (Tensor& p : group.params) p.zero_grad(set_to_none);
 }
 
-double Optimizer::lr(std::size_t group) const {
-  if (group >= params_.size())
-    throw Error("optimizer: group " + std::to_string(group) + " out of range");
-  return group_lr(group);
-}
+double Optimizer::lr(std::size_t group) const { return group_at(group).lr; }
 void Optimizer::set_lr(double lr) {
-  for (std::size_t g = 0; g < params_.size(); ++g) set_lr(g, lr);
+  for (std::size_t g = 0; g < groups_.size(); ++g) set_lr(g, lr);
 }
 void Optimizer::set_lr(std::size_t group, double lr) {
-  if (group >= params_.size())
-    throw Error("optimizer: group " + std::to_string(group) + " out of range");
+  group_at(group);
   detail::check_option("optimizer", "lr", lr, 0);
-  group_lr(group) = lr;
+  groups_[group].lr = lr;
 }
 
-StateDict Optimizer::state_dict() const {
-  StateDict sd;
-  std::vector<std::string> names = buffer_names();
-  for (std::size_t g = 0; g < params_.size(); ++g) {
-    sd.emplace_back("group." + std::to_string(g) + ".lr", scalar_tensor(group_lr(g), float64));
-    for (std::size_t i = 0; i < params_[g].size(); ++i) {
-      const ParamState& s = state_[g][i];
-      if (s.buffers.empty()) continue;
-      std::string key = "state." + std::to_string(g) + "." + std::to_string(i) + ".";
-      sd.emplace_back(key + "step", scalar_tensor(static_cast<double>(s.step), float64));
-      for (std::size_t b = 0; b < names.size(); ++b)
-        sd.emplace_back(key + names[b], s.buffers[b].clone());
-    }
-  }
-  return sd;
+std::string detail::state_key(std::size_t group, std::size_t index, const std::string& name) {
+  return "state." + std::to_string(group) + "." + std::to_string(index) + "." + name;
 }
 
-void Optimizer::load_state_dict(const StateDict& sd) {
-  auto find = [&](const std::string& key) -> const Tensor* {
-    for (const auto& [n, t] : sd)
-      if (n == key) return &t;
-    return nullptr;
-  };
-  // Everything is read and checked into new state first, then swapped in: a bad entry leaves
-  // the optimizer exactly as it was.
-  auto scalar = [](const Tensor* t, const std::string& key) {
-    if (t->numel() != 1)
-      throw Error("optimizer: state " + key + " must hold one number, got shape " +
-                  format_shape(t->shape()));
-    return t->item();
-  };
-  std::vector<std::string> names = buffer_names();
-  std::vector<double> lrs(params_.size());
-  std::vector<std::vector<ParamState>> states(params_.size());
-  for (std::size_t g = 0; g < params_.size(); ++g) {
-    const std::string lr_key = "group." + std::to_string(g) + ".lr";
-    const Tensor* lr = find(lr_key);
-    if (!lr) throw Error("optimizer: state is missing " + lr_key);
-    lrs[g] = scalar(lr, lr_key);
-    detail::check_option("optimizer: state", lr_key.c_str(), lrs[g], 0);
-    states[g].resize(params_[g].size());
-    for (std::size_t i = 0; i < params_[g].size(); ++i) {
-      std::string key = "state." + std::to_string(g) + "." + std::to_string(i) + ".";
-      const Tensor* step = find(key + "step");
-      ParamState& s = states[g][i];
-      if (!step) continue;
-      const double steps = scalar(step, key + "step");
-      // A whole number of steps that an int64 holds (NaN, 1e300 and 2.5 are not).
-      if (!(steps >= 0 && steps <= 9.0e15) || steps != static_cast<double>(static_cast<int64_t>(steps)))
-        throw Error("optimizer: state " + key + "step must be a whole number of steps in [0, 9e15], got " +
-                    std::to_string(steps));
-      s.step = static_cast<int64_t>(steps);
-      for (const std::string& b : names) {
-        const Tensor* buf = find(key + b);
-        const Tensor& p = params_[g][i];
-        if (!buf) throw Error("optimizer: state is missing " + key + b);
-        if (buf->shape() != p.shape() || buf->dtype() != p.dtype())
-          throw Error("optimizer: state " + key + b + " has shape " + format_shape(buf->shape()) +
-                      " " + dtype_name(buf->dtype()) + ", parameter has " +
-                      format_shape(p.shape()) + " " + dtype_name(p.dtype()));
-        s.buffers.push_back(buf->contiguous_copy());
-      }
-    }
+const Tensor* detail::find_entry(const StateDict& state, const std::string& key) {
+  for (const auto& [n, t] : state)
+    if (n == key) return &t;
+  return nullptr;
+}
+
+namespace {
+double scalar_entry(const Tensor& t, const std::string& key) {
+  if (t.numel() != 1)
+    throw Error("optimizer: state " + key + " must hold one number, got shape " +
+                format_shape(t.shape()));
+  return t.item();
+}
+}  // namespace
+
+std::vector<double> detail::load_learning_rates(const StateDict& state, std::size_t groups) {
+  std::vector<double> lrs(groups);
+  for (std::size_t g = 0; g < groups; ++g) {
+    const std::string key = "group." + std::to_string(g) + ".lr";
+    const Tensor* lr = find_entry(state, key);
+    if (!lr) throw Error("optimizer: state is missing " + key);
+    lrs[g] = scalar_entry(*lr, key);
+    check_option("optimizer: state", key.c_str(), lrs[g], 0);
   }
-  for (std::size_t g = 0; g < params_.size(); ++g) group_lr(g) = lrs[g];
-  state_ = std::move(states);
+  return lrs;
+}
+
+int64_t detail::load_step(const Tensor& entry, const std::string& key) {
+  const double steps = scalar_entry(entry, key);
+  if (!(steps >= 0 && steps <= 9.0e15) || steps != static_cast<double>(static_cast<int64_t>(steps)))
+    throw Error("optimizer: state " + key + " must be a whole number of steps in [0, 9e15], got " +
+                std::to_string(steps));
+  return static_cast<int64_t>(steps);
+}
+
+Tensor detail::load_buffer(const Tensor& entry, const std::string& key, const Tensor& param) {
+  if (entry.shape() != param.shape() || entry.dtype() != param.dtype())
+    throw Error("optimizer: state " + key + " has shape " + format_shape(entry.shape()) + " " +
+                dtype_name(entry.dtype()) + ", parameter has " + format_shape(param.shape()) +
+                " " + dtype_name(param.dtype()));
+  return entry.contiguous_copy();
 }
 
 }  // namespace xgrad::optim

@@ -8,25 +8,32 @@
 
 namespace xgrad::optim {
 
+namespace {
+void validate(const RMSpropOptions& o) {
+  detail::check_option("RMSprop", "lr", o.lr, 0);
+  detail::check_option("RMSprop", "alpha", o.alpha, 0);
+  detail::check_option("RMSprop", "eps", o.eps, 0);
+  detail::check_option("RMSprop", "momentum", o.momentum, 0);
+  detail::check_option("RMSprop", "weight_decay", o.weight_decay, 0);
+}
+}  // namespace
+
 RMSprop::RMSprop(std::vector<Tensor> params, RMSpropOptions options)
-    : RMSprop(std::vector<ParamGroup<RMSpropOptions>>{{std::move(params), options}}) {}
-RMSprop::RMSprop(std::vector<ParamGroup<RMSpropOptions>> groups)
-    : OptimizerWithOptions(std::move(groups)) {
-  for (std::size_t g = 0; g < num_groups(); ++g) {
-    const auto& o = options(g);
-    detail::check_option("RMSprop", "lr", o.lr, 0);
-    detail::check_option("RMSprop", "alpha", o.alpha, 0);
-    detail::check_option("RMSprop", "eps", o.eps, 0);
-    detail::check_option("RMSprop", "momentum", o.momentum, 0);
-    detail::check_option("RMSprop", "weight_decay", o.weight_decay, 0);
-  }
+    : RMSprop({{std::move(params), options}}) {}
+RMSprop::RMSprop(std::vector<GroupSpec<RMSpropOptions>> groups)
+    : StatefulOptimizer(std::move(groups), validate) {}
+
+RMSpropState RMSprop::init_state(const Tensor& p, const RMSpropOptions& o) const {
+  return {0, zeros_like(p), o.centered ? zeros_like(p) : Tensor(),
+          o.momentum > 0 ? zeros_like(p) : Tensor()};
 }
 
 void RMSprop::step() {
-  for_each_param([&](std::size_t group, Tensor& p, const Tensor& grad, ParamState& s) {
-    const RMSpropOptions o = options(group);
+  for_each_param([&](const RMSpropOptions& o, Tensor& p, const Tensor& grad, RMSpropState& s) {
+    if (o.centered && !s.grad_avg.defined()) s.grad_avg = zeros_like(p);  // options changed
+    if (o.momentum > 0 && !s.momentum_buffer.defined()) s.momentum_buffer = zeros_like(p);
     ++s.step;
-    detail::update(p, grad, s.buffers, [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
+    detail::update(p, grad, {&s.square_avg, &s.grad_avg, &s.momentum_buffer}, [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
       T* sq = buf[0];
       T* avg = buf[1];
       T* mom = buf[2];

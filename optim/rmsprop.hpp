@@ -14,16 +14,26 @@ struct RMSpropOptions {
   bool centered = false;
 };
 
-class RMSprop : public OptimizerWithOptions<RMSpropOptions> {
+// grad_avg only when centered, momentum_buffer only with momentum.
+struct RMSpropState {
+  int64_t step = 0;
+  Tensor square_avg, grad_avg, momentum_buffer;
+  template <class V>
+  void visit(V&& v) {
+    v("square_avg", square_avg);
+    v("grad_avg", grad_avg);
+    v("momentum_buffer", momentum_buffer);
+  }
+};
+
+class RMSprop : public StatefulOptimizer<RMSpropOptions, RMSpropState> {
  public:
   RMSprop(std::vector<Tensor> params, RMSpropOptions options = {});
-  explicit RMSprop(std::vector<ParamGroup<RMSpropOptions>> groups);
+  explicit RMSprop(std::vector<GroupSpec<RMSpropOptions>> groups);
   void step() override;
 
  protected:
-  std::vector<std::string> buffer_names() const override {
-    return {"square_avg", "grad_avg", "momentum_buffer"};
-  }
+  RMSpropState init_state(const Tensor& param, const RMSpropOptions& options) const override;
 };
 
 }  // namespace xgrad::optim

@@ -17,17 +17,23 @@ void validate(const SGDOptions& o) {
 }
 }  // namespace
 
-SGD::SGD(std::vector<Tensor> params, SGDOptions options)
-    : SGD(std::vector<ParamGroup<SGDOptions>>{{std::move(params), options}}) {}
-SGD::SGD(std::vector<ParamGroup<SGDOptions>> groups) : OptimizerWithOptions(std::move(groups)) {
-  for (std::size_t g = 0; g < num_groups(); ++g) validate(options(g));
+SGD::SGD(std::vector<Tensor> params, SGDOptions options) : SGD({{std::move(params), options}}) {}
+SGD::SGD(std::vector<GroupSpec<SGDOptions>> groups)
+    : StatefulOptimizer(std::move(groups), validate) {}
+
+SGDState SGD::init_state(const Tensor& p, const SGDOptions& o) const {
+  return {0, o.momentum != 0 ? zeros_like(p) : Tensor()};
 }
 
 void SGD::step() {
-  for_each_param([&](std::size_t group, Tensor& p, const Tensor& grad, ParamState& s) {
-    const SGDOptions o = options(group);
-    const bool first = s.step++ == 0;
-    detail::update(p, grad, s.buffers, [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
+  for_each_param([&](const SGDOptions& o, Tensor& p, const Tensor& grad, SGDState& s) {
+    // A buffer starts as the gradient (PyTorch's), also when momentum is turned on later.
+    bool first = s.step++ == 0;
+    if (o.momentum != 0 && !s.momentum_buffer.defined()) {
+      s.momentum_buffer = zeros_like(p);
+      first = true;
+    }
+    detail::update(p, grad, {&s.momentum_buffer}, [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
       const T lr = T(o.lr), wd = T(o.weight_decay), mu = T(o.momentum), damp = T(1 - o.dampening);
       T* b = buf[0];
       for (int64_t i = 0; i < n; ++i) {

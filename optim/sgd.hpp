@@ -13,14 +13,24 @@ struct SGDOptions {
   bool nesterov = false;
 };
 
-class SGD : public OptimizerWithOptions<SGDOptions> {
+// momentum_buffer only with momentum.
+struct SGDState {
+  int64_t step = 0;
+  Tensor momentum_buffer;
+  template <class V>
+  void visit(V&& v) {
+    v("momentum_buffer", momentum_buffer);
+  }
+};
+
+class SGD : public StatefulOptimizer<SGDOptions, SGDState> {
  public:
   SGD(std::vector<Tensor> params, SGDOptions options = {});
-  explicit SGD(std::vector<ParamGroup<SGDOptions>> groups);
+  explicit SGD(std::vector<GroupSpec<SGDOptions>> groups);
   void step() override;
 
  protected:
-  std::vector<std::string> buffer_names() const override { return {"momentum_buffer"}; }
+  SGDState init_state(const Tensor& param, const SGDOptions& options) const override;
 };
 
 }  // namespace xgrad::optim

@@ -210,6 +210,66 @@ TEST_CASE("groups, lr access, skipped parameters and bad options") {
                       "SGD: nesterov needs momentum > 0 and dampening = 0");
 }
 
+TEST_CASE("per-parameter state is named as in PyTorch and holds only what the options use") {
+  Tensor p = ones({3}, {float64, true});
+  auto step = [&](Optimizer& opt) {
+    opt.zero_grad();
+    (p * p).sum().backward();
+    opt.step();
+  };
+  auto names = [](const StateDict& sd) {
+    std::vector<std::string> out;
+    for (const auto& [name, t] : sd) out.push_back(name);
+    return out;
+  };
+  Adam adam({p});
+  CHECK(adam.state(0, 0) == nullptr);  // no state before the first step
+  step(adam);
+  REQUIRE(adam.state(0, 0));
+  CHECK(adam.state(0, 0)->step == 1);
+  CHECK(adam.state(0, 0)->exp_avg.defined());
+  CHECK_FALSE(adam.state(0, 0)->max_exp_avg_sq.defined());  // amsgrad off: not allocated
+  CHECK(names(adam.state_dict()) ==
+        std::vector<std::string>{"group.0.lr", "state.0.0.step", "state.0.0.exp_avg",
+                                 "state.0.0.exp_avg_sq"});
+  Adam ams({p}, {.amsgrad = true});
+  step(ams);
+  CHECK(names(ams.state_dict()).back() == "state.0.0.max_exp_avg_sq");
+  SGD plain({p}, {.lr = 0.1});
+  step(plain);
+  CHECK_FALSE(plain.state(0, 0)->momentum_buffer.defined());
+  SGD heavy({p}, {.lr = 0.1, .momentum = 0.9});
+  step(heavy);
+  CHECK(names(heavy.state_dict()).back() == "state.0.0.momentum_buffer");
+  RMSprop centered({p}, {.centered = true});
+  step(centered);
+  CHECK(names(centered.state_dict()) ==
+        std::vector<std::string>{"group.0.lr", "state.0.0.step", "state.0.0.square_avg",
+                                 "state.0.0.grad_avg"});
+  // Options by value with the group's current lr; set_options validates.
+  adam.set_lr(0.05);
+  CHECK(adam.options().lr == 0.05);
+  CHECK(adam.param_groups()[0].lr == 0.05);
+  AdamOptions o = adam.options();
+  o.beta2 = 0.99;
+  adam.set_options(0, o);
+  CHECK(adam.options().beta2 == 0.99);
+  o.beta1 = 2.0;
+  CHECK_ERROR_MESSAGE(adam.set_options(0, o), "Adam: beta1 must be in [0, 1), got 2");
+  // Turning amsgrad on later allocates its buffer then.
+  o.beta1 = 0.9;
+  o.amsgrad = true;
+  adam.set_options(0, o);
+  step(adam);
+  CHECK(adam.state(0, 0)->max_exp_avg_sq.defined());
+  // A state saved without amsgrad loads into an amsgrad optimizer only if the buffer is there.
+  Adam without({p});
+  step(without);
+  Adam other({p}, {.amsgrad = true});
+  CHECK_ERROR_MESSAGE(other.load_state_dict(without.state_dict()),
+                      "optimizer: state is missing state.0.0.max_exp_avg_sq");
+}
+
 TEST_CASE("a refused optimizer state leaves the optimizer as it was") {
   Tensor p = tensor({1.0, 2.0}, {float64, true});
   Adam opt({p}, {.lr = 0.1});
