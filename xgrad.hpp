@@ -29,6 +29,7 @@
 #include "optim/rmsprop.hpp"
 #include "optim/adagrad.hpp"
 #include "optim/adadelta.hpp"
+#include "optim/lbfgs.hpp"
 #include "optim/lr_scheduler.hpp"
 #include "optim/clip_grad.hpp"
 #include "data/dataset.hpp"
