@@ -167,8 +167,15 @@ Tensor solve(const Tensor& a, const Tensor& b, bool left) {
   throw_if_singular(op, aa, lu.info);
   // X A = B is Aᵀ Xᵀ = Bᵀ.
   Tensor x = left ? kernels::lu_solve(lu, bb) : mT(kernels::lu_solve(lu, mT(bb), true)).contiguous();
-  return record(op, x, aa, bb, [left](const BackwardArgs& g) {
-    Tensor gb = solve(mT(g.input(0)), g.grad, left);
+  return record(op, x, aa, bb, [left, lu](const BackwardArgs& g) {
+    // gB = A⁻ᵀ gX (left) or gX A⁻ᵀ. Without create_graph the forward's LU factors serve (one
+    // factorization per solve, as PyTorch); with it, a differentiable solve.
+    Tensor gb;
+    if (is_grad_enabled())
+      gb = solve(mT(g.input(0)), g.grad, left);
+    else
+      gb = left ? kernels::lu_solve(lu, g.grad.contiguous(), /*transpose=*/true)
+                : mT(kernels::lu_solve(lu, mT(g.grad).contiguous())).contiguous();
     Tensor ga;
     if (g.needs(0)) ga = left ? -matmul(gb, mT(g.output())) : -matmul(mT(g.output()), gb);
     return TensorList{ga, g.needs(1) ? gb : Tensor()};
