@@ -81,21 +81,20 @@ void create(Entry& e, const MatmulArgs& p, const Context& ctx) {
                    : memory::desc({1, p.n}, memory::data_type::f32, {p.n, 1});
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  dnnl::matmul::primitive_desc pd;
   try {
-    pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, bias, c), attr, ctx.engine);
+    const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, b, bias, c), attr, ctx.engine);
+    e.prim = dnnl::matmul(pd);
+    e.src = memory(a, ctx.engine, nullptr);
+    e.weights = memory(b, ctx.engine, nullptr);
+    if (p.bias) e.bias = memory(bias, ctx.engine, nullptr);
+    e.dst = memory(c, ctx.engine, nullptr);
+    e.scratch_bytes = pd.scratchpad_desc().get_size();
+    e.scratch = memory(pd.scratchpad_desc(), ctx.engine, nullptr);
+    e.supported = true;
   } catch (const dnnl::error&) {
-    e.supported = false;  // unimplemented for these strides: BLAS runs it
-    return;
+    // No implementation for these strides (or no memory for its kernel): BLAS runs it.
+    e = Entry{e.key, e.last_use};
   }
-  e.prim = dnnl::matmul(pd);
-  e.src = memory(a, ctx.engine, nullptr);
-  e.weights = memory(b, ctx.engine, nullptr);
-  if (p.bias) e.bias = memory(bias, ctx.engine, nullptr);
-  e.dst = memory(c, ctx.engine, nullptr);
-  e.scratch_bytes = pd.scratchpad_desc().get_size();
-  e.scratch = memory(pd.scratchpad_desc(), ctx.engine, nullptr);
-  e.supported = true;
 }
 
 Entry& lookup(const MatmulArgs& p, const Context& ctx) {
