@@ -27,7 +27,7 @@ thread_local int64_t dnnl_count = 0;
 // of (m, k) by a transposed (n, k), one thread, medians of 5 interleaved repetitions, AMD EPYC
 // Zen 5): oneDNN costs ~0.65 µs at any tiny size against OpenBLAS's ~0.16 µs; OpenBLAS still
 // won at 24³ (13,824: 0.75 vs 1.06 µs) and at 16·10·64, oneDNN from 32³ (32,768: 1.34 vs
-// 1.18 µs) on, 1.9× at 64·128·784.
+// 1.18 µs) on, 2.1× at 64·128·784.
 constexpr int64_t kDnnlMinMacs = 32768;
 
 [[maybe_unused]] bool prefer_dnnl(int64_t macs) {

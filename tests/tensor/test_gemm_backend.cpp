@@ -5,6 +5,7 @@
 
 #include <array>
 #include <functional>
+#include <thread>
 
 #include "../helpers.hpp"
 #include "tensor/gemm_backend.hpp"
@@ -112,4 +113,20 @@ TEST_CASE("gemm backend: the automatic choice goes by size") {
   CHECK(kernels::onednn_products() - before == (kernels::onednn_available() ? 1 : 0));
   CHECK(kernels::onednn_min_macs() > 8);
   kernels::set_gemm_backend(saved);
+}
+
+TEST_CASE("gemm backend: products in two threads (each its own primitive cache) agree") {
+  Tensor a = r({64, 784}, 36), w = r({128, 784}, 37), bias = r({128}, 38);
+  const Tensor expected = kernels::linear(a, w, bias);
+  bool same[2] = {false, false};
+  auto run = [&](int t) {
+    bool ok = true;
+    for (int i = 0; i < 20; ++i) ok = ok && allclose(kernels::linear(a, w, bias), expected, 0, 0);
+    same[t] = ok;
+  };
+  std::thread first(run, 0), second(run, 1);
+  first.join();
+  second.join();
+  CHECK(same[0]);
+  CHECK(same[1]);
 }
