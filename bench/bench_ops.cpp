@@ -11,6 +11,8 @@
 #include <new>
 #include <filesystem>
 
+#include "tensor/gemm_backend.hpp"
+#include "tensor/kernels.hpp"
 #include "xgrad.hpp"
 
 using namespace xgrad;
@@ -274,6 +276,37 @@ void BM_RawSgemm(benchmark::State& st) {
   }
 }
 BENCHMARK(BM_RawSgemm);
+
+// ---- which library runs a float32 product of a given size: kernels::matmul forced onto
+// OpenBLAS (backend 0) or oneDNN (1), one thread; kernels_linalg.cpp's threshold comes from
+// where the two cross. Args: m, n, k, backend ----
+void BM_GemmBackend(benchmark::State& st) {
+  const int64_t m = st.range(0), n = st.range(1), k = st.range(2);
+  const bool dnnl = st.range(3);
+  if (dnnl && !kernels::onednn_available()) {
+    st.SkipWithError("built without oneDNN");
+    return;
+  }
+  set_num_threads(1);
+  Tensor a = randn({m, k}), b = randn({n, k});  // b as a weight, passed transposed
+  const kernels::GemmBackend saved = kernels::set_gemm_backend(
+      dnnl ? kernels::GemmBackend::onednn : kernels::GemmBackend::openblas);
+  for (auto _ : st) benchmark::DoNotOptimize(kernels::matmul(a, b, false, true));
+  kernels::set_gemm_backend(saved);
+  st.counters["MACs"] = static_cast<double>(m * n * k);
+  st.SetLabel(dnnl ? "onednn" : "openblas");
+}
+BENCHMARK(BM_GemmBackend)->Apply([](benchmark::internal::Benchmark* b) {
+  for (int64_t s : {2, 4, 8, 12, 16, 24, 32, 48, 64})
+    for (int64_t backend : {0, 1}) b->Args({s, s, s, backend});
+  for (int64_t backend : {0, 1}) {
+    b->Args({4, 4, 2, backend});     // the XNOR net's layer
+    b->Args({16, 10, 64, backend});  // an MLP's last layer at batch 16
+    b->Args({64, 10, 64, backend});  // ... at batch 64
+    b->Args({64, 64, 128, backend});
+    b->Args({64, 128, 784, backend});
+  }
+});
 
 // ---- Linear(784, 128) forward + backward at batch 64 vs its three GEMMs ----
 void BM_LinearForwardBackward(benchmark::State& st) {

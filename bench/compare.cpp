@@ -1,16 +1,27 @@
 // xgrad vs libtorch, side by side in one process on the same synthetic data: each workload is
 // timed in alternating rounds (xgrad, libtorch, xgrad, ...) after a warm-up, and the median of
-// the per-round means is reported with the ratio libtorch/xgrad. For the MLP training steps the
-// BLAS floor (the same sequence of cblas_sgemm calls alone) is timed too. Prints a markdown table.
+// the per-round means is reported with the ratio libtorch/xgrad. For the MLP rows the floors are
+// timed too: the same sequence of GEMMs as bare cblas_sgemm calls (what a BLAS-bound framework
+// gets) and as bare oneDNN matmul primitives. One core's FMA peak is measured at start-up, and
+// every GEMM-heavy row is given as a percent of it (its FLOPs / time / peak). Prints a markdown
+// table of ratios and percents; the times go to stderr.
 #include <cblas.h>
+#include <immintrin.h>
 #include <torch/torch.h>
+
+#include "xgrad_config.hpp"
+#if XGRAD_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "xgrad.hpp"
@@ -32,9 +43,61 @@ double median(std::vector<double> v) {
 
 struct Row {
   std::string name;
-  double ours, theirs, floor;  // µs; floor < 0 when not measured
+  double ours, theirs, floor, dnnl_floor;  // µs; a floor < 0 when not measured
+  double flops;                             // 0 for rows that are not GEMM-bound
 };
 std::vector<Row> rows;
+
+// ---- one core's peak: independent FMA chains, enough of them to cover the FMA latency times
+// the FMA ports (4 cycles x 2 ports on Zen 4/5 and recent Intel cores); 16 chains of vectors ----
+constexpr int kChains = 16;
+
+__attribute__((target("avx512f"), noinline)) double fma_loop_avx512(long iters) {
+  __m512 acc[kChains];
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  for (int i = 0; i < kChains; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
+  for (long n = 0; n < iters; ++n)
+    for (int i = 0; i < kChains; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+  float sum = 0;
+  for (int i = 0; i < kChains; ++i) sum += _mm512_reduce_add_ps(acc[i]);
+  return sum;
+}
+
+__attribute__((target("avx2,fma"), noinline)) double fma_loop_avx2(long iters) {
+  __m256 acc[kChains];
+  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+  for (int i = 0; i < kChains; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
+  for (long n = 0; n < iters; ++n)
+    for (int i = 0; i < kChains; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+  alignas(32) float lanes[8];
+  float sum = 0;
+  for (int i = 0; i < kChains; ++i) {
+    _mm256_store_ps(lanes, acc[i]);
+    for (float v : lanes) sum += v;
+  }
+  return sum;
+}
+
+struct Peak {
+  double gflops;
+  const char* isa;
+};
+// The best of a few ~50 ms runs (the machine is shared; the fastest run is the closest to the
+// core's own figure).
+Peak measure_peak() {
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  const int lanes = avx512 ? 16 : 8;
+  const long iters = 2'000'000;
+  double best = 0, sink = 0;
+  for (int r = 0; r < 7; ++r) {
+    auto t0 = Clock::now();
+    sink += avx512 ? fma_loop_avx512(iters) : fma_loop_avx2(iters);
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    best = std::max(best, 2.0 * lanes * kChains * iters / s / 1e9);
+  }
+  if (sink == 42) std::fprintf(stderr, " ");  // keeps the loops' results alive
+  return {best, avx512 ? "AVX-512" : "AVX2"};
+}
 
 // Both runtimes keep idle worker threads spinning after their last parallel call (OpenBLAS for
 // ~0.1 s, libgomp for a while too). On 2 cores a round that starts while the other runtime's
@@ -57,12 +120,17 @@ std::vector<double> race(std::vector<std::function<void()>> fs, int iters, int r
 }
 
 void record(const std::string& name, std::function<void()> ours, std::function<void()> theirs,
-            int iters, std::function<void()> floor = nullptr, int rounds = 15) {
+            int iters, std::function<void()> floor = nullptr, int rounds = 15,
+            std::function<void()> dnnl_floor = nullptr, double flops = 0) {
   std::vector<std::function<void()>> fs{ours, theirs};
   if (floor) fs.push_back(floor);
+  if (dnnl_floor) fs.push_back(dnnl_floor);
   auto t = race(fs, iters, rounds);
-  rows.push_back({name, t[0], t[1], floor ? t[2] : -1});
-  std::fprintf(stderr, "  %-44s xgrad %10.2f us   libtorch %10.2f us\n", name.c_str(), t[0], t[1]);
+  rows.push_back({name, t[0], t[1], floor ? t[2] : -1, dnnl_floor ? t.back() : -1, flops});
+  std::fprintf(stderr, "  %-44s xgrad %10.2f us   libtorch %10.2f us", name.c_str(), t[0], t[1]);
+  if (floor) std::fprintf(stderr, "   BLAS floor %10.2f us", t[2]);
+  if (dnnl_floor) std::fprintf(stderr, "   oneDNN floor %10.2f us", t.back());
+  std::fprintf(stderr, "\n");
 }
 
 // ---------------- workloads ----------------
@@ -162,6 +230,65 @@ struct Mlp {
   }
 };
 
+// The GEMMs of one training step: the forward y = x Wᵀ per layer, then from the last layer down
+// dW = dyᵀ x and (but for the first layer) dx = dy W; or the forward alone.
+struct Gemm {
+  bool ta, tb;
+  int64_t m, n, k;
+};
+std::vector<Gemm> step_gemms(const std::vector<int64_t>& sizes, int64_t batch, bool with_backward) {
+  std::vector<Gemm> g;
+  const std::size_t L = sizes.size() - 1;
+  for (std::size_t i = 0; i < L; ++i) g.push_back({false, true, batch, sizes[i + 1], sizes[i]});
+  if (!with_backward) return g;
+  for (std::size_t i = L; i-- > 0;) {
+    g.push_back({true, false, sizes[i + 1], sizes[i], batch});
+    if (i > 0) g.push_back({false, false, batch, sizes[i], sizes[i + 1]});
+  }
+  return g;
+}
+double step_flops(const std::vector<int64_t>& sizes, int64_t batch, bool with_backward = true) {
+  double f = 0;
+  for (const Gemm& g : step_gemms(sizes, batch, with_backward)) f += 2.0 * g.m * g.n * g.k;
+  return f;
+}
+
+// The same GEMMs as bare oneDNN matmul primitives (created here once, executed in the loop), on
+// buffers as large as the largest operand.
+std::function<void()> dnnl_floor(const std::vector<int64_t>& sizes, int64_t batch,
+                                 bool with_backward = true) {
+#if XGRAD_HAVE_DNNL
+  using dnnl::memory;
+  struct State {
+    dnnl::engine eng{dnnl::engine::kind::cpu, 0};
+    dnnl::stream stream{eng};
+    std::vector<dnnl::matmul> prims;
+    std::vector<std::unordered_map<int, memory>> args;
+    std::vector<std::vector<float>> bufs;
+  };
+  auto st = std::make_shared<State>();
+  for (const Gemm& g : step_gemms(sizes, batch, with_backward)) {
+    memory::desc a({g.m, g.k}, memory::data_type::f32,
+                   g.ta ? memory::dims{1, g.m} : memory::dims{g.k, 1});
+    memory::desc b({g.k, g.n}, memory::data_type::f32,
+                   g.tb ? memory::dims{1, g.k} : memory::dims{g.n, 1});
+    memory::desc c({g.m, g.n}, memory::data_type::f32, memory::dims{g.n, 1});
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, b, c), st->eng);
+    st->prims.emplace_back(pd);
+    for (int64_t n : {g.m * g.k, g.k * g.n, g.m * g.n}) st->bufs.emplace_back(n, 0.5f);
+    const std::size_t last = st->bufs.size();
+    st->args.push_back({{DNNL_ARG_SRC, memory(a, st->eng, st->bufs[last - 3].data())},
+                        {DNNL_ARG_WEIGHTS, memory(b, st->eng, st->bufs[last - 2].data())},
+                        {DNNL_ARG_DST, memory(c, st->eng, st->bufs[last - 1].data())}});
+  }
+  return [st] {
+    for (std::size_t i = 0; i < st->prims.size(); ++i) st->prims[i].execute(st->stream, st->args[i]);
+  };
+#else
+  return nullptr;
+#endif
+}
+
 // The GEMMs of one training step (forward, input and weight gradients) with nothing else, or of
 // the forward pass alone.
 std::function<void()> blas_floor(const std::vector<int64_t>& sizes, int64_t batch,
@@ -202,7 +329,8 @@ void mlp_step(const std::string& name, std::vector<int64_t> sizes, int64_t batch
   Mlp m(sizes, batch);
   record(
       name + ", " + std::to_string(threads) + " thread" + (threads > 1 ? "s" : ""),
-      [&] { m.step(); }, [&] { m.torch_step(); }, iters, blas_floor(sizes, batch), 11);
+      [&] { m.step(); }, [&] { m.torch_step(); }, iters, blas_floor(sizes, batch), 11,
+      dnnl_floor(sizes, batch), step_flops(sizes, batch));
 }
 
 void mlp_inference() {
@@ -219,7 +347,8 @@ void mlp_inference() {
         torch::NoGradGuard g;
         m.tnet->forward(m.tx);
       },
-      2000, blas_floor(m.sizes, m.batch, false));
+      2000, blas_floor(m.sizes, m.batch, false), 15, dnnl_floor(m.sizes, m.batch, false),
+      step_flops(m.sizes, m.batch, false));
 }
 
 void adam_only() {
@@ -236,6 +365,8 @@ void adam_only() {
 }  // namespace
 
 int main() {
+  const Peak peak = measure_peak();
+  std::fprintf(stderr, "one core's FMA peak (%s): %.1f GFLOP/s\n", peak.isa, peak.gflops);
   std::fprintf(stderr, "timing (alternating rounds, medians)...\n");
   xgrad::set_num_threads(1);
   torch::set_num_threads(1);
@@ -249,15 +380,28 @@ int main() {
   mlp_step("Large MLP step 784-1024-1024-10, batch 1024", {784, 1024, 1024, 10}, 1024, 2, 3);
   adam_only();
 
+  // % of peak: the row's FLOPs over its time, over the peak (threads > 1 still count one
+  // core's peak, so a 2-thread row can pass 100%).
+  auto pct = [&](const Row& r, double us) { return r.flops / (us * 1e-6) / (peak.gflops * 1e9) * 100; };
+  std::printf("One core's FMA peak measured at start-up (%s); %% of peak = FLOPs / time / peak.\n\n",
+              peak.isa);
   std::printf(
-      "| workload | xgrad (µs) | libtorch (µs) | libtorch / xgrad | BLAS floor (µs) | xgrad / "
-      "floor |\n");
-  std::printf("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+      "| workload | MFLOP | xgrad %% of peak | libtorch %% of peak | libtorch / xgrad | BLAS floor "
+      "%% of peak | xgrad / BLAS floor | oneDNN floor %% of peak | xgrad / oneDNN floor |\n");
+  std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
   for (const Row& r : rows) {
-    std::printf("| %s | %.1f | %.1f | %.2f× |", r.name.c_str(), r.ours, r.theirs,
-                r.theirs / r.ours);
+    std::printf("| %s |", r.name.c_str());
+    if (r.flops > 0)
+      std::printf(" %.1f | %.0f%% | %.0f%% |", r.flops / 1e6, pct(r, r.ours), pct(r, r.theirs));
+    else
+      std::printf(" – | – | – |");
+    std::printf(" %.2f× |", r.theirs / r.ours);
     if (r.floor > 0)
-      std::printf(" %.1f | %.2f |\n", r.floor, r.ours / r.floor);
+      std::printf(" %.0f%% | %.2f |", pct(r, r.floor), r.ours / r.floor);
+    else
+      std::printf(" – | – |");
+    if (r.dnnl_floor > 0)
+      std::printf(" %.0f%% | %.2f |\n", pct(r, r.dnnl_floor), r.ours / r.dnnl_floor);
     else
       std::printf(" – | – |\n");
   }

@@ -1,17 +1,54 @@
-// GEMM kernels through CBLAS: transposed operands (and transposed or column-sliced views) are
-// passed as flags and leading dimensions, never copied.
+// GEMM kernels through oneDNN (tensor/dnnl/matmul.cpp) or CBLAS, chosen by size: transposed
+// operands (and transposed or column-sliced views) are passed as flags and leading dimensions,
+// or strides, never copied.
 #include <cblas.h>
 
 #include <cstring>
 #include <optional>
 
+#include "tensor/gemm_backend.hpp"
 #include "tensor/kernels.hpp"
 #include "tensor/strided.hpp"
 #include "tensor/xt_adapt.hpp"
+#include "xgrad_config.hpp"
+#if XGRAD_HAVE_DNNL
+#include "tensor/dnnl/context.hpp"
+#include "tensor/dnnl/matmul.hpp"
+#endif
 
 namespace xgrad::kernels {
 
 namespace {
+
+thread_local GemmBackend backend_choice = GemmBackend::automatic;
+thread_local int64_t dnnl_count = 0;
+
+// Products from this many multiply-adds (m n k, times the batch) run on oneDNN; below it
+// OpenBLAS's lower call overhead wins. Measured with bench_ops' BM_GemmBackend (kernels::matmul
+// of (m, k) by a transposed (n, k), one thread, medians of 5 interleaved repetitions, AMD EPYC
+// Zen 5): oneDNN costs ~0.65 µs at any tiny size against OpenBLAS's ~0.16 µs; OpenBLAS still
+// won at 24³ (13,824: 0.75 vs 1.06 µs) and at 16·10·64, oneDNN from 32³ (32,768: 1.34 vs
+// 1.18 µs) on, 2.1× at 64·128·784.
+constexpr int64_t kDnnlMinMacs = 32768;
+
+[[maybe_unused]] bool prefer_dnnl(int64_t macs) {
+  if (!XGRAD_HAVE_DNNL) return false;
+  switch (backend_choice) {
+    case GemmBackend::openblas:
+      return false;
+    case GemmBackend::onednn:
+      return true;
+    default:
+#if XGRAD_HAVE_DNNL
+      // Only single-threaded: with more threads libgomp's spinning workers (oneDNN's pool)
+      // fight OpenBLAS's on a 2-core machine and a step ran 14-66x slower than on 1 thread, so
+      // multi-threaded products stay on OpenBLAS until there is one thread pool.
+      return macs >= kDnnlMinMacs && dnnl_backend::requested_threads() == 1;
+#else
+      return false;
+#endif
+  }
+}
 
 // C (m, n) = op(A) op(B) + beta * C, row-major; A is stored (m, k), or (k, m) when trans, with
 // lda elements between its stored rows (likewise B).
@@ -61,7 +98,51 @@ std::optional<Operand> describe(const Tensor& t, bool trans) {
   return o;
 }
 
+// c (batch, m, n) = op(A) op(B) (+ bias) on oneDNN when the size and the thread's choice ask for
+// it; false when BLAS is to run it (not chosen, a float64 product, or a layout oneDNN lacks).
+template <class T>
+bool run_dnnl(const Operand& A, const Operand& B, int64_t batch, int64_t m, int64_t n, int64_t k,
+              const T* a, const T* b, const T* bias, T* c) {
+#if XGRAD_HAVE_DNNL
+  if constexpr (std::is_same_v<T, float>) {
+    if (m == 0 || n == 0 || k == 0 || !prefer_dnnl(m * n * k * std::max<int64_t>(batch, 1)))
+      return false;
+    // op(X)'s element (i, j) sits at i ld + j when X is passed untransposed, at j ld + i when
+    // transposed.
+    dnnl_backend::MatmulArgs p;
+    p.batch = batch;
+    p.m = m;
+    p.n = n;
+    p.k = k;
+    p.a_batch = A.batch ? A.batch_stride : 0;
+    p.a_row = A.trans ? 1 : A.ld;
+    p.a_col = A.trans ? A.ld : 1;
+    p.b_batch = B.batch ? B.batch_stride : 0;
+    p.b_row = B.trans ? 1 : B.ld;
+    p.b_col = B.trans ? B.ld : 1;
+    p.a = a;
+    p.b = b;
+    p.bias = bias;
+    p.c = c;
+    if (!dnnl_backend::matmul(p)) return false;
+    ++dnnl_count;
+    return true;
+  }
+#endif
+  return false;
+}
+
 }  // namespace
+
+GemmBackend set_gemm_backend(GemmBackend backend) noexcept {
+  const GemmBackend previous = backend_choice;
+  backend_choice = backend;
+  return previous;
+}
+GemmBackend gemm_backend() noexcept { return backend_choice; }
+bool onednn_available() noexcept { return XGRAD_HAVE_DNNL; }
+int64_t onednn_min_macs() noexcept { return kDnnlMinMacs; }
+int64_t onednn_products() noexcept { return dnnl_count; }
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
   if (a_in.dim() < 2 || a_in.dim() > 3 || b_in.dim() < 2 || b_in.dim() > 3)
@@ -87,9 +168,14 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
         const T* pb = b.data<T>();
         T* pc = out.data<T>();
         if (A.batch && !B.batch && !A.trans && A.ld == k && A.batch_stride == m * k) {
-          gemm<T>(false, B.trans, batch * m, n, k, pa, A.ld, pb, B.ld, T(0), pc);  // one tall GEMM
+          // One tall product.
+          Operand tall = A;
+          tall.batch = 0;
+          if (!run_dnnl<T>(tall, B, 0, batch * m, n, k, pa, pb, nullptr, pc))
+            gemm<T>(false, B.trans, batch * m, n, k, pa, A.ld, pb, B.ld, T(0), pc);
           return;
         }
+        if (run_dnnl<T>(A, B, batch, m, n, k, pa, pb, nullptr, pc)) return;
         const int64_t step_a = A.batch ? A.batch_stride : 0, step_b = B.batch ? B.batch_stride : 0;
         for (int64_t i = 0; i < std::max<int64_t>(batch, 1); ++i)
           gemm<T>(A.trans, B.trans, m, n, k, pa + i * step_a, A.ld, pb + i * step_b, B.ld, T(0),
@@ -110,6 +196,9 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in) {
   Tensor out = empty({rows, outf}, x.dtype());
   dispatch_floating(x.dtype(), [&]<class T>() {
     T* c = out.data<T>();
+    if (run_dnnl<T>(X, W, 0, rows, outf, in, x.data<T>(), w.data<T>(),
+                    bias.defined() ? bias.data<T>() : nullptr, c))
+      return;  // the bias added by the primitive
     T beta = T(0);
     if (bias.defined()) {
       const T* pb = bias.data<T>();
