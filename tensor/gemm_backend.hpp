@@ -8,8 +8,7 @@
 namespace xgrad::kernels {
 
 enum class GemmBackend {
-  // By size: oneDNN at or above onednn_min_macs() multiply-adds when set_num_threads(1) is in
-  // effect, else OpenBLAS (multi-threaded oneDNN waits for one shared thread pool).
+  // By size: oneDNN (on one thread) at or above onednn_min_macs() multiply-adds, else OpenBLAS.
   automatic,
   openblas,
   onednn,  // every float32 product oneDNN implements; OpenBLAS when the build has no oneDNN

@@ -12,7 +12,6 @@
 #include "tensor/xt_adapt.hpp"
 #include "xgrad_config.hpp"
 #if XGRAD_HAVE_DNNL
-#include "tensor/dnnl/context.hpp"
 #include "tensor/dnnl/matmul.hpp"
 #endif
 
@@ -39,14 +38,7 @@ constexpr int64_t kDnnlMinMacs = 32768;
     case GemmBackend::onednn:
       return true;
     default:
-#if XGRAD_HAVE_DNNL
-      // Only single-threaded: with more threads libgomp's spinning workers (oneDNN's pool)
-      // fight OpenBLAS's on a 2-core machine and a step ran 14-66x slower than on 1 thread, so
-      // multi-threaded products stay on OpenBLAS until there is one thread pool.
-      return macs >= kDnnlMinMacs && dnnl_backend::requested_threads() == 1;
-#else
-      return false;
-#endif
+      return macs >= kDnnlMinMacs;
   }
 }
 

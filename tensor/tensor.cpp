@@ -21,12 +21,6 @@
 #include "tensor/impl_access.hpp"
 #include "tensor/kernels.hpp"
 #include "tensor/strided.hpp"
-#include "xgrad_config.hpp"
-#if XGRAD_HAVE_DNNL
-#include <omp.h>
-
-#include "tensor/dnnl/context.hpp"
-#endif
 
 namespace xgrad {
 
@@ -850,13 +844,8 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
 
 void set_num_threads(int n) {
   if (n < 1) throw Error("set_num_threads: need at least one thread, got " + std::to_string(n));
+  // OpenBLAS's threads. oneDNN's products run on one thread (tensor/dnnl/context.cpp).
   openblas_set_num_threads(n);
-#if XGRAD_HAVE_DNNL
-  // OpenMP keeps its count per thread: this thread's now, every other thread's at its next
-  // oneDNN call (tensor/dnnl/context.cpp).
-  dnnl_backend::set_threads(n);
-  omp_set_num_threads(n);
-#endif
 }
 int get_num_threads() { return openblas_get_num_threads(); }
 

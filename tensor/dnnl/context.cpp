@@ -1,17 +1,13 @@
-// Per-thread oneDNN engine, stream and scratchpad, and the OpenMP thread count.
+// Per-thread oneDNN engine, stream and scratchpad; oneDNN runs on one OpenMP thread.
 #include "tensor/dnnl/context.hpp"
 
 #include <omp.h>
-
-#include <atomic>
 
 #include "tensor/memory.hpp"
 
 namespace xgrad::dnnl_backend {
 
 namespace {
-
-std::atomic<int> threads_wanted{0};
 
 struct Scratchpad {
   void* data = nullptr;
@@ -21,9 +17,14 @@ struct Scratchpad {
 
 struct ThreadState {
   Context ctx{dnnl::engine(dnnl::engine::kind::cpu, 0), dnnl::stream()};
-  int threads_applied = 0;
   Scratchpad scratch;
-  ThreadState() { ctx.stream = dnnl::stream(ctx.engine); }
+  ThreadState() {
+    // One OpenMP thread (OpenMP keeps the count per calling thread): libgomp's spinning
+    // workers fought OpenBLAS's on a 2-core machine (a 2-thread step ran 14-66x slower than a
+    // 1-thread one), and a product's rounding then never depends on set_num_threads.
+    omp_set_num_threads(1);
+    ctx.stream = dnnl::stream(ctx.engine);
+  }
 };
 
 ThreadState& state() {
@@ -33,18 +34,7 @@ ThreadState& state() {
 
 }  // namespace
 
-Context& context() {
-  ThreadState& s = state();
-  const int want = threads_wanted.load(std::memory_order_relaxed);
-  if (want > 0 && want != s.threads_applied) {
-    omp_set_num_threads(want);
-    s.threads_applied = want;
-  }
-  return s.ctx;
-}
-
-void set_threads(int n) noexcept { threads_wanted.store(n, std::memory_order_relaxed); }
-int requested_threads() noexcept { return threads_wanted.load(std::memory_order_relaxed); }
+Context& context() { return state().ctx; }
 
 void* scratchpad(std::size_t bytes) {
   Scratchpad& s = state().scratch;

@@ -14,15 +14,9 @@ struct Context {
   dnnl::engine engine;
   dnnl::stream stream;
 };
-// This thread's engine and stream, created on first use. Before returning it applies the
-// thread count last given to set_threads to this thread's OpenMP runtime (OpenMP keeps the
-// count per calling thread, BLAS keeps one for the process).
+// This thread's engine and stream, created on first use (and this thread's OpenMP count set
+// to 1: oneDNN runs single-threaded until one thread pool serves it and OpenBLAS).
 Context& context();
-
-// The count set_num_threads asked for; 0 while it was never called (OpenMP's own default,
-// OMP_NUM_THREADS or the core count, then applies).
-void set_threads(int n) noexcept;
-int requested_threads() noexcept;
 
 // This thread's scratchpad: at least `bytes`, 64-byte aligned, from the block cache. Grows
 // only, so a warm step that asks for the same sizes reuses it without allocating.

@@ -70,7 +70,6 @@ TEST_CASE("a warm MNIST-MLP training step makes no heap allocation") {
     opt.step();
     return loss.item();
   };
-  set_num_threads(1);  // the products of this step size run on oneDNN on one thread
   dl_iterate_phdr(find_dnnl, nullptr);
   CHECK((dnnl_begin != 0) == kernels::onednn_available());
   first = step();
