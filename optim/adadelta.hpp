@@ -17,8 +17,8 @@ struct AdadeltaState {
   Tensor square_avg, acc_delta;
   template <class V>
   void visit(V&& v) {
-    v("square_avg", square_avg);
-    v("acc_delta", acc_delta);
+    v("square_avg", square_avg, true);
+    v("acc_delta", acc_delta, true);
   }
 };
 

@@ -18,7 +18,7 @@ struct AdagradState {
   Tensor sum;
   template <class V>
   void visit(V&& v) {
-    v("sum", sum);
+    v("sum", sum, true);
   }
 };
 

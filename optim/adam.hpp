@@ -21,9 +21,9 @@ struct AdamState {
   Tensor exp_avg, exp_avg_sq, max_exp_avg_sq;
   template <class V>
   void visit(V&& v) {
-    v("exp_avg", exp_avg);
-    v("exp_avg_sq", exp_avg_sq);
-    v("max_exp_avg_sq", max_exp_avg_sq);
+    v("exp_avg", exp_avg, false);
+    v("exp_avg_sq", exp_avg_sq, true);
+    v("max_exp_avg_sq", max_exp_avg_sq, true);
   }
 };
 

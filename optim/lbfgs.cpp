@@ -360,6 +360,10 @@ void LBFGS::load_state_dict(const StateDict& sd) {
         throw Error("optimizer: state " + key(name) + " has shape " + format_shape(t.shape()) +
                     " " + dtype_name(t.dtype()) + ", the parameters have " + std::to_string(n) +
                     " elements of " + dtype_name(dtype));
+      for (double v : t.to_vector())
+        if (!std::isfinite(v))
+          throw Error("optimizer: state " + key(name) + " holds " + std::to_string(v) +
+                      " (must be finite)");
       return t.contiguous_copy();
     };
     s.func_evals = detail::load_step(required("func_evals"), key("func_evals"));

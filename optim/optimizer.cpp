@@ -1,6 +1,7 @@
 // Optimizer base: gradients, learning rates and state (de)serialisation.
 #include "optim/optimizer.hpp"
 
+#include <cmath>
 #include <sstream>
 
 namespace xgrad::optim {
@@ -98,11 +99,16 @@ int64_t detail::load_step(const Tensor& entry, const std::string& key) {
   return static_cast<int64_t>(steps);
 }
 
-Tensor detail::load_buffer(const Tensor& entry, const std::string& key, const Tensor& param) {
+Tensor detail::load_buffer(const Tensor& entry, const std::string& key, const Tensor& param,
+                           bool non_negative) {
   if (entry.shape() != param.shape() || entry.dtype() != param.dtype())
     throw Error("optimizer: state " + key + " has shape " + format_shape(entry.shape()) + " " +
                 dtype_name(entry.dtype()) + ", parameter has " + format_shape(param.shape()) +
                 " " + dtype_name(param.dtype()));
+  for (double v : entry.to_vector())
+    if (!std::isfinite(v) || (non_negative && v < 0))
+      throw Error("optimizer: state " + key + " holds " + number_text(v) +
+                  (non_negative ? " (must be finite and non-negative)" : " (must be finite)"));
   return entry.contiguous_copy();
 }
 

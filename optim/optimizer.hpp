@@ -76,15 +76,18 @@ const Tensor* find_entry(const StateDict& state, const std::string& key);
 std::vector<double> load_learning_rates(const StateDict& state, std::size_t groups);
 // A state's step: a whole number an int64 holds (NaN, 1e300 and 2.5 are not).
 int64_t load_step(const Tensor& entry, const std::string& key);
-// A copy of a state tensor after checking it against the parameter's shape and dtype.
-Tensor load_buffer(const Tensor& entry, const std::string& key, const Tensor& param);
+// A copy of a state tensor after checking it against the parameter's shape and dtype, and that
+// it is finite (and non-negative for an average of squares): a NaN, or a negative average of
+// squares, would make the parameters NaN at the next step.
+Tensor load_buffer(const Tensor& entry, const std::string& key, const Tensor& param,
+                   bool non_negative = false);
 }  // namespace detail
 
 // An optimizer with options of type Options per group and a State per parameter, created on the
 // parameter's first step by init_state. State has `int64_t step` and
-// `template <class V> void visit(V&& v)` calling v(name, tensor) for each tensor it holds (an
-// undefined tensor, an option's unused buffer, is skipped), so saving and loading are one
-// visitor.
+// `template <class V> void visit(V&& v)` calling v(name, tensor, non_negative) for each tensor it
+// holds (an undefined tensor, an option's unused buffer, is skipped; non_negative marks averages
+// of squares), so saving and loading are one visitor.
 template <class Options, class State>
 class StatefulOptimizer : public Optimizer {
  public:
@@ -114,7 +117,7 @@ class StatefulOptimizer : public Optimizer {
         State s = *state_[g][i];
         sd.emplace_back(detail::state_key(g, i, "step"),
                         scalar_tensor(static_cast<double>(s.step), float64));
-        s.visit([&](const char* name, Tensor& t) {
+        s.visit([&](const char* name, Tensor& t, bool) {
           if (t.defined()) sd.emplace_back(detail::state_key(g, i, name), t.clone());
         });
       }
@@ -137,12 +140,12 @@ class StatefulOptimizer : public Optimizer {
         const Tensor& p = groups_[g].params[i];
         State s = init_state(p, o);  // the tensors these options need, each then loaded
         s.step = detail::load_step(*step, detail::state_key(g, i, "step"));
-        s.visit([&](const char* name, Tensor& t) {
+        s.visit([&](const char* name, Tensor& t, bool non_negative) {
           if (!t.defined()) return;
           const std::string key = detail::state_key(g, i, name);
           const Tensor* entry = detail::find_entry(sd, key);
           if (!entry) throw Error("optimizer: state is missing " + key);
-          t = detail::load_buffer(*entry, key, p);
+          t = detail::load_buffer(*entry, key, p, non_negative);
         });
         states[g][i] = std::move(s);
       }

@@ -20,9 +20,9 @@ struct RMSpropState {
   Tensor square_avg, grad_avg, momentum_buffer;
   template <class V>
   void visit(V&& v) {
-    v("square_avg", square_avg);
-    v("grad_avg", grad_avg);
-    v("momentum_buffer", momentum_buffer);
+    v("square_avg", square_avg, true);
+    v("grad_avg", grad_avg, false);
+    v("momentum_buffer", momentum_buffer, false);
   }
 };
 

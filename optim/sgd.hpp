@@ -19,7 +19,7 @@ struct SGDState {
   Tensor momentum_buffer;
   template <class V>
   void visit(V&& v) {
-    v("momentum_buffer", momentum_buffer);
+    v("momentum_buffer", momentum_buffer, false);
   }
 };
 
