@@ -258,9 +258,13 @@ TEST_CASE("matmul reads transposed views and column slices without copying, and 
 TEST_CASE("unary ops keep a transposed view's layout and read other views without copying") {
   Tensor a = iota({3, 5}) * 0.1 - 0.7;
   Tensor t = a.t();  // a permutation of a dense block: the result takes its strides
-  for (auto [name, f] : std::vector<std::pair<const char*, Tensor (*)(const Tensor&)>>{
+  for (const auto& op : std::vector<std::pair<const char*, Tensor (*)(const Tensor&)>>{
            {"exp", exp}, {"tanh", tanh}, {"sigmoid", sigmoid}, {"relu", relu}, {"abs", abs},
            {"neg", neg}, {"square", square}}) {
+    // (Named variables, not a structured binding: INFO and the lambda below capture them, which
+    // clang 14 does not allow for bindings.)
+    const char* const name = op.first;
+    Tensor (*const f)(const Tensor&) = op.second;
     INFO(std::string(name));
     // Vectorised and scalar code differ in the last bit of exp and tanh: where an element
     // falls relative to the SIMD width depends on the layout.
