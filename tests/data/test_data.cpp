@@ -6,6 +6,7 @@
 #include <fstream>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "../helpers.hpp"
 #include "../sha256.hpp"
@@ -282,6 +283,20 @@ TEST_CASE("IDX files: raw and gzipped, and every malformed case") {
   p = tmp("tiny.idx");
   CHECK_ERROR_MESSAGE(read_idx_images(write("tiny.idx", "ab")),
                       ("idx: " + p + ": file too short for an IDX header (2 bytes)").c_str());
+  // Sizes whose byte count wraps 64 bits: 2^31 x 2^31 x 4 "fit" in a 16-byte file; and an
+  // empty (0, ...) shape whose other sizes overflow (its strides cannot exist), which
+  // read_idx_images refused and read_idx_image_bytes accepted (found by fuzz/fuzz_idx).
+  for (const auto& [name, header, shape] :
+       {std::tuple{"wrap.idx", be32(1u << 31) + be32(1u << 31) + be32(4),
+                   "(2147483648, 2147483648, 4)"},
+        std::tuple{"empty-wrap.idx", be32(0) + be32(0xea60004bu) + be32(0xd0000000u),
+                   "(0, 3932160075, 3489660928)"}}) {
+    const std::string path = write(name, be32(2051) + header);
+    const std::string message =
+        "idx: " + path + ": dimensions " + shape + " are too large: their product overflows int64";
+    CHECK_ERROR_MESSAGE(read_idx_image_bytes(path), message.c_str());
+    CHECK_ERROR_MESSAGE(read_idx_images(path), message.c_str());
+  }
   // A gzip file cut in half.
   std::string whole = gzip("whole.gz", images + std::string(5000, '\x07'));
   std::ifstream in(whole, std::ios::binary);

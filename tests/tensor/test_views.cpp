@@ -37,6 +37,15 @@ TEST_CASE("Shape keeps up to 8 dims inline and behaves like a vector beyond") {
   CHECK(contiguous_strides({2, 3, 4}) == Shape{12, 4, 1});
   CHECK_ERROR_MESSAGE(zeros({int64_t(1) << 62, 4}),
                       "shape: (4611686018427387904, 4) has more elements than int64 can count");
+  // An empty shape whose other sizes multiply past int64 has no representable strides: refused
+  // wherever the zero is (found by fuzz/fuzz_idx: one IDX reader took it, another did not).
+  CHECK_ERROR_MESSAGE(zeros({0, 3932160075, 3489660928}),
+                      "shape: (0, 3932160075, 3489660928) has sizes whose product (the strides) "
+                      "int64 cannot hold");
+  CHECK_ERROR_MESSAGE(zeros({3932160075, 3489660928, 0}),
+                      "shape: (3932160075, 3489660928, 0) has sizes whose product (the strides) "
+                      "int64 cannot hold");
+  CHECK(zeros({0, int64_t(1) << 31, int64_t(1) << 31}).numel() == 0);  // strides fit int64
   // The element count fits int64 but its bytes do not fit memory: an Error, not a tensor whose
   // storage is smaller than its shape (the byte count used to wrap to 0).
   CHECK_ERROR_MESSAGE(zeros({int64_t(1) << 62}),
