@@ -243,6 +243,11 @@ TEST_CASE("CSV errors name file, line and column") {
                       "ragged.csv:3: expected 2 fields, got 1");
   CHECK_ERROR_MESSAGE(read_csv(write("empty.csv", "")), "empty.csv: empty file");
   CHECK_ERROR_MESSAGE(read_csv(write("hdr.csv", "a,b\n")), "hdr.csv: no data rows");
+  // Every row dropped for a missing value gave a table of 0 rows (found by fuzz/fuzz_csv).
+  CHECK_ERROR_MESSAGE(read_csv(write("all-missing.csv", "a,NaN\n"),
+                               {.header = false, .missing = MissingPolicy::drop_row}),
+                      "all-missing.csv: no rows left: each of the 1 data rows has a missing value "
+                      "(missing = drop_row)");
   CHECK_ERROR_MESSAGE(read_csv(write("nt.csv", "a,b\n1,2\n"), {.target = "price"}),
                       "nt.csv: no column named \"price\"");
   CHECK_ERROR_MESSAGE(read_csv(write("q.csv", "a,b\n\"1,2\n")),
