@@ -258,7 +258,7 @@ SafetensorsFile load_safetensors(const std::string& path) {
       if (!shape.is_array()) fail(path, "tensor '" + e.name + "' has a shape that is not a list");
       for (const auto& d : shape) {
         uint64_t size = 0;
-        if (d.is_number_integer() && d.get<int64_t>() < 0)
+        if (d.is_number_integer() && !d.is_number_unsigned() && d.get<int64_t>() < 0)
           fail(path, "tensor '" + e.name + "' has a negative dimension");
         if (!whole_number(d, size) || size > static_cast<uint64_t>(INT64_MAX))
           fail(path, "tensor '" + e.name + "' has a dimension " + d.dump() +
