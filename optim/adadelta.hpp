@@ -20,6 +20,7 @@ class Adadelta : public OptimizerWithOptions<AdadeltaOptions> {
 
  protected:
   std::vector<std::string> buffer_names() const override { return {"square_avg", "acc_delta"}; }
+  std::vector<std::string> nonnegative_buffers() const override { return {"square_avg", "acc_delta"}; }
 };
 
 }  // namespace xgrad::optim

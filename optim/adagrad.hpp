@@ -21,6 +21,7 @@ class Adagrad : public OptimizerWithOptions<AdagradOptions> {
 
  protected:
   std::vector<std::string> buffer_names() const override { return {"sum"}; }
+  std::vector<std::string> nonnegative_buffers() const override { return {"sum"}; }
 };
 
 }  // namespace xgrad::optim

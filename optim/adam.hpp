@@ -26,6 +26,9 @@ class Adam : public OptimizerWithOptions<AdamOptions> {
   std::vector<std::string> buffer_names() const override {
     return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
   }
+  std::vector<std::string> nonnegative_buffers() const override {
+    return {"exp_avg_sq", "max_exp_avg_sq"};
+  }
 
  private:
   bool decoupled_weight_decay_ = false;

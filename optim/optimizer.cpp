@@ -1,6 +1,8 @@
 // Optimizer base: gradients, learning rates and state (de)serialisation.
 #include "optim/optimizer.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <sstream>
 
 namespace xgrad::optim {
@@ -90,7 +92,7 @@ void Optimizer::load_state_dict(const StateDict& sd) {
                   format_shape(t->shape()));
     return t->item();
   };
-  std::vector<std::string> names = buffer_names();
+  const std::vector<std::string> names = buffer_names(), nonnegative = nonnegative_buffers();
   std::vector<double> lrs(params_.size());
   std::vector<std::vector<ParamState>> states(params_.size());
   for (std::size_t g = 0; g < params_.size(); ++g) {
@@ -119,6 +121,13 @@ void Optimizer::load_state_dict(const StateDict& sd) {
           throw Error("optimizer: state " + key + b + " has shape " + format_shape(buf->shape()) +
                       " " + dtype_name(buf->dtype()) + ", parameter has " +
                       format_shape(p.shape()) + " " + dtype_name(p.dtype()));
+        // Finite, and non-negative where it sums squares: a NaN or a negative square average
+        // would turn the parameters into NaN at the next step.
+        const bool squares = std::find(nonnegative.begin(), nonnegative.end(), b) != nonnegative.end();
+        for (double v : buf->to_vector())
+          if (!std::isfinite(v) || (squares && v < 0))
+            throw Error("optimizer: state " + key + b + " holds " + number_text(v) +
+                        (squares ? " (must be finite and non-negative)" : " (must be finite)"));
         s.buffers.push_back(buf->contiguous_copy());
       }
     }

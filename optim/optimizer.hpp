@@ -51,6 +51,9 @@ class Optimizer {
   virtual double& group_lr(std::size_t group) = 0;
   double group_lr(std::size_t group) const { return const_cast<Optimizer*>(this)->group_lr(group); }
   virtual std::vector<std::string> buffer_names() const = 0;
+  // The buffers that hold running sums or averages of squares: never negative, so a saved state
+  // with a negative entry in one is refused (its square root would make the parameters NaN).
+  virtual std::vector<std::string> nonnegative_buffers() const { return {}; }
   // Calls f(group, param, grad, state) for every parameter that has a gradient; the state's
   // buffers are allocated (zeros) before the first call.
   template <class F>

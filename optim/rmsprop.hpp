@@ -24,6 +24,7 @@ class RMSprop : public OptimizerWithOptions<RMSpropOptions> {
   std::vector<std::string> buffer_names() const override {
     return {"square_avg", "grad_avg", "momentum_buffer"};
   }
+  std::vector<std::string> nonnegative_buffers() const override { return {"square_avg"}; }
 };
 
 }  // namespace xgrad::optim
