@@ -7,10 +7,14 @@ TSAN_BUILD ?= build-tsan
 NODNNL_BUILD ?= build-nodnnl
 DATA ?= /usr/share/datasets/fashion-mnist
 EPOCHS ?= 10
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES := csv whitespace idx safetensors checkpoint model
 
 PACKAGES := g++ meson ninja-build pkg-config libxtensor-dev libxtensor-blas-dev libxsimd-dev \
             libopenblas-dev liblapack-dev doctest-dev libbenchmark-dev zlib1g-dev \
             nlohmann-json3-dev libcli11-dev graphviz libdnnl-dev
+# The ASan+UBSan build (unit suite and fuzzers) is clang's: libFuzzer ships with its runtime.
+SAN_PACKAGES := $(PACKAGES) clang-14 libclang-rt-14-dev
 DEMO_PACKAGES := dataset-fashion-mnist gnuplot-nox
 BENCH_PACKAGES := libtorch-dev
 
@@ -26,7 +30,7 @@ define ensure
 	fi
 endef
 
-.PHONY: all deps build test test-nodnnl test-sanitize test-tsan test-accuracy demo bench clean
+.PHONY: all deps build test test-nodnnl test-sanitize fuzz test-tsan test-accuracy demo bench clean
 
 all: build
 
@@ -53,15 +57,46 @@ test-nodnnl: deps $(NODNNL_BUILD)/build.ninja
 	meson compile -C $(NODNNL_BUILD) tests/test_tensor
 	meson test -C $(NODNNL_BUILD) tensor --no-rebuild --print-errorlogs
 
-$(SAN_BUILD)/build.ninja:
-	$(call ensure,$(PACKAGES))
-	meson setup $(SAN_BUILD) --buildtype=debugoptimized -Db_sanitize=address,undefined \
-	  -Db_lundef=false -Dbenchmarks=false
+# One clang ASan+UBSan build serves the sanitizer suite and the fuzzers (-Dfuzzers=true). A
+# build folder set up earlier with GCC is set up again.
+define san_setup
+	$(call ensure,$(SAN_PACKAGES))
+	@if [ -f $(SAN_BUILD)/build.ninja ] && ! grep -q 'clang++-14' $(SAN_BUILD)/build.ninja; then \
+	  echo "$(SAN_BUILD) was set up with another compiler: setting it up again with clang-14"; \
+	  rm -rf $(SAN_BUILD); \
+	fi
+	@[ -f $(SAN_BUILD)/build.ninja ] || { set -x; CC=clang-14 CXX=clang++-14 meson setup $(SAN_BUILD) \
+	  --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false \
+	  -Dbenchmarks=false -Dfuzzers=true; }
+	@grep -q fuzz_csv $(SAN_BUILD)/build.ninja || meson setup --reconfigure $(SAN_BUILD) -Dfuzzers=true
+endef
 
-test-sanitize: deps $(SAN_BUILD)/build.ninja
+test-sanitize:
+	$(san_setup)
 	meson compile -C $(SAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(SAN_BUILD) --no-suite accuracy --print-errorlogs --timeout-multiplier 4
+
+# Each harness in fuzz/ for FUZZ_SECONDS (single job) from a scratch copy of its committed corpus
+# (new inputs stay out of the repository), with its dictionary, leak detection on and a 2 GB
+# memory limit. Any crash, leak, timeout or out-of-memory fails the target; libFuzzer writes the
+# input to $(SAN_BUILD)/fuzz/artifacts/.
+fuzz:
+	$(san_setup)
+	meson compile -C $(SAN_BUILD) $(addprefix fuzz/fuzz_,$(FUZZ_HARNESSES))
+	@out=$(SAN_BUILD)/fuzz; mkdir -p $$out/artifacts; \
+	for h in $(FUZZ_HARNESSES); do \
+	  rm -rf $$out/corpus-$$h && cp -r fuzz/corpus/$$h $$out/corpus-$$h || exit 1; \
+	  echo "=== fuzz_$$h: $(FUZZ_SECONDS) s (log: $$out/$$h.log)"; \
+	  if ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    $$out/fuzz_$$h $$out/corpus-$$h -dict=fuzz/$$h.dict -max_total_time=$(FUZZ_SECONDS) \
+	    -rss_limit_mb=2048 -timeout=10 -detect_leaks=1 -print_final_stats=1 \
+	    -artifact_prefix=$$out/artifacts/$$h- > $$out/$$h.log 2>&1; then \
+	    grep -E '^(#[0-9]+ +DONE|Done|stat::number_of_executed_units|stat::peak_rss_mb)' $$out/$$h.log; \
+	  else \
+	    tail -n 150 $$out/$$h.log; echo "fuzz_$$h found a problem (input in $$out/artifacts/)"; exit 1; \
+	  fi; \
+	done
 
 # ThreadSanitizer over the thread tests only (tests/threads): concurrent backward into shared
 # leaves, the shared default generator. oneDNN is off there: it runs on libgomp, which is not

@@ -242,6 +242,9 @@ CsvTable read_csv(const std::string& path, const CsvOptions& o) {
     out_rows.push_back(std::move(row));
     table.source_lines.push_back(kept_lines[r]);
   }
+  if (out_rows.empty())
+    throw Error(file + ": no rows left: each of the " + std::to_string(rows.size()) +
+                " data rows has a missing value (missing = drop_row)");
   const int64_t n = static_cast<int64_t>(out_rows.size());
   const int64_t f = static_cast<int64_t>(table.feature_names.size());
   std::vector<double> flat;

@@ -5,6 +5,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -33,10 +34,17 @@ std::vector<int64_t> parse_header(const std::string& path, const std::string& by
   }
   std::vector<int64_t> sizes;
   uint64_t payload = 1;
+  int64_t span = 1;  // the product of the nonzero sizes: the tensor's strides must hold it
+  bool overflow = false;
   for (int d = 0; d < dims; ++d) {
     sizes.push_back(be32(bytes, 4 + 4 * d));
     payload *= static_cast<uint64_t>(sizes.back());
+    // Three 32-bit sizes can multiply past 2^64 (2^31 x 2^31 x 4 wraps to a 0-byte payload).
+    overflow |= __builtin_mul_overflow(span, std::max<int64_t>(sizes.back(), 1), &span);
   }
+  if (overflow)
+    fail(path, "dimensions " + format_shape(Shape(sizes.begin(), sizes.end())) +
+                   " are too large: their product overflows int64");
   const uint64_t want = 4 + 4 * static_cast<uint64_t>(dims) + payload;
   if (bytes.size() != want)
     fail(path, std::string(bytes.size() < want ? "truncated" : "trailing bytes") + ": " +

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "tabular.hpp"
 #include "trainer.hpp"
 
 using namespace xgrad;
@@ -17,51 +18,6 @@ using namespace xgrad::examples;
 namespace fs = std::filesystem;
 
 namespace {
-
-const char kSep = '\x1f';  // joins lists inside safetensors metadata strings
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? std::string(1, kSep) : "") + v[i];
-  return s;
-}
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, sep)) out.push_back(item);
-  return out;
-}
-
-struct Spec {
-  std::vector<int64_t> hidden;
-  std::string activation = "relu", task = "classify";
-  int64_t inputs = 0, outputs = 0;
-};
-
-std::shared_ptr<nn::Module> activation(const std::string& name) {
-  if (name == "relu") return std::make_shared<nn::ReLU>();
-  if (name == "tanh") return std::make_shared<nn::Tanh>();
-  if (name == "sigmoid") return std::make_shared<nn::Sigmoid>();
-  if (name == "gelu") return std::make_shared<nn::GELU>();
-  if (name == "silu") return std::make_shared<nn::SiLU>();
-  if (name == "elu") return std::make_shared<nn::ELU>();
-  if (name == "leaky_relu") return std::make_shared<nn::LeakyReLU>();
-  throw Error("unknown activation '" + name +
-              "' (relu, tanh, sigmoid, gelu, silu, elu, leaky_relu)");
-}
-
-std::shared_ptr<nn::Sequential> build(const Spec& spec, Generator* gen) {
-  auto model = std::make_shared<nn::Sequential>();
-  int64_t in = spec.inputs;
-  for (int64_t h : spec.hidden) {
-    model->add(std::make_shared<nn::Linear>(in, h, true, gen));
-    model->add(activation(spec.activation));
-    in = h;
-  }
-  model->add(std::make_shared<nn::Linear>(in, spec.outputs, true, gen));
-  return model;
-}
 
 struct CsvFlags {
   std::string csv, target;
@@ -86,7 +42,7 @@ data::CsvOptions csv_options(const CsvFlags& f) {
   return o;
 }
 
-int train(const CsvFlags& flags, Spec spec, const TrainerArgs& args, double test_fraction,
+int train(const CsvFlags& flags, MlpSpec spec, const TrainerArgs& args, double test_fraction,
           const std::string& save_dir) {
   const auto start = std::chrono::steady_clock::now();
   data::CsvOptions opts = csv_options(flags);
@@ -122,7 +78,7 @@ int train(const CsvFlags& flags, Spec spec, const TrainerArgs& args, double test
   spec.inputs = x_train.shape()[1];
   spec.outputs = classify ? static_cast<int64_t>(classes.size()) : 1;
   Generator init(args.seed);
-  auto model_ptr = build(spec, &init);
+  auto model_ptr = build_mlp(spec, &init);
   nn::Sequential& model = *model_ptr;
   auto opt = make_optimizer(args.optimizer, model.parameters(), args.lr);
   std::unique_ptr<nn::Loss> loss_fn;
@@ -151,23 +107,14 @@ int train(const CsvFlags& flags, Spec spec, const TrainerArgs& args, double test
                 data::r2_score(out, y_test), s.test.size());
   }
   if (!save_dir.empty()) {
-    fs::create_directories(save_dir);
-    Metadata meta{{"task", spec.task},
-                  {"activation", spec.activation},
-                  {"inputs", std::to_string(spec.inputs)},
-                  {"outputs", std::to_string(spec.outputs)},
-                  {"target", table.target_name},
-                  {"classes", join(classes)},
-                  {"feature_names", join(table.feature_names)},
-                  {"no_header", flags.no_header ? "1" : "0"},
-                  {"skip_lines", std::to_string(flags.skip_lines)},
-                  {"delimiter", std::string(1, flags.delimiter)}};
-    std::vector<std::string> hidden;
-    for (int64_t h : spec.hidden) hidden.push_back(std::to_string(h));
-    meta["hidden"] = join(hidden);
-    for (const auto& [col, map] : table.encodings) meta["encoding." + col] = join(map.categories);
-    nn::save(model, save_dir + "/model.safetensors", meta);
-    scaler.save(save_dir + "/scaler.safetensors");
+    save_tabular_model(save_dir, {.spec = spec,
+                                  .model = model_ptr,
+                                  .scaler = scaler,
+                                  .target = table.target_name,
+                                  .classes = classes,
+                                  .feature_names = table.feature_names,
+                                  .layout = {flags.no_header, flags.skip_lines, flags.delimiter},
+                                  .encodings = table.encodings});
     std::printf("saved model and scaler to %s\n", save_dir.c_str());
   }
   std::printf("wall time: %.2f s\n", seconds_since(start));
@@ -175,31 +122,11 @@ int train(const CsvFlags& flags, Spec spec, const TrainerArgs& args, double test
 }
 
 int predict_rows(const std::string& model_dir, const std::string& csv, const std::string& output) {
-  SafetensorsFile file = load_safetensors(model_dir + "/model.safetensors");
-  auto meta = [&](const std::string& k) {
-    auto it = file.metadata.find(k);
-    if (it == file.metadata.end()) throw Error(model_dir + ": model metadata lacks '" + k + "'");
-    return it->second;
-  };
-  Spec spec;
-  spec.task = meta("task");
-  spec.activation = meta("activation");
-  const std::string field = model_dir + ": model metadata ";
-  spec.inputs = parse_int(meta("inputs"), field + "'inputs'");
-  spec.outputs = parse_int(meta("outputs"), field + "'outputs'");
-  for (const auto& h : split(meta("hidden"), kSep))
-    spec.hidden.push_back(parse_int(h, field + "'hidden'"));
-  auto model_ptr = build(spec, nullptr);
-  nn::Sequential& model = *model_ptr;
-  model.load_state_dict(file.tensors);
-  data::StandardScaler scaler;
-  scaler.load(model_dir + "/scaler.safetensors");
-
-  CsvFlags flags{csv, "", meta("no_header") == "1",
-                 parse_int(meta("skip_lines"), field + "'skip_lines'"),
-                 meta("delimiter")[0]};
+  TabularModel m = load_tabular_model(model_dir);
+  nn::Sequential& model = *m.model;
+  CsvFlags flags{csv, "", m.layout.no_header, m.layout.skip_lines, m.layout.delimiter};
   data::CsvOptions opts = csv_options(flags);
-  const std::string target = meta("target");
+  const std::string& target = m.target;
   // The new file may or may not hold the target column: read its header to decide.
   std::vector<std::string> names;
   {
@@ -207,26 +134,24 @@ int predict_rows(const std::string& model_dir, const std::string& csv, const std
     data::CsvTable head = data::read_csv(csv, probe);
     names = head.feature_names;
   }
-  for (const auto& [k, v] : file.metadata)
-    if (k.rfind("encoding.", 0) == 0)
-      opts.encodings[k.substr(9)] = data::CategoryMap{split(v, kSep)};
+  opts.encodings = m.encodings;
   if (std::find(names.begin(), names.end(), target) != names.end() ||
       std::any_of(names.begin(), names.end(),
                   [&](const std::string& n) { return n.rfind(target + "=", 0) == 0; }))
     opts.target = target;
   opts.encodings.erase(target);
   data::CsvTable table = data::read_csv(csv, opts);
-  if (table.feature_names != split(meta("feature_names"), kSep))
+  if (table.feature_names != m.feature_names)
     throw Error(csv + ": columns differ from the training data's");
-  Tensor out = predict(model, scaler.transform(table.features), 1024);
-  std::vector<std::string> classes = split(meta("classes"), kSep);
+  Tensor out = predict(model, m.scaler.transform(table.features), 1024);
+  const std::vector<std::string>& classes = m.classes;
   std::ostringstream o;  // written in one go below: a failed write leaves what was there
   o << "line,prediction\n";
   std::vector<int64_t> cls =
-      spec.task == "classify" ? data::argmax_rows(out) : std::vector<int64_t>{};
+      m.spec.task == "classify" ? data::argmax_rows(out) : std::vector<int64_t>{};
   for (int64_t r = 0; r < table.rows(); ++r) {
     o << table.source_lines[r] << ",";
-    if (spec.task == "classify")
+    if (m.spec.task == "classify")
       o << classes.at(cls[r]) << "\n";
     else
       o << out.at({r, 0}) << "\n";
@@ -275,10 +200,10 @@ int main(int argc, char** argv) try {
   set_num_threads(args.threads);
   if (*pred) return predict_rows(model_dir, new_csv, output);
   if (flags.csv.empty()) throw Error("--csv is required");
-  Spec spec;
+  MlpSpec spec;
   spec.task = task;
   spec.activation = act;
-  for (const auto& h : split(hidden, ',')) {
+  for (const auto& h : split_list(hidden, ',')) {
     spec.hidden.push_back(parse_int(h, "--hidden"));
     if (spec.hidden.back() <= 0)
       throw Error("--hidden: layer sizes must be positive, got '" + hidden + "'");

@@ -247,6 +247,12 @@ StateDict Module::state_dict() const {
   return sd;
 }
 
+namespace {
+StateDict::const_iterator find_entry(const StateDict& sd, const std::string& name) {
+  return std::find_if(sd.begin(), sd.end(), [&](const auto& e) { return e.first == name; });
+}
+}  // namespace
+
 void Module::load_state_dict(const StateDict& state, bool strict) {
   StateDict own = state_dict();
   std::vector<std::string> missing, unexpected, mismatched;
@@ -255,7 +261,7 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
   for (const auto& [n, t] : state)
     if (!own_names.count(n)) unexpected.push_back(n);
   for (const auto& [n, t] : own) {
-    auto it = std::find_if(state.begin(), state.end(), [&](const auto& e) { return e.first == n; });
+    auto it = find_entry(state, n);
     if (it == state.end()) {
       missing.push_back(n);
     } else if (it->second.shape() != t.shape() || it->second.dtype() != t.dtype()) {
@@ -281,7 +287,7 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
   }
   NoGradGuard guard;
   for (auto& [n, t] : own) {
-    auto it = std::find_if(state.begin(), state.end(), [&](const auto& e) { return e.first == n; });
+    auto it = find_entry(state, n);
     if (it != state.end()) t.copy_(it->second);
   }
 }

@@ -4,14 +4,36 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 namespace xgrad::optim {
 
 namespace {
+std::string number_text(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
 double get(const StateDict& sd, const std::string& key) {
-  for (const auto& [n, t] : sd)
-    if (n == key) return t.item();
+  for (const auto& [n, t] : sd) {
+    if (n != key) continue;
+    if (t.numel() != 1)
+      throw Error("scheduler: state " + key + " must hold one number, got shape " +
+                  format_shape(t.shape()));
+    return t.item();
+  }
   throw Error("scheduler: state is missing " + key);
+}
+
+// A count: a whole number in [0, 9e15] (NaN, -1, 2.5 and 1e300 are refused; casting them to an
+// integer was undefined behaviour).
+int64_t get_count(const StateDict& sd, const std::string& key) {
+  const double v = get(sd, key);
+  if (!(v >= 0 && v <= 9.0e15) || v != std::floor(v))
+    throw Error("scheduler: state " + key + " must be a whole number in [0, 9e15], got " +
+                number_text(v));
+  return static_cast<int64_t>(v);
 }
 }  // namespace
 
@@ -42,9 +64,16 @@ StateDict LRScheduler::state_dict() const {
 }
 
 void LRScheduler::load_state_dict(const StateDict& sd) {
-  last_epoch_ = static_cast<int64_t>(get(sd, "last_epoch"));
-  for (std::size_t g = 0; g < base_lrs_.size(); ++g)
-    base_lrs_[g] = get(sd, "base_lr." + std::to_string(g));
+  // Read and checked in full before anything changes.
+  const int64_t epoch = get_count(sd, "last_epoch");
+  std::vector<double> base(base_lrs_.size());
+  for (std::size_t g = 0; g < base.size(); ++g) {
+    const std::string key = "base_lr." + std::to_string(g);
+    base[g] = get(sd, key);
+    detail::check_option("scheduler: state", key.c_str(), base[g], 0);
+  }
+  last_epoch_ = epoch;
+  base_lrs_ = std::move(base);
   apply();
 }
 
@@ -129,9 +158,12 @@ StateDict ReduceLROnPlateau::state_dict() const {
 }
 
 void ReduceLROnPlateau::load_state_dict(const StateDict& sd) {
-  best_ = get(sd, "best");
-  bad_epochs_ = static_cast<int64_t>(get(sd, "bad_epochs"));
-  cooldown_left_ = static_cast<int64_t>(get(sd, "cooldown_left"));
+  const double best = get(sd, "best");
+  if (std::isnan(best)) throw Error("scheduler: state best must be a number, got nan");
+  const int64_t bad = get_count(sd, "bad_epochs"), cooldown = get_count(sd, "cooldown_left");
+  best_ = best;
+  bad_epochs_ = bad;
+  cooldown_left_ = cooldown;
 }
 
 }  // namespace xgrad::optim

@@ -37,8 +37,10 @@ struct ImplAccess {
     for (std::size_t d = shape.size(); d-- > 0;) {
       const int64_t n = shape[d];
       t.strides_[d] = step;
-      bad |= n < 0 || __builtin_mul_overflow(numel, n, &numel);
-      if (!bad) step *= n > 1 ? n : 1;
+      // (Refused together, as in shape_numel: a negative size, or nonzero sizes whose product,
+      // the next stride, overflows int64.)
+      bad |= n < 0 || __builtin_mul_overflow(step, n > 1 ? n : 1, &step);
+      if (!bad) numel *= n;
     }
     t.numel_ = numel;
     t.dtype_ = dtype;

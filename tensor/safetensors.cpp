@@ -88,6 +88,20 @@ float bfloat16_to_float(uint16_t b) {
   throw Error("safetensors: " + path + ": " + what);
 }
 
+// A JSON number that is a non-negative integer (not 2.5, -1, 1e30 or true), as a uint64.
+// (nlohmann's get<uint64_t> of a float or a negative number is a cast with undefined behaviour.)
+bool whole_number(const nlohmann::json& v, uint64_t& out) {
+  if (v.is_number_unsigned()) {
+    out = v.get<uint64_t>();
+    return true;
+  }
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) {  // "-0"
+    out = static_cast<uint64_t>(v.get<int64_t>());
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void save_safetensors(const std::string& path, const StateDict& tensors, const Metadata& metadata) {
@@ -184,13 +198,22 @@ SafetensorsFile load_safetensors(const std::string& path) {
       if (!parse_dtype(dt, e.dtype))
         fail(path, "tensor '" + e.name + "' has unsupported dtype " + dt +
                        " (xgrad reads F32, F64, F16, BF16, I64, I32, U8 and BOOL)");
-      e.shape = v.at("shape").get<Shape>();
-      for (int64_t d : e.shape)
-        if (d < 0) fail(path, "tensor '" + e.name + "' has a negative dimension");
-      auto off = v.at("data_offsets").get<std::vector<uint64_t>>();
-      if (off.size() != 2) fail(path, "tensor '" + e.name + "' needs two data_offsets");
-      e.begin = off[0];
-      e.end = off[1];
+      const auto& shape = v.at("shape");
+      if (!shape.is_array()) fail(path, "tensor '" + e.name + "' has a shape that is not a list");
+      for (const auto& d : shape) {
+        uint64_t size = 0;
+        if (d.is_number_integer() && !d.is_number_unsigned() && d.get<int64_t>() < 0)
+          fail(path, "tensor '" + e.name + "' has a negative dimension");
+        if (!whole_number(d, size) || size > static_cast<uint64_t>(INT64_MAX))
+          fail(path, "tensor '" + e.name + "' has a dimension " + d.dump() +
+                         " that is not a whole number below 2^63");
+        e.shape.push_back(static_cast<int64_t>(size));
+      }
+      const auto& off = v.at("data_offsets");
+      if (!off.is_array() || off.size() != 2 || !whole_number(off[0], e.begin) ||
+          !whole_number(off[1], e.end))
+        fail(path, "tensor '" + e.name + "' needs two data_offsets that are whole byte counts, got " +
+                       off.dump());
       entries.push_back(e);
     } catch (const nlohmann::json::exception& ex) {
       fail(path, "bad entry for tensor '" + it.key() + "': " + ex.what());

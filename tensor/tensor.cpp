@@ -53,11 +53,17 @@ std::string format_shape(const Shape& shape) {
 }
 
 int64_t shape_numel(const Shape& shape) {
-  int64_t n = 1;
+  // The product of the nonzero sizes bounds the element count and the strides: it must fit
+  // int64 even when a zero size makes the tensor empty (the strides of (0, 2^32, 2^32) do not).
+  int64_t n = 1, span = 1;
   for (int64_t d : shape) {
     if (d < 0) throw Error("shape: negative dimension in " + format_shape(shape));
-    if (__builtin_mul_overflow(n, d, &n))
-      throw Error("shape: " + format_shape(shape) + " has more elements than int64 can count");
+    if (__builtin_mul_overflow(span, std::max<int64_t>(d, 1), &span))
+      throw Error("shape: " + format_shape(shape) +
+                  (std::find(shape.begin(), shape.end(), 0) != shape.end()
+                       ? " has sizes whose product (the strides) int64 cannot hold"
+                       : " has more elements than int64 can count"));
+    n *= d;  // |n| <= span
   }
   return n;
 }

@@ -56,9 +56,10 @@ TEST_CASE("post-accumulate hooks run after .grad() is written: per-layer gradien
   Tensor x = randn({5, 4}, {float32, false}, &gen);
   sum(square(model(x))).backward();
   CHECK(norms.size() == 4);
-  for (auto& [name, p] : model.named_parameters()) {
-    INFO(name);
-    CHECK(norms.at(name) == doctest::Approx(norm(p.grad()).item()));
+  for (const auto& [name, p] : model.named_parameters()) {
+    const std::string& param = name;  // (INFO captures it: clang 14 cannot capture a binding)
+    INFO(param);
+    CHECK(norms.at(param) == doctest::Approx(norm(p.grad()).item()));
   }
   for (HookHandle& h : handles) h.remove();
   norms.clear();

@@ -127,7 +127,8 @@ TEST_CASE("differentiable in-place ops pass gradcheck and gradgradcheck") {
       {"mul_ then relu_", [](Tensor& t) { t.mul_(2.0).relu_(); }},
   };
   for (auto& [name, op] : ops) {
-    INFO(name);
+    const auto& op_name = name;  // (INFO captures it: clang 14 cannot capture a binding)
+    INFO(op_name);
     CHECK(gradcheck(on_copy(op), {x}));
     CHECK(gradgradcheck(on_copy(op), {x}));
   }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "../helpers.hpp"
 #include "../sha256.hpp"
@@ -242,6 +243,11 @@ TEST_CASE("CSV errors name file, line and column") {
                       "ragged.csv:3: expected 2 fields, got 1");
   CHECK_ERROR_MESSAGE(read_csv(write("empty.csv", "")), "empty.csv: empty file");
   CHECK_ERROR_MESSAGE(read_csv(write("hdr.csv", "a,b\n")), "hdr.csv: no data rows");
+  // Every row dropped for a missing value gave a table of 0 rows (found by fuzz/fuzz_csv).
+  CHECK_ERROR_MESSAGE(read_csv(write("all-missing.csv", "a,NaN\n"),
+                               {.header = false, .missing = MissingPolicy::drop_row}),
+                      "all-missing.csv: no rows left: each of the 1 data rows has a missing value "
+                      "(missing = drop_row)");
   CHECK_ERROR_MESSAGE(read_csv(write("nt.csv", "a,b\n1,2\n"), {.target = "price"}),
                       "nt.csv: no column named \"price\"");
   CHECK_ERROR_MESSAGE(read_csv(write("q.csv", "a,b\n\"1,2\n")),
@@ -282,6 +288,20 @@ TEST_CASE("IDX files: raw and gzipped, and every malformed case") {
   p = tmp("tiny.idx");
   CHECK_ERROR_MESSAGE(read_idx_images(write("tiny.idx", "ab")),
                       ("idx: " + p + ": file too short for an IDX header (2 bytes)").c_str());
+  // Sizes whose byte count wraps 64 bits: 2^31 x 2^31 x 4 "fit" in a 16-byte file; and an
+  // empty (0, ...) shape whose other sizes overflow (its strides cannot exist), which
+  // read_idx_images refused and read_idx_image_bytes accepted (found by fuzz/fuzz_idx).
+  for (const auto& [name, header, shape] :
+       {std::tuple{"wrap.idx", be32(1u << 31) + be32(1u << 31) + be32(4),
+                   "(2147483648, 2147483648, 4)"},
+        std::tuple{"empty-wrap.idx", be32(0) + be32(0xea60004bu) + be32(0xd0000000u),
+                   "(0, 3932160075, 3489660928)"}}) {
+    const std::string path = write(name, be32(2051) + header);
+    const std::string message =
+        "idx: " + path + ": dimensions " + shape + " are too large: their product overflows int64";
+    CHECK_ERROR_MESSAGE(read_idx_image_bytes(path), message.c_str());
+    CHECK_ERROR_MESSAGE(read_idx_images(path), message.c_str());
+  }
   // A gzip file cut in half.
   std::string whole = gzip("whole.gz", images + std::string(5000, '\x07'));
   std::ifstream in(whole, std::ios::binary);

@@ -83,3 +83,44 @@ TEST_CASE("scheduler state round-trips") {
   CHECK(s2.last_epoch() == 5);
   CHECK(opt2.lr() == opt.lr());
 }
+
+TEST_CASE("scheduler state is checked before it is used") {
+  // A NaN, negative or fractional count was cast to int64 (undefined behaviour); a NaN base
+  // learning rate reached the optimizer. Every refused load leaves the scheduler as it was.
+  Tensor p = param();
+  SGD opt({p}, {.lr = 1.0});
+  StepLR s(opt, 2, 0.5);
+  s.step();
+  auto state = [](double epoch, double base) {
+    return StateDict{{"last_epoch", scalar_tensor(epoch, float64)},
+                     {"base_lr.0", scalar_tensor(base, float64)}};
+  };
+  const double nan = std::nan("");
+  CHECK_ERROR_MESSAGE(s.load_state_dict(state(nan, 1.0)),
+                      "scheduler: state last_epoch must be a whole number in [0, 9e15], got nan");
+  CHECK_ERROR_MESSAGE(s.load_state_dict(state(-1, 1.0)),
+                      "scheduler: state last_epoch must be a whole number in [0, 9e15], got -1");
+  CHECK_ERROR_MESSAGE(s.load_state_dict(state(2.5, 1.0)),
+                      "scheduler: state last_epoch must be a whole number in [0, 9e15], got 2.5");
+  CHECK_ERROR_MESSAGE(s.load_state_dict(state(1e300, 1.0)),
+                      "scheduler: state last_epoch must be a whole number in [0, 9e15], got 1e+300");
+  CHECK_ERROR_MESSAGE(s.load_state_dict(state(3, nan)),
+                      "scheduler: state: base_lr.0 must be a non-negative number, got nan");
+  CHECK_ERROR_MESSAGE(s.load_state_dict({{"last_epoch", zeros({2}, float64)}}),
+                      "scheduler: state last_epoch must hold one number, got shape (2,)");
+  CHECK(s.last_epoch() == 1);
+  CHECK(opt.lr() == 1.0);
+  ReduceLROnPlateau plateau(opt);
+  auto plateau_state = [](double best, double bad) {
+    return StateDict{{"best", scalar_tensor(best, float64)},
+                     {"bad_epochs", scalar_tensor(bad, float64)},
+                     {"cooldown_left", scalar_tensor(0.0, float64)}};
+  };
+  CHECK_ERROR_MESSAGE(plateau.load_state_dict(plateau_state(nan, 0)),
+                      "scheduler: state best must be a number, got nan");
+  CHECK_ERROR_MESSAGE(plateau.load_state_dict(plateau_state(0.5, nan)),
+                      "scheduler: state bad_epochs must be a whole number in [0, 9e15], got nan");
+  CHECK(plateau.num_bad_epochs() == 0);
+  plateau.load_state_dict(plateau_state(0.5, 3));
+  CHECK(plateau.num_bad_epochs() == 3);
+}

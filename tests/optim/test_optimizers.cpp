@@ -294,10 +294,47 @@ TEST_CASE("a refused optimizer state leaves the optimizer as it was") {
   CHECK_ERROR_MESSAGE(opt.load_state_dict(with("state.0.0.exp_avg", zeros({3}, float64))),
                       "optimizer: state state.0.0.exp_avg has shape (3,) float64, parameter has "
                       "(2,) float64");
+  // A NaN moment, or a negative average of squares, would make the parameters NaN at the next step.
+  CHECK_ERROR_MESSAGE(opt.load_state_dict(with("state.0.0.exp_avg", tensor({0.5, std::nan("")}, float64))),
+                      "optimizer: state state.0.0.exp_avg holds nan (must be finite)");
+  CHECK_ERROR_MESSAGE(opt.load_state_dict(with("state.0.0.exp_avg_sq", tensor({0.5, -0.25}, float64))),
+                      "optimizer: state state.0.0.exp_avg_sq holds -0.25 (must be finite and non-negative)");
   // Nothing of the refused states was taken: the learning rate and the moments are the old ones.
   CHECK(opt.lr() == 0.1);
   CHECK(opt.state_dict()[2].second.to_vector() == m_before);
   CHECK(opt.state_dict()[1].second.item() == 1.0);  // step
+}
+
+TEST_CASE("every optimizer refuses a negative average of squares in its saved state") {
+  Tensor p = tensor({1.0, 2.0}, {float64, true});
+  std::vector<std::pair<std::string, std::unique_ptr<Optimizer>>> opts;
+  opts.emplace_back("exp_avg_sq", std::make_unique<Adam>(std::vector<Tensor>{p}));
+  opts.emplace_back("max_exp_avg_sq", std::make_unique<Adam>(std::vector<Tensor>{p}, AdamOptions{.amsgrad = true}));
+  opts.emplace_back("square_avg", std::make_unique<RMSprop>(std::vector<Tensor>{p}));
+  opts.emplace_back("sum", std::make_unique<Adagrad>(std::vector<Tensor>{p}));
+  opts.emplace_back("acc_delta", std::make_unique<Adadelta>(std::vector<Tensor>{p}));
+  for (auto& entry : opts) {
+    const std::string& name = entry.first;
+    Optimizer& opt = *entry.second;
+    p.zero_grad();
+    (p * p).sum().backward();
+    opt.step();
+    StateDict sd = opt.state_dict();
+    for (auto& [key, t] : sd)
+      if (key == "state.0.0." + name) t = tensor({0.5, -1.0}, float64);
+    CHECK_ERROR_MESSAGE(opt.load_state_dict(sd),
+                        ("optimizer: state state.0.0." + name +
+                         " holds -1 (must be finite and non-negative)").c_str());
+  }
+  // A momentum or a mean gradient may be negative.
+  SGD sgd({p}, {.lr = 0.1, .momentum = 0.9});
+  p.zero_grad();
+  (p * p).sum().backward();
+  sgd.step();
+  StateDict sd = sgd.state_dict();
+  for (auto& [key, t] : sd)
+    if (key == "state.0.0.momentum_buffer") t = tensor({0.5, -1.0}, float64);
+  CHECK_NOTHROW(sgd.load_state_dict(sd));
 }
 
 TEST_CASE("optimizer state saves and restores so training resumes exactly") {

@@ -174,6 +174,36 @@ TEST_CASE("saving refuses to replace what is not a regular file and cleans up ki
   fs::remove(dir);
 }
 
+TEST_CASE("shapes and offsets must be whole numbers") {
+  // nlohmann's get<Shape> cast a float such as 3.9e20 to int64 (undefined behaviour), and 2.5 to
+  // 2 (found by fuzz/fuzz_safetensors).
+  const std::string path = path_for("numbers.safetensors");
+  auto refused = [&](const std::string& entry, const std::string& message) {
+    const std::string header = R"({"x":)" + entry + "}";
+    write_bytes(path, le64(header.size()) + header + f32(1));
+    CHECK_ERROR_MESSAGE(load_safetensors(path), ("safetensors: " + path + ": " + message).c_str());
+  };
+  refused(R"({"dtype":"F32","shape":[3.92234e+20],"data_offsets":[0,4]})",
+          "tensor 'x' has a dimension 3.92234e+20 that is not a whole number below 2^63");
+  refused(R"({"dtype":"F32","shape":[2.5],"data_offsets":[0,4]})",
+          "tensor 'x' has a dimension 2.5 that is not a whole number below 2^63");
+  refused(R"({"dtype":"F32","shape":[9223372036854775808],"data_offsets":[0,4]})",
+          "tensor 'x' has a dimension 9223372036854775808 that is not a whole number below 2^63");
+  refused(R"({"dtype":"F32","shape":[true],"data_offsets":[0,4]})",
+          "tensor 'x' has a dimension true that is not a whole number below 2^63");
+  refused(R"({"dtype":"F32","shape":[-1],"data_offsets":[0,4]})",
+          "tensor 'x' has a negative dimension");
+  refused(R"({"dtype":"F32","shape":{"a":1},"data_offsets":[0,4]})",
+          "tensor 'x' has a shape that is not a list");
+  refused(R"({"dtype":"F32","shape":[1],"data_offsets":[0,4.0]})",
+          "tensor 'x' needs two data_offsets that are whole byte counts, got [0,4.0]");
+  refused(R"({"dtype":"F32","shape":[1],"data_offsets":[-1,3]})",
+          "tensor 'x' needs two data_offsets that are whole byte counts, got [-1,3]");
+  refused(R"({"dtype":"F32","shape":[1],"data_offsets":[0]})",
+          "tensor 'x' needs two data_offsets that are whole byte counts, got [0]");
+  fs::remove(path);
+}
+
 TEST_CASE("a shape whose bytes overflow is refused, not loaded with no data") {
   // {"x": F32, shape [2^62], data_offsets [0, 0]}: 2^62 * 4 bytes wrapped to 0 and matched.
   const std::string header =
