@@ -24,7 +24,6 @@ struct RMSpropState {
     v("grad_avg", grad_avg, false);
     v("momentum_buffer", momentum_buffer, false);
   }
-  std::vector<std::string> nonnegative_buffers() const override { return {"square_avg"}; }
 };
 
 class RMSprop : public StatefulOptimizer<RMSpropOptions, RMSpropState> {
