@@ -47,7 +47,8 @@ Tensor r(const Shape& shape, uint64_t seed) {
 TEST_CASE("gemm backend: 2-D products, transposed by flag") {
   const std::array<std::array<int64_t, 3>, 5> sizes{
       {{4, 4, 2}, {37, 53, 29}, {64, 128, 784}, {1, 17, 5}, {9, 1, 3}}};
-  for (auto [m, n, k] : sizes) {
+  for (const auto& size : sizes) {
+    const int64_t m = size[0], n = size[1], k = size[2];  // (clang 14 cannot capture bindings)
     CAPTURE(m);
     CAPTURE(n);
     CAPTURE(k);
