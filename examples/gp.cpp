@@ -25,12 +25,16 @@ struct Hyper {
 };
 
 // k(a, b) = σ_f² exp(-½ Σ_k (a_k - b_k)² / ℓ_k²) between the rows of a (n, d) and b (m, d).
+// The log hyperparameters are clamped to [-20, 20] (length-scales e^±20 times the data's): the
+// line search's far trial points then give a finite, if poor, likelihood instead of inf · 0.
+Tensor bounded(const Tensor& log_value) { return clamp(log_value, -20.0, 20.0); }
+
 Tensor rbf(const Tensor& a, const Tensor& b, const Tensor& log_lengthscales, const Tensor& log_signal) {
-  const Tensor inv = exp(-log_lengthscales);
+  const Tensor inv = exp(-bounded(log_lengthscales));
   const Tensor as = a * inv, bs = b * inv;
   Tensor d2 = (as * as).sum({1}, true) + (bs * bs).sum({1}, true).transpose(0, 1) -
               2.0 * matmul(as, bs.transpose(0, 1));
-  return exp(log_signal) * exp(-0.5 * clamp_min(d2, 0.0));
+  return exp(bounded(log_signal)) * exp(-0.5 * clamp_min(d2, 0.0));
 }
 
 // log p(y | X) = -½ yᵀ K⁻¹ y - Σ log L_ii - n/2 log 2π, with K = L Lᵀ.
@@ -38,7 +42,7 @@ Tensor log_marginal_likelihood(const Tensor& x, const Tensor& y, const Tensor& l
                                const Tensor& log_signal, const Tensor& log_noise) {
   const int64_t n = x.shape()[0];
   Tensor k = rbf(x, x, log_lengthscales, log_signal) +
-             eye(n, float64) * (exp(log_noise) + 1e-8);  // a jitter keeps K positive-definite
+             eye(n, float64) * (exp(bounded(log_noise)) + 1e-8);  // a jitter keeps K positive-definite
   Tensor l = linalg::cholesky(k);
   Tensor alpha = linalg::cholesky_solve(y, l);
   return -0.5 * (y * alpha).sum() - log(diagonal(l)).sum() -
@@ -155,12 +159,13 @@ int main(int argc, char** argv) try {
   const Hyper& h = best.hyper;
   const int64_t n = x_train.shape()[0];
   Tensor k = rbf(x_train, x_train, h.log_lengthscales, h.log_signal) +
-             eye(n, float64) * (exp(h.log_noise) + 1e-8);
+             eye(n, float64) * (exp(bounded(h.log_noise)) + 1e-8);
   Tensor l = linalg::cholesky(k);
   Tensor k_star = rbf(x_train, x_test, h.log_lengthscales, h.log_signal);
   Tensor mean = matmul(k_star.transpose(0, 1), linalg::cholesky_solve(y_train, l)) * y_std + y_mean;
   Tensor v = linalg::solve_triangular(l, k_star, /*upper=*/false);
-  Tensor variance = (exp(h.log_signal) - (v * v).sum({0}) + exp(h.log_noise)) * (y_std * y_std);
+  Tensor variance =
+      (exp(bounded(h.log_signal)) - (v * v).sum({0}) + exp(bounded(h.log_noise))) * (y_std * y_std);
 
   // Least squares with an intercept on the raw features, the same split.
   auto with_bias = [](const Tensor& x) { return concat({ones({x.shape()[0], 1}, float64), x.to(float64)}, 1); };
@@ -168,9 +173,9 @@ int main(int argc, char** argv) try {
   Tensor ols = matmul(with_bias(x_test_raw), coef);
 
   std::printf("hyperparameters: signal variance %.4f, noise variance %.4f (standardised target)\n",
-              exp(h.log_signal).item(), exp(h.log_noise).item());
+              exp(bounded(h.log_signal)).item(), exp(bounded(h.log_noise)).item());
   std::printf("length-scales:");
-  for (double ls : exp(h.log_lengthscales).to_vector()) std::printf(" %.3f", ls);
+  for (double ls : exp(bounded(h.log_lengthscales)).to_vector()) std::printf(" %.3f", ls);
   std::printf("\nlog marginal likelihood: %.6f, gradient norm at the optimum: %.2e\n", best.lml,
               best.gradient_norm);
   const double gp_rmse = data::rmse(mean, y_test), ols_rmse = data::rmse(ols, y_test);
