@@ -1,6 +1,7 @@
-// Linear, Sequential and Dropout.
+// Linear, Sequential, Unflatten and Dropout.
 #include "nn/layers.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -34,6 +35,28 @@ std::string Linear::extra_repr() const {
   return "in_features=" + std::to_string(in_features) +
          ", out_features=" + std::to_string(out_features) +
          ", bias=" + (bias.defined() ? "true" : "false");
+}
+
+Tensor Unflatten::forward(const Tensor& x) {
+  if (x.dim() == 0) throw Error("Unflatten: expected at least one dim, got a 0-d tensor");
+  const int64_t d = dim_ < 0 ? dim_ + x.dim() : dim_;
+  if (d < 0 || d >= x.dim())
+    throw Error("Unflatten: dim " + std::to_string(dim_) + " out of range for input " +
+                format_shape(x.shape()));
+  Shape shape(x.shape().begin(), x.shape().begin() + d);
+  shape.insert(shape.end(), sizes_.begin(), sizes_.end());
+  int64_t known = 1, rest = 1;
+  for (int64_t s : sizes_) known *= s < 0 ? 1 : s;
+  for (int64_t k = d; k < x.dim(); ++k) rest *= x.shape()[k];
+  const bool inferred = std::count(sizes_.begin(), sizes_.end(), -1) == 1;
+  if (known == 0 || (inferred ? rest % known != 0 : rest != known))
+    throw Error("Unflatten: input " + format_shape(x.shape()) + " from dim " +
+                std::to_string(dim_) + " does not hold " + format_shape(sizes_));
+  return reshape(x, shape);
+}
+
+std::string Unflatten::extra_repr() const {
+  return "dim=" + std::to_string(dim_) + ", unflattened_size=" + format_shape(sizes_);
 }
 
 Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules) {

@@ -1,4 +1,4 @@
-// The standard layers: Linear, Sequential, Flatten, Identity, Dropout.
+// The standard layers: Linear, Sequential, Flatten, Unflatten, Identity, Dropout.
 #pragma once
 
 #include <initializer_list>
@@ -49,6 +49,21 @@ class Flatten : public Module {
 
  private:
   int64_t start_dim_, end_dim_;
+};
+
+// Splits dim into `sizes` (one of them may be -1): (N, 784) -> (N, 1, 28, 28) with
+// Unflatten(1, {1, 28, 28}). Any input whose dims from `dim` on hold that many elements works,
+// so (N, 28, 28) images are unflattened alike.
+class Unflatten : public Module {
+ public:
+  Unflatten(int64_t dim, Shape sizes) : dim_(dim), sizes_(std::move(sizes)) {}
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Unflatten"; }
+  std::string extra_repr() const override;
+
+ private:
+  int64_t dim_;
+  Shape sizes_;
 };
 
 class Identity : public Module {
