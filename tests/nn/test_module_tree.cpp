@@ -512,3 +512,58 @@ TEST_CASE("summary lists nested modules with output shapes, parameter and buffer
   CHECK(nn::summary(root, {4}).find("  split (Split)                     (4,), (4,)") !=
         std::string::npos);
 }
+
+namespace readme {
+// The README's module with containers, buffers, two outputs and clone_empty.
+class Tower : public nn::Module {
+ public:
+  explicit Tower(int64_t depth) : depth_(depth) {
+    blocks = register_module("blocks", std::make_shared<nn::ModuleList>());  // "blocks.0", ...
+    for (int64_t i = 0; i < depth; ++i) blocks->push_back(std::make_shared<nn::Linear>(16, 16));
+    heads = register_module("heads", std::make_shared<nn::ModuleDict>());  // "heads.policy"
+    heads->insert("policy", std::make_shared<nn::Linear>(16, 4));
+    heads->insert("value", std::make_shared<nn::Linear>(16, 1));
+    // Saved with the state dict; a non-persistent buffer (a cache) is only moved by to().
+    steps = register_buffer("steps", zeros({1}));
+    mask = register_buffer("mask", ones({16}), /*persistent=*/false);
+  }
+  // Several outputs: override forward_many (the general forward); call it as tower({x}).
+  std::vector<Tensor> forward_many(const std::vector<Tensor>& in) override {
+    Tensor h = in.at(0) * mask;
+    for (const auto& block : *blocks) h = relu((*block)(h));
+    return {(*heads->at("policy"))(h), (*(*heads)["value"])(h)};  // a missing key raises
+  }
+  // What clone() builds before copying the values in.
+  std::shared_ptr<Module> clone_empty() const override { return std::make_shared<Tower>(depth_); }
+  std::shared_ptr<nn::ModuleList> blocks;
+  std::shared_ptr<nn::ModuleDict> heads;
+  Tensor steps, mask;
+
+ private:
+  int64_t depth_;
+};
+}  // namespace readme
+
+TEST_CASE("the README's Tower: containers, buffers, two outputs, apply, clone, summary") {
+  manual_seed(3);
+  auto online = std::make_shared<readme::Tower>(2);
+  std::vector<Tensor> out = (*online)(std::vector<Tensor>{randn({8, 16})});  // {policy, value}
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].shape() == Shape{8, 4});
+  CHECK(out[1].shape() == Shape{8, 1});
+  online->apply([](nn::Module& m) {  // children first, then the module, as PyTorch
+    if (auto* fc = dynamic_cast<nn::Linear*>(&m)) nn::init::zeros_(fc->bias);
+  });
+  CHECK(online->heads->at("value")->parameters()[1].to_vector() == std::vector<double>{0.0});
+  std::shared_ptr<nn::Module> target = online->clone();  // a target network: its own storage
+  CHECK(names_of(target->state_dict()) ==
+        std::vector<std::string>{"steps", "blocks.0.weight", "blocks.0.bias", "blocks.1.weight",
+                                 "blocks.1.bias", "heads.policy.weight", "heads.policy.bias",
+                                 "heads.value.weight", "heads.value.bias"});
+  Tensor x = randn({3, 16});
+  CHECK((*target)(std::vector<Tensor>{x})[0].to_vector() ==
+        (*online)(std::vector<Tensor>{x})[0].to_vector());
+  const std::string s = nn::summary(*online, {8, 16});
+  CHECK(s.find("Tower                               (8, 4), (8, 1)") != std::string::npos);
+  CHECK(s.find("Buffer elements: 17") != std::string::npos);
+}
