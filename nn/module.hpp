@@ -83,7 +83,8 @@ class Module : public std::enable_shared_from_this<Module> {
 
   // A deep copy (a target network, an EMA model): the same structure and training flags, fresh
   // storage with the values of every parameter and buffer, requires_grad kept; gradients and
-  // hooks are not copied. Built on clone_empty(); the default random generator is left as it was.
+  // hooks are not copied (a module registered twice becomes two copies). Built on clone_empty();
+  // the default random generator is left as it was.
   std::shared_ptr<Module> clone() const;
   // Returns a new module of the same type built with the same configuration (its parameters'
   // values do not matter: clone() copies them in), e.g. for a user layer:
