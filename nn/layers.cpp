@@ -1,4 +1,4 @@
-// Linear, Sequential, Unflatten and Dropout.
+// Linear, Unflatten, Dropout and the containers (Sequential, ModuleList, ModuleDict).
 #include "nn/layers.hpp"
 
 #include <algorithm>
@@ -30,6 +30,10 @@ Linear::Linear(int64_t in, int64_t out, bool with_bias, Generator* gen)
 }
 
 Tensor Linear::forward(const Tensor& x) { return linear(x, weight, bias); }
+
+std::shared_ptr<Module> Linear::clone_empty() const {
+  return std::make_shared<Linear>(in_features, out_features, bias.defined());
+}
 
 std::string Linear::extra_repr() const {
   return "in_features=" + std::to_string(in_features) +
@@ -83,6 +87,88 @@ std::shared_ptr<Module> Sequential::operator[](std::size_t i) const {
     throw Error("Sequential: index " + std::to_string(i) + " out of range for " +
                 std::to_string(layers_.size()) + " layers");
   return layers_[i];
+}
+
+std::shared_ptr<Module> Sequential::clone_empty() const {
+  auto copy = std::make_shared<Sequential>();
+  for (const auto& layer : layers_) copy->add(layer->clone_empty());
+  return copy;
+}
+
+namespace {
+[[noreturn]] void no_forward(const Module& m) {
+  throw Error(m.type_name() +
+              " has no forward: call its modules from the forward of the module that owns it");
+}
+}  // namespace
+
+ModuleList::ModuleList(std::initializer_list<std::shared_ptr<Module>> modules) {
+  for (const auto& m : modules) push_back(m);
+}
+ModuleList::ModuleList(const std::vector<std::shared_ptr<Module>>& modules) {
+  for (const auto& m : modules) push_back(m);
+}
+
+ModuleList& ModuleList::push_back(std::shared_ptr<Module> module) {
+  add_child(std::to_string(modules_.size()), module);
+  modules_.push_back(std::move(module));
+  return *this;
+}
+
+std::shared_ptr<Module> ModuleList::operator[](std::size_t i) const {
+  if (i >= modules_.size())
+    throw Error("ModuleList: index " + std::to_string(i) + " out of range for " +
+                std::to_string(modules_.size()) + " modules");
+  return modules_[i];
+}
+
+Tensor ModuleList::forward(const Tensor&) { no_forward(*this); }
+std::vector<Tensor> ModuleList::forward_many(const std::vector<Tensor>&) { no_forward(*this); }
+
+std::shared_ptr<Module> ModuleList::clone_empty() const {
+  auto copy = std::make_shared<ModuleList>();
+  for (const auto& m : modules_) copy->push_back(m->clone_empty());
+  return copy;
+}
+
+ModuleDict::ModuleDict(
+    std::initializer_list<std::pair<std::string, std::shared_ptr<Module>>> items) {
+  for (const auto& [key, module] : items) insert(key, module);
+}
+
+ModuleDict& ModuleDict::insert(const std::string& key, std::shared_ptr<Module> module) {
+  if (contains(key)) throw Error("ModuleDict: key '" + key + "' is already in the dict");
+  add_child(key, std::move(module));
+  return *this;
+}
+
+bool ModuleDict::contains(const std::string& key) const {
+  for (const auto& [k, m] : named_children())
+    if (k == key) return true;
+  return false;
+}
+
+std::shared_ptr<Module> ModuleDict::at(const std::string& key) const {
+  for (const auto& [k, m] : named_children())
+    if (k == key) return m;
+  std::string keys_list;
+  for (const auto& [k, m] : named_children()) keys_list += (keys_list.empty() ? "" : ", ") + k;
+  throw Error("ModuleDict: no module with key '" + key + "' (keys: " + keys_list + ")");
+}
+
+std::vector<std::string> ModuleDict::keys() const {
+  std::vector<std::string> out;
+  for (const auto& [k, m] : named_children()) out.push_back(k);
+  return out;
+}
+
+Tensor ModuleDict::forward(const Tensor&) { no_forward(*this); }
+std::vector<Tensor> ModuleDict::forward_many(const std::vector<Tensor>&) { no_forward(*this); }
+
+std::shared_ptr<Module> ModuleDict::clone_empty() const {
+  auto copy = std::make_shared<ModuleDict>();
+  for (const auto& [k, m] : named_children()) copy->insert(k, m->clone_empty());
+  return copy;
 }
 
 Dropout::Dropout(double p, Generator* gen) : p_(p), gen_(gen) {
