@@ -286,11 +286,22 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 // width). Each is the other's adjoint, so each is the other's backward.
 Tensor im2col(const Tensor& x, const Window2d& window);
 Tensor col2im(const Tensor& cols, int64_t height, int64_t width, const Window2d& window);
+// The convolution of x (N, C, H, W) with weight (O, C / groups, kh, kw) over `window` (its
+// out_h / out_w imply the trailing padding), plus bias (O) if defined: (N, O, out_h, out_w).
+// float32 runs forward and first-order gradients on oneDNN when built with it; otherwise, and
+// for gradients under create_graph, it is im2col with one GEMM per group. Shapes are checked by
+// the caller (nn::functional::conv2d).
+Tensor conv2d_windows(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                      const Window2d& window, int64_t groups);
 // Max pooling's selection (no gradient): for each (n, c) plane of x (N, C, H, W) and each output
 // position (oh, ow), the flat index h W + w of the first maximum over the taps rows[oh] × cols[ow]
-// (taps outside the image are skipped; a NaN wins), int64 (N, C, rows, cols).
+// (taps outside the image are skipped; a NaN wins, the last one, as PyTorch), int64 (N, C, rows,
+// cols). gather_planes picks those elements of x (N, C, H, W): x[n, c].flat[indices[n, c, i, j]],
+// differentiable, its backward sums the gradient back into the planes (and that one's backward
+// is the gather again).
 Tensor window_argmax(const Tensor& x, const std::vector<Taps>& rows,
                      const std::vector<Taps>& cols);
+Tensor gather_planes(const Tensor& x, const Tensor& indices);
 
 // ---- loss primitives (autograd/ops_loss.cpp) ----
 // -(t log p + (1-t) log(1-p)) elementwise, logs clamped at -100, with a backward that stays

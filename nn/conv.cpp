@@ -1,7 +1,6 @@
-// Convolutions as im2col + one GEMM per group. conv2d: the windows of x as rows
-// (N·out_h·out_w, C_in·kh·kw) times the weight's rows, bias fused (linear); transposed
-// convolution: the input's pixels as rows times the weight, summed into the image by col2im.
-// Gradients come from im2col / col2im and linear, so no derivative is written here.
+// Convolutions: argument checks and geometry, then conv2d_windows (oneDNN for float32, else
+// im2col + one GEMM per group); transposed convolution: the input's pixels as rows times the
+// weight, summed into the image by col2im. No derivative is written here.
 #include "nn/conv.hpp"
 
 #include <cmath>
@@ -60,28 +59,6 @@ SidePads resolve_padding(const char* op, const ConvPadding& p, int64_t explicit_
   if (explicit_size < 0)
     throw Error(std::string(op) + ": padding must be non-negative, got " + p.str());
   return {explicit_size, explicit_size};
-}
-
-// One convolution of a batch x (N, C_in, H, W) whose window geometry is settled.
-Tensor convolve(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w,
-                int64_t groups) {
-  const int64_t n = x.shape()[0], c_out = weight.shape()[0];
-  const int64_t patch = weight.shape()[1] * w.kernel_h * w.kernel_w;  // per group
-  Tensor rows = reshape(im2col(x, w), {n * w.out_h * w.out_w, x.shape()[1] * w.kernel_h * w.kernel_w});
-  Tensor out;
-  if (groups == 1) {
-    out = linear(rows, reshape(weight, {c_out, patch}), bias);
-  } else {
-    const int64_t group_out = c_out / groups;
-    std::vector<Tensor> parts;
-    for (int64_t g = 0; g < groups; ++g) {
-      Tensor wg = reshape(slice(weight, 0, g * group_out, (g + 1) * group_out), {group_out, patch});
-      Tensor bg = bias.defined() ? slice(bias, 0, g * group_out, (g + 1) * group_out) : Tensor();
-      parts.push_back(linear(slice(rows, 1, g * patch, (g + 1) * patch), wg, bg));
-    }
-    out = concat(parts, 1);
-  }
-  return permute(reshape(out, {n, w.out_h, w.out_w, c_out}), {0, 3, 1, 2}).contiguous();
 }
 
 }  // namespace
@@ -267,7 +244,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
     throw Error("conv2d: input " + str(x) + " with padding " + padding.str() +
                 " is smaller than the kernel (" + std::to_string(kh) + ", " + std::to_string(kw) +
                 ") dilated by " + dilation.pair());
-  Tensor y = convolve(xb, weight, bias, w, groups);
+  Tensor y = conv2d_windows(xb, weight, bias, w, groups);
   return x.dim() == 3 ? squeeze(y, 0) : y;
 }
 

@@ -1,7 +1,7 @@
 // Pooling layers. Window geometry follows PyTorch's pooling_output_shape (ceil_mode drops a
-// last window that would start in the right padding); max pooling is window_argmax + gather,
-// average pooling a sum of im2col windows over a per-window divisor, adaptive average pooling
-// two products with averaging matrices.
+// last window that would start in the right padding); max pooling is window_argmax +
+// gather_planes, average pooling a sum of im2col windows over a per-window divisor, adaptive
+// average pooling two products with averaging matrices.
 #include "nn/pooling.hpp"
 
 namespace xgrad::nn {
@@ -84,12 +84,8 @@ std::vector<Taps> adaptive_taps(int64_t in, int64_t out) {
 // Picks each window's maximum by its flat index (gather's gradient goes to that element).
 PoolResult gather_maxima(const Tensor& xb, const std::vector<Taps>& rows,
                          const std::vector<Taps>& cols) {
-  const int64_t n = xb.shape()[0], c = xb.shape()[1];
-  const int64_t out_h = static_cast<int64_t>(rows.size()), out_w = static_cast<int64_t>(cols.size());
   Tensor indices = window_argmax(xb, rows, cols);
-  Tensor flat = reshape(xb, {n, c, xb.shape()[2] * xb.shape()[3]});
-  Tensor values = gather(flat, 2, reshape(indices, {n, c, out_h * out_w}));
-  return {reshape(values, {n, c, out_h, out_w}), indices};
+  return {gather_planes(xb, indices), indices};
 }
 
 void check_adaptive(const std::string& op, const Tensor& xb, Size2 out) {

@@ -23,5 +23,7 @@ bool onednn_available() noexcept;
 int64_t onednn_min_macs() noexcept;
 // Products this thread has run on oneDNN since it started (tests check a path really ran).
 int64_t onednn_products() noexcept;
+// Convolution passes (forward, backward data, backward weights) this thread has run on oneDNN.
+int64_t onednn_convolutions() noexcept;
 
 }  // namespace xgrad::kernels

@@ -195,8 +195,32 @@ Tensor im2col(const Tensor& x, const Window2d& w);
 Tensor col2im(const Tensor& cols, int64_t height, int64_t width, const Window2d& w);
 // For each output position (oh, ow) of each (n, c) plane, the flat index h * W + w of the
 // largest element among the rows rows[oh] and the columns cols[ow] (taps outside the image
-// are skipped; the first maximum wins, a NaN beats any number): int64 (N, C, rows, cols).
+// are skipped; the first maximum wins, a NaN beats any number and the last NaN wins, as
+// PyTorch): int64 (N, C, rows, cols), contiguous.
 Tensor window_argmax(const Tensor& x, const std::vector<Taps>& rows,
                      const std::vector<Taps>& cols);
+
+// Per (n, c) plane: out[n, c, i, j] = x[n, c].flat[indices[n, c, i, j]] with int64 indices
+// (N, C, h, w) into x's (H, W) planes, valid (window_argmax's); and its adjoint, src summed
+// into zeros (N, C, height, width) at the indices. x and src may have any layout, indices are
+// contiguous.
+Tensor gather_planes(const Tensor& x, const Tensor& indices);
+Tensor scatter_add_planes(const Tensor& src, const Tensor& indices, int64_t height, int64_t width);
+
+// float32 convolution on oneDNN (tensor/dnnl/convolution.cpp) when the build has it and this
+// thread's GEMM backend is not forced to OpenBLAS: x (N, C, H, W) of any strides, weight
+// (O, C / groups, kh, kw), bias (O) or undefined, windows `w` (the trailing padding implied by
+// out_h and out_w). Each returns undefined tensors when oneDNN does not run it; the caller then
+// composes im2col and GEMMs.
+Tensor conv2d_onednn(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w,
+                     int64_t groups);
+// dx (N, C, height, width) from dy (N, O, out_h, out_w).
+Tensor conv2d_backward_data_onednn(const Tensor& dy, const Tensor& weight, int64_t height,
+                                   int64_t width, const Window2d& w, int64_t groups);
+// {dweight, dbias (when with_bias)}.
+std::pair<Tensor, Tensor> conv2d_backward_weights_onednn(const Tensor& x, const Tensor& dy,
+                                                         const Shape& weight_shape,
+                                                         bool with_bias, const Window2d& w,
+                                                         int64_t groups);
 
 }  // namespace xgrad::kernels

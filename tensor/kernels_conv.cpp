@@ -3,9 +3,16 @@
 // read images of any layout through their strides and run in the image's own dtype.
 #include <cmath>
 #include <cstring>
+#include <optional>
+#include <utility>
 
 #include "tensor/dispatch.hpp"
+#include "tensor/gemm_backend.hpp"
 #include "tensor/kernels.hpp"
+#include "xgrad_config.hpp"
+#if XGRAD_HAVE_DNNL
+#include "tensor/dnnl/convolution.hpp"
+#endif
 
 namespace xgrad::kernels {
 
@@ -134,30 +141,164 @@ Tensor window_argmax(const Tensor& x, const std::vector<Taps>& rows,
           for (int64_t ow = 0; ow < out_w; ++ow) {
             const Taps& ct = cols[ow];
             const TapRange cr = col_taps[ow];
-            int64_t best_h = rt.start + rr.first * rt.step, best_w = ct.start + cr.first * ct.step;
-            T best = plane[best_h * st[2] + best_w * st[3]];
+            int64_t best_at = (rt.start + rr.first * rt.step) * width + ct.start + cr.first * ct.step;
+            T best = plane[(rt.start + rr.first * rt.step) * st[2] + (ct.start + cr.first * ct.step) * st[3]];
             for (int64_t i = rr.first; i < rr.last; ++i) {
               const int64_t h = rt.start + i * rt.step;
               const T* row = plane + h * st[2];
               for (int64_t j = cr.first; j < cr.last; ++j) {
                 const int64_t col = ct.start + j * ct.step;
                 const T v = row[col * st[3]];
+                // PyTorch's rule: a larger value or a NaN takes over (so the last NaN wins).
                 bool better = v > best;
-                if constexpr (std::is_floating_point_v<T>)
-                  better = better || (std::isnan(v) && !std::isnan(best));
-                if (better) {
-                  best = v;
-                  best_h = h;
-                  best_w = col;
-                }
+                if constexpr (std::is_floating_point_v<T>) better = better | (v != v);
+                best = better ? v : best;
+                best_at = better ? h * width + col : best_at;
               }
             }
-            *dst++ = best_h * width + best_w;
+            *dst++ = best_at;
           }
         }
       }
   });
   return out;
+}
+
+Tensor gather_planes(const Tensor& x, const Tensor& indices) {
+  const Tensor xc = x.is_contiguous() ? x : x.contiguous_copy();
+  const int64_t planes = x.shape()[0] * x.shape()[1], plane = x.shape()[2] * x.shape()[3];
+  const int64_t per = indices.shape()[2] * indices.shape()[3];
+  Tensor out = empty(indices.shape(), x.dtype());
+  const int64_t* idx = indices.data<int64_t>();
+  dispatch(x.dtype(), [&]<class T>() {
+    const T* src = xc.data<T>();
+    T* dst = out.data<T>();
+    for (int64_t p = 0; p < planes; ++p, src += plane)
+      for (int64_t k = 0; k < per; ++k, ++idx) *dst++ = src[*idx];
+  });
+  return out;
+}
+
+Tensor scatter_add_planes(const Tensor& src, const Tensor& indices, int64_t height, int64_t width) {
+  const Tensor sc = src.is_contiguous() ? src : src.contiguous_copy();
+  const int64_t planes = src.shape()[0] * src.shape()[1], plane = height * width;
+  const int64_t per = indices.shape()[2] * indices.shape()[3];
+  Tensor out = zeros({src.shape()[0], src.shape()[1], height, width}, src.dtype());
+  const int64_t* idx = indices.data<int64_t>();
+  dispatch(src.dtype(), [&]<class T>() {
+    const T* from = sc.data<T>();
+    T* dst = out.data<T>();
+    for (int64_t p = 0; p < planes; ++p, dst += plane)
+      for (int64_t k = 0; k < per; ++k, ++idx) dst[*idx] += *from++;
+  });
+  return out;
+}
+
+namespace {
+
+thread_local int64_t dnnl_convolutions = 0;
+
+#if XGRAD_HAVE_DNNL
+// The geometry of a convolution of x (N, C, H, W) into (N, O, out_h, out_w), or nothing when
+// oneDNN should not run it (not float32, OpenBLAS forced, empty).
+std::optional<dnnl_backend::ConvArgs> dnnl_geometry(const Shape& x, int64_t c_out,
+                                                    const Shape& weight, const Window2d& w,
+                                                    int64_t groups, Dtype dtype, bool bias) {
+  if (dtype != Dtype::float32 || gemm_backend() == GemmBackend::openblas) return std::nullopt;
+  dnnl_backend::ConvArgs a;
+  a.n = x[0];
+  a.c_in = x[1];
+  a.h = x[2];
+  a.w = x[3];
+  a.c_out = c_out;
+  a.out_h = w.out_h;
+  a.out_w = w.out_w;
+  a.kh = weight[2];
+  a.kw = weight[3];
+  a.stride_h = w.stride_h;
+  a.stride_w = w.stride_w;
+  a.dilation_h = w.dilation_h;
+  a.dilation_w = w.dilation_w;
+  a.pad_top = w.pad_top;
+  a.pad_left = w.pad_left;
+  a.pad_bottom = (w.out_h - 1) * w.stride_h + w.dilation_h * (w.kernel_h - 1) + 1 - a.h - w.pad_top;
+  a.pad_right = (w.out_w - 1) * w.stride_w + w.dilation_w * (w.kernel_w - 1) + 1 - a.w - w.pad_left;
+  a.groups = groups;
+  a.bias = bias;
+  // Negative trailing padding (windows stopping short of the image) is oneDNN's to accept or
+  // refuse (then the primitive is unsupported and the caller composes).
+  if (a.n * a.c_in * a.h * a.w == 0 || a.c_out == 0 || a.out_h * a.out_w == 0) return std::nullopt;
+  return a;
+}
+void copy_strides(int64_t* out, const Tensor& t) {
+  for (int d = 0; d < 4; ++d) out[d] = t.strides()[d];
+}
+#endif
+
+}  // namespace
+
+int64_t onednn_convolutions() noexcept { return dnnl_convolutions; }
+
+Tensor conv2d_onednn(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w,
+                     int64_t groups) {
+#if XGRAD_HAVE_DNNL
+  const int64_t c_out = weight.shape()[0];
+  auto a = dnnl_geometry(x.shape(), c_out, weight.shape(), w, groups, x.dtype(), bias.defined());
+  if (!a) return Tensor();
+  copy_strides(a->src_strides, x);
+  const Tensor wc = weight.is_contiguous() ? weight : weight.contiguous_copy();
+  const Tensor bc = !bias.defined() || bias.is_contiguous() ? bias : bias.contiguous_copy();
+  Tensor y = empty({a->n, c_out, w.out_h, w.out_w}, Dtype::float32);
+  if (!dnnl_backend::conv_forward(*a, x.data<float>(), wc.data<float>(),
+                                  bc.defined() ? bc.data<float>() : nullptr, y.data<float>()))
+    return Tensor();
+  ++dnnl_convolutions;
+  return y;
+#else
+  (void)x, (void)weight, (void)bias, (void)w, (void)groups;
+  return Tensor();
+#endif
+}
+
+Tensor conv2d_backward_data_onednn(const Tensor& dy, const Tensor& weight, int64_t height,
+                                   int64_t width, const Window2d& w, int64_t groups) {
+#if XGRAD_HAVE_DNNL
+  const Shape x{dy.shape()[0], weight.shape()[1] * groups, height, width};
+  auto a = dnnl_geometry(x, weight.shape()[0], weight.shape(), w, groups, dy.dtype(), false);
+  if (!a) return Tensor();
+  copy_strides(a->dst_strides, dy);
+  const Tensor wc = weight.is_contiguous() ? weight : weight.contiguous_copy();
+  Tensor dx = empty(x, Dtype::float32);
+  if (!dnnl_backend::conv_backward_data(*a, dy.data<float>(), wc.data<float>(), dx.data<float>()))
+    return Tensor();
+  ++dnnl_convolutions;
+  return dx;
+#else
+  (void)dy, (void)weight, (void)height, (void)width, (void)w, (void)groups;
+  return Tensor();
+#endif
+}
+
+std::pair<Tensor, Tensor> conv2d_backward_weights_onednn(const Tensor& x, const Tensor& dy,
+                                                         const Shape& weight_shape,
+                                                         bool with_bias, const Window2d& w,
+                                                         int64_t groups) {
+#if XGRAD_HAVE_DNNL
+  auto a = dnnl_geometry(x.shape(), weight_shape[0], weight_shape, w, groups, x.dtype(), with_bias);
+  if (!a || dy.dtype() != Dtype::float32) return {};
+  copy_strides(a->src_strides, x);
+  copy_strides(a->dst_strides, dy);
+  Tensor dw = empty(weight_shape, Dtype::float32);
+  Tensor db = with_bias ? empty({weight_shape[0]}, Dtype::float32) : Tensor();
+  if (!dnnl_backend::conv_backward_weights(*a, x.data<float>(), dy.data<float>(), dw.data<float>(),
+                                           with_bias ? db.data<float>() : nullptr))
+    return {};
+  ++dnnl_convolutions;
+  return {dw, db};
+#else
+  (void)x, (void)dy, (void)weight_shape, (void)with_bias, (void)w, (void)groups;
+  return {};
+#endif
 }
 
 }  // namespace xgrad::kernels

@@ -2,6 +2,7 @@
 // groups, transposed convolution as conv2d's adjoint, pad modes, unfold/fold, gradcheck and
 // gradgradcheck in float64 for every option that changes the math, layers and their errors.
 #include "../helpers.hpp"
+#include "tensor/gemm_backend.hpp"
 
 using namespace xgrad;
 using xgrad::testing::allclose;
@@ -320,4 +321,57 @@ TEST_CASE("a CNN with BatchNorm clones deeply (type names, running statistics, o
     std::dynamic_pointer_cast<nn::Conv2d>(net[0])->weight.mul_(2.0);
   }
   CHECK_FALSE(allclose((*copy)(x), net(x), 1e-6, 0));
+}
+
+TEST_CASE("conv2d in float32: oneDNN's forward and gradients equal the composed ones") {
+  struct Case {
+    int64_t cin, cout, k;
+    Size2 s, p, d;
+    int64_t groups;
+    bool bias;
+  };
+  const Case cases[] = {{3, 8, 3, 1, 1, 1, 1, true},      {1, 6, 5, 1, 2, 1, 1, true},
+                        {4, 6, 3, 2, {1, 0}, {1, 2}, 2, false}, {6, 6, 3, 1, 1, 1, 6, true}};
+  uint64_t seed = 120;
+  for (const Case& c : cases) {
+    Tensor x = plain({3, c.cin, 9, 10}, seed++), w = plain({c.cout, c.cin / c.groups, c.k, c.k}, seed++);
+    Tensor b = plain({c.cout}, seed++);
+    // float64 takes the composed path (im2col + GEMM): the reference.
+    auto run = [&](Dtype dtype, kernels::GemmBackend backend) {
+      const kernels::GemmBackend previous = kernels::set_gemm_backend(backend);
+      Tensor xd = x.to(dtype).detach().requires_grad_(), wd = w.to(dtype).detach().requires_grad_();
+      Tensor bd = c.bias ? b.to(dtype).detach().requires_grad_() : Tensor();
+      Tensor y = F::conv2d(xd, wd, bd, c.s, nn::ConvPadding(c.p), c.d, c.groups);
+      sum(mul(y, plain(y.shape(), 7).to(dtype))).backward();
+      kernels::set_gemm_backend(previous);
+      return std::vector<Tensor>{y, xd.grad(), wd.grad(), c.bias ? bd.grad() : zeros({1})};
+    };
+    const int64_t before = kernels::onednn_convolutions();
+    auto fast = run(float32, kernels::GemmBackend::automatic);
+    // forward, backward data and backward weights
+    CHECK(kernels::onednn_convolutions() - before == (kernels::onednn_available() ? 3 : 0));
+    auto blas = run(float32, kernels::GemmBackend::openblas);
+    CHECK(kernels::onednn_convolutions() - before == (kernels::onednn_available() ? 3 : 0));
+    auto reference = run(float64, kernels::GemmBackend::automatic);
+    for (std::size_t i = 0; i < reference.size(); ++i) {
+      CAPTURE(i);
+      CHECK(allclose(fast[i].to(float64), reference[i], 1e-4, 1e-4));
+      CHECK(allclose(blas[i].to(float64), reference[i], 1e-4, 1e-4));
+    }
+  }
+}
+
+TEST_CASE("conv2d in float32 with create_graph: second derivatives through the composed path") {
+  // d/dx of (Σ (d loss / d w)²): needs the gradient w.r.t. w recorded, which oneDNN's pass is not.
+  Tensor x = plain({2, 2, 6, 6}, 130).to(float32).requires_grad_();
+  Tensor w = plain({3, 2, 3, 3}, 131).to(float32).requires_grad_();
+  auto penalty = [](const Tensor& xs, const Tensor& ws) {
+    Tensor y = F::conv2d(xs, ws, Tensor(), 1, 1);
+    Tensor gw = grad({sum(mul(y, y))}, {ws}, {}, false, true)[0];
+    return sum(mul(gw, gw));
+  };
+  Tensor gx = grad({penalty(x, w)}, {x})[0];
+  Tensor x64 = x.to(float64).detach().requires_grad_(), w64 = w.to(float64).detach().requires_grad_();
+  Tensor gx64 = grad({penalty(x64, w64)}, {x64})[0];
+  CHECK(allclose(gx.to(float64), gx64, 1e-3, 1e-3));
 }

@@ -36,9 +36,11 @@ TEST_CASE("max_pool2d: padding, stride, dilation and ceil_mode as PyTorch") {
   CHECK(F::max_pool2d(x4, 2, {.padding = 1, .ceil_mode = true}).shape() == Shape{1, 1, 3, 3});
   CHECK(F::max_pool1d(reshape(arange(0, 7, 1, float64), {1, 1, 7}), 3, {.stride = 2}).to_vector() ==
         std::vector<double>{2, 4, 6});
-  // A NaN in a window wins.
-  Tensor n = tensor({1.0, NAN, 0.0, 2.0}, float64);
-  CHECK(std::isnan(F::max_pool1d(reshape(n, {1, 1, 4}), 2).to_vector()[0]));
+  // A NaN in a window wins; of two, the last (PyTorch's rule).
+  Tensor n = tensor({1.0, NAN, 0.0, 2.0, NAN, NAN}, float64);
+  nn::PoolResult nr = F::max_pool1d_with_indices(reshape(n, {1, 1, 6}), 3);
+  CHECK(std::isnan(nr.values.to_vector()[0]));
+  CHECK(nr.indices.to_vector() == std::vector<double>{1, 5});
 }
 
 TEST_CASE("avg_pool2d: count_include_pad, ceil_mode and divisor_override") {
