@@ -40,3 +40,4 @@
 #include "data/scaler.hpp"
 #include "data/encoding.hpp"
 #include "data/metrics.hpp"
+#include "data/image_transforms.hpp"
