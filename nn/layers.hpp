@@ -1,4 +1,4 @@
-// The standard layers: Linear, Sequential, Flatten, Identity, Dropout.
+// The standard layers: Linear, Sequential, Flatten, Identity, Dropout, Dropout2d.
 #pragma once
 
 #include <initializer_list>
@@ -64,6 +64,20 @@ class Dropout : public Module {
   explicit Dropout(double p = 0.5, Generator* gen = nullptr);
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Dropout"; }
+  std::string extra_repr() const override;
+
+ private:
+  double p_;
+  Generator* gen_;
+};
+
+// Zeroes whole channels of (N, C, H, W) or (C, H, W) input with probability p while training
+// and scales the rest by 1/(1-p) (functional::dropout2d); the identity in eval mode.
+class Dropout2d : public Module {
+ public:
+  explicit Dropout2d(double p = 0.5, Generator* gen = nullptr);
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Dropout2d"; }
   std::string extra_repr() const override;
 
  private:
