@@ -23,6 +23,7 @@
 #include "nn/loss.hpp"
 #include "nn/init.hpp"
 #include "nn/summary.hpp"
+#include "nn/upsample.hpp"
 #include "optim/optimizer.hpp"
 #include "optim/sgd.hpp"
 #include "optim/adam.hpp"
