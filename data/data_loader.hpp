@@ -62,7 +62,7 @@ class DataLoader {
   int64_t dataset_size() const { return dataset_->size(); }
   // The example order of the current epoch.
   const std::vector<int64_t>& order() const { return order_; }
-  Batch batch(int64_t index) const;  // assembled now, in the calling thread
+  Batch batch(int64_t index) const;  // assembled (and transformed) now, in the calling thread
   // The epoch that begin() last started, counting from 0 (0 before the first begin()).
   int64_t epoch() const { return epoch_ < 0 ? 0 : epoch_; }
   // The seed of the generator that options.transform uses for batch `index` of `epoch`.

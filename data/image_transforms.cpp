@@ -88,8 +88,10 @@ RandomCrop::RandomCrop(int64_t height, int64_t width, int64_t padding)
 std::string RandomCrop::repr() const {
   std::ostringstream os;
   os << "RandomCrop(";
-  if (height_ == width_) os << height_;
-  else os << "(" << height_ << ", " << width_ << ")";
+  if (height_ == width_)
+    os << height_;
+  else
+    os << "(" << height_ << ", " << width_ << ")";
   os << ", padding=" << padding_ << ")";
   return os.str();
 }
@@ -123,7 +125,9 @@ RandomHorizontalFlip::RandomHorizontalFlip(double p) : p_(p) {
   if (!(p >= 0.0 && p <= 1.0)) throw Error(repr() + ": p must be in [0, 1]");
 }
 
-std::string RandomHorizontalFlip::repr() const { return "RandomHorizontalFlip(p=" + number(p_) + ")"; }
+std::string RandomHorizontalFlip::repr() const {
+  return "RandomHorizontalFlip(p=" + number(p_) + ")";
+}
 
 Tensor RandomHorizontalFlip::apply(const Tensor& input, Generator& gen) const {
   Tensor images = checked_images(repr(), input);
@@ -184,7 +188,8 @@ Compose::Compose(std::vector<std::shared_ptr<const Transform>> transforms)
 
 std::string Compose::repr() const {
   std::string s = "Compose(";
-  for (std::size_t i = 0; i < transforms_.size(); ++i) s += (i ? ", " : "") + transforms_[i]->repr();
+  for (std::size_t i = 0; i < transforms_.size(); ++i)
+    s += (i ? ", " : "") + transforms_[i]->repr();
   return s + ")";
 }
 

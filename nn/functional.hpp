@@ -1,5 +1,6 @@
 // nn::functional: the activations (the same functions as xgrad::relu, ...), dropout (and its
-// channel-wise dropout2d) and the losses as plain functions. Losses are compositions of differentiable ops.
+// channel-wise dropout2d) and the losses as plain functions. Losses are compositions of
+// differentiable ops.
 #pragma once
 
 #include "autograd/ops.hpp"

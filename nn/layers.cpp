@@ -81,7 +81,8 @@ Dropout2d::Dropout2d(double p, Generator* gen) : p_(p), gen_(gen) {
 
 Tensor Dropout2d::forward(const Tensor& x) {
   if (x.dim() != 3 && x.dim() != 4)
-    throw Error("Dropout2d(" + extra_repr() + "): expected input (N, C, H, W) or (C, H, W), got " + format_shape(x.shape()));
+    throw Error("Dropout2d(" + extra_repr() + "): expected input (N, C, H, W) or (C, H, W), got " +
+                format_shape(x.shape()));
   return functional::dropout2d(x, p_, is_training(), gen_);
 }
 

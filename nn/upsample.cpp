@@ -139,8 +139,10 @@ Tensor interpolate_as(const std::string& who, const Tensor& x, const Interpolate
                 std::to_string(axes[1].out) + ")");
   const bool wide = x.dtype() == Dtype::float64;  // PyTorch's opmath: double for double only
   for (Axis& a : axes) {
-    if (!bilinear_mode) wide ? nearest<double>(a) : nearest<float>(a);
-    else wide ? bilinear<double>(a, o.align_corners) : bilinear<float>(a, o.align_corners);
+    if (!bilinear_mode)
+      wide ? nearest<double>(a) : nearest<float>(a);
+    else
+      wide ? bilinear<double>(a, o.align_corners) : bilinear<float>(a, o.align_corners);
   }
   return resample(resample(x, 2, axes[0], o.mode), 3, axes[1], o.mode);
 }

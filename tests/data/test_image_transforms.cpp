@@ -108,8 +108,8 @@ TEST_CASE("RandomHorizontalFlip reverses the width of the images it picks") {
 }
 
 TEST_CASE("Normalize subtracts each channel's mean and divides by its std") {
-  Tensor images = from_vector(std::vector<double>{0.0, 0.5, 1.0, 0.25, 0.75, 0.0}, {1, 3, 1, 2},
-                              float64);
+  Tensor images =
+      from_vector(std::vector<double>{0.0, 0.5, 1.0, 0.25, 0.75, 0.0}, {1, 3, 1, 2}, float64);
   Normalize norm({0.5, 0.25, 0.0}, {0.5, 0.25, 2.0});
   Tensor out = norm(images, 0);
   CHECK(out.shape() == Shape{1, 3, 1, 2});
@@ -128,8 +128,8 @@ TEST_CASE("Compose chains the transforms on one generator; the same seed gives t
   Tensor images = coded(16, 3, 6, 6);
   auto crop = std::make_shared<RandomCrop>(6, 2);
   auto flip = std::make_shared<RandomHorizontalFlip>();
-  auto norm = std::make_shared<Normalize>(std::vector<double>{100, 200, 300},
-                                          std::vector<double>{2, 4, 8});
+  auto norm =
+      std::make_shared<Normalize>(std::vector<double>{100, 200, 300}, std::vector<double>{2, 4, 8});
   Compose augment(crop, flip, norm);
   Tensor a = augment(images, 42);
   CHECK(a.shape() == Shape{16, 3, 6, 6});
@@ -182,11 +182,13 @@ TEST_CASE("image transforms: errors name the transform and the shapes") {
   CHECK_ERROR_MESSAGE(RandomCrop(40, 2)(zeros({8, 1, 28, 28}), 0),
                       "RandomCrop(40, padding=2): the crop (40, 40) is larger than the padded "
                       "images (32, 32) of (8, 1, 28, 28)");
-  CHECK_ERROR_MESSAGE(RandomCrop(0), "RandomCrop(0, padding=0): the size must be positive and the "
-                                     "padding non-negative");
+  CHECK_ERROR_MESSAGE(RandomCrop(0),
+                      "RandomCrop(0, padding=0): the size must be positive and the "
+                      "padding non-negative");
   CHECK_ERROR_MESSAGE(RandomHorizontalFlip()(zeros({2, 1, 3, 3}, int64), 0),
                       "RandomHorizontalFlip(p=0.5): expected float32 or float64 images, got int64");
-  CHECK_ERROR_MESSAGE(RandomHorizontalFlip(1.5), "RandomHorizontalFlip(p=1.5): p must be in [0, 1]");
+  CHECK_ERROR_MESSAGE(RandomHorizontalFlip(1.5),
+                      "RandomHorizontalFlip(p=1.5): p must be in [0, 1]");
   CHECK_ERROR_MESSAGE(Normalize({0.5, 0.5}, {0.2, 0.2})(zeros({8, 3, 4, 4}), 0),
                       "Normalize(mean=[0.5, 0.5], std=[0.2, 0.2]): 2 channels of mean and std for "
                       "3-channel images (8, 3, 4, 4)");

@@ -44,7 +44,8 @@ TEST_CASE("MNIST: counts, pixel range and class histograms") {
   Tensor batch = nchw->get_batch({59999, 7}).inputs;
   CHECK(batch.shape() == Shape{2, 1, 28, 28});
   CHECK(same(reshape(batch, {2, 28, 28}), index_select(train.images, 0, {59999, 7})));
-  CHECK(load_mnist(dir, false, float32, ImageLayout::nchw).images.shape() == Shape{10000, 1, 28, 28});
+  CHECK(load_mnist(dir, false, float32, ImageLayout::nchw).images.shape() ==
+        Shape{10000, 1, 28, 28});
 }
 
 namespace {

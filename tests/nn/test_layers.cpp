@@ -24,8 +24,7 @@ TEST_CASE("dropout2d zeroes whole channels and scales the kept ones by 1/(1-p)")
   int dropped = 0;
   for (std::size_t ch = 0; ch < 24; ++ch) {
     dropped += keep[ch] == 0.0;
-    for (std::size_t k = 0; k < 6; ++k)
-      CHECK(ys[ch * 6 + k] == xs[ch * 6 + k] * keep[ch] * 2.0);
+    for (std::size_t k = 0; k < 6; ++k) CHECK(ys[ch * 6 + k] == xs[ch * 6 + k] * keep[ch] * 2.0);
   }
   CHECK(dropped > 0);
   CHECK(dropped < 24);

@@ -38,22 +38,24 @@ TEST_CASE("interpolate nearest: src = min(floor(dst * in/out), in - 1)") {
   // Batches and channels are resampled alike.
   Tensor x = testing::input({2, 3, 3, 5});
   Tensor y = F::interpolate(x, {.size = {5, 3}});
-  CHECK(allclose(select(select(y, 0, 1), 0, 2),
-                 F::interpolate(reshape(select(select(x, 0, 1), 0, 2), {1, 1, 3, 5}),
-                                {.size = {5, 3}})
-                     .reshape({5, 3})));
+  CHECK(allclose(
+      select(select(y, 0, 1), 0, 2),
+      F::interpolate(reshape(select(select(x, 0, 1), 0, 2), {1, 1, 3, 5}), {.size = {5, 3}})
+          .reshape({5, 3})));
 }
 
 TEST_CASE("interpolate bilinear 2x2 -> 4x4, by hand from PyTorch's formulas") {
   // align_corners = false: src = (dst + 0.5) / 2 - 0.5 clamped at 0 = 0, 0.25, 0.75, 1.25 (the
   // last one stays on pixel 1), so each row a, b becomes a, (3a + b)/4, (a + 3b)/4, b.
-  Tensor half = F::interpolate(two_by_two(), {.scale_factor = {2.0}, .mode = InterpolateMode::bilinear});
+  Tensor half =
+      F::interpolate(two_by_two(), {.scale_factor = {2.0}, .mode = InterpolateMode::bilinear});
   CHECK(half.shape() == Shape{1, 1, 4, 4});
-  CHECK(allclose(half, from_vector(std::vector<double>{1.0, 1.25, 1.75, 2.0,  //
-                                                       1.5, 1.75, 2.25, 2.5,  //
-                                                       2.5, 2.75, 3.25, 3.5,  //
-                                                       3.0, 3.25, 3.75, 4.0},
-                                   {1, 1, 4, 4}, float64),
+  CHECK(allclose(half,
+                 from_vector(std::vector<double>{1.0, 1.25, 1.75, 2.0,  //
+                                                 1.5, 1.75, 2.25, 2.5,  //
+                                                 2.5, 2.75, 3.25, 3.5,  //
+                                                 3.0, 3.25, 3.75, 4.0},
+                             {1, 1, 4, 4}, float64),
                  1e-15, 0));
   // The same by size.
   CHECK(allclose(F::interpolate(two_by_two(), {.size = {4, 4}, .mode = InterpolateMode::bilinear}),
@@ -62,11 +64,12 @@ TEST_CASE("interpolate bilinear 2x2 -> 4x4, by hand from PyTorch's formulas") {
   Tensor corners = F::interpolate(
       two_by_two(), {.size = {4, 4}, .mode = InterpolateMode::bilinear, .align_corners = true});
   const double t = 1.0 / 3.0;
-  CHECK(allclose(corners, from_vector(std::vector<double>{1, 1 + t, 1 + 2 * t, 2,              //
-                                                          1 + 2 * t, 2, 2 + t, 2 + 2 * t,      //
-                                                          2 + t, 2 + 2 * t, 3, 3 + t,          //
-                                                          3, 3 + t, 3 + 2 * t, 4},
-                                      {1, 1, 4, 4}, float64),
+  CHECK(allclose(corners,
+                 from_vector(std::vector<double>{1, 1 + t, 1 + 2 * t, 2,          //
+                                                 1 + 2 * t, 2, 2 + t, 2 + 2 * t,  //
+                                                 2 + t, 2 + 2 * t, 3, 3 + t,      //
+                                                 3, 3 + t, 3 + 2 * t, 4},
+                             {1, 1, 4, 4}, float64),
                  1e-15, 1e-15));
   // float32 gives the same values to float precision.
   CHECK(allclose(F::interpolate(cast(two_by_two(), float32),
@@ -81,10 +84,11 @@ TEST_CASE("interpolate bilinear: scale_factor steps by 1/scale, size by in/out, 
   Tensor by_scale =
       F::interpolate(row, {.scale_factor = {1.0, 1.5}, .mode = InterpolateMode::bilinear});
   CHECK(by_scale.shape() == Shape{1, 1, 1, 7});
-  CHECK(allclose(by_scale,
-                 from_vector(std::vector<double>{0, 0.5, 7.0 / 6, 11.0 / 6, 2.5, 19.0 / 6, 23.0 / 6},
-                             {1, 1, 1, 7}, float64),
-                 1e-14, 0));
+  CHECK(
+      allclose(by_scale,
+               from_vector(std::vector<double>{0, 0.5, 7.0 / 6, 11.0 / 6, 2.5, 19.0 / 6, 23.0 / 6},
+                           {1, 1, 1, 7}, float64),
+               1e-14, 0));
   // size 7: src = (dst + 0.5) 5/7 - 0.5 = 0 (clamped), 4/7, 9/7, 2, 19/7, 24/7, 29/7 (past the
   // last pixel: both neighbours are pixel 4).
   Tensor by_size = F::interpolate(row, {.size = {1, 7}, .mode = InterpolateMode::bilinear});
@@ -94,7 +98,8 @@ TEST_CASE("interpolate bilinear: scale_factor steps by 1/scale, size by in/out, 
                  1e-14, 0));
   // Downsampling 4 -> 3: src = (dst + 0.5) 4/3 - 0.5 = 1/6, 3/2, 17/6.
   Tensor down = F::interpolate(grid(1, 4), {.size = {1, 3}, .mode = InterpolateMode::bilinear});
-  CHECK(allclose(down, from_vector(std::vector<double>{1.0 / 6, 1.5, 17.0 / 6}, {1, 1, 1, 3}, float64),
+  CHECK(allclose(down,
+                 from_vector(std::vector<double>{1.0 / 6, 1.5, 17.0 / 6}, {1, 1, 1, 3}, float64),
                  1e-14, 0));
   // An axis whose size does not change is copied, whatever the scale_factor (PyTorch's rule).
   CHECK(F::interpolate(grid(2, 3), {.scale_factor = {1.0, 1.3}, .mode = InterpolateMode::bilinear})
@@ -159,14 +164,16 @@ TEST_CASE("interpolate / Upsample: errors name the layer and the shapes") {
                       "(3, 4)");
   CHECK_ERROR_MESSAGE(F::interpolate(x, {.size = {4}, .scale_factor = {2.0}}),
                       "interpolate: give exactly one of size and scale_factor");
-  CHECK_ERROR_MESSAGE(F::interpolate(x, {}), "interpolate: give exactly one of size and scale_factor");
+  CHECK_ERROR_MESSAGE(F::interpolate(x, {}),
+                      "interpolate: give exactly one of size and scale_factor");
   CHECK_ERROR_MESSAGE(F::interpolate(x, {.scale_factor = {2.0}, .align_corners = true}),
                       "interpolate: align_corners can only be set with mode bilinear");
   CHECK_ERROR_MESSAGE(nn::Upsample(2.0, InterpolateMode::nearest, true),
                       "Upsample(scale_factor=2, mode='nearest', align_corners=true): align_corners "
                       "can only be set with mode bilinear");
-  CHECK_ERROR_MESSAGE(nn::Upsample(InterpolateOptions{}),
-                      "Upsample(size=(), mode='nearest'): give exactly one of size and scale_factor");
+  CHECK_ERROR_MESSAGE(
+      nn::Upsample(InterpolateOptions{}),
+      "Upsample(size=(), mode='nearest'): give exactly one of size and scale_factor");
   CHECK_ERROR_MESSAGE(
       F::interpolate(zeros({1, 1, 2, 2}, int64), {.size = {4}, .mode = InterpolateMode::bilinear}),
       "interpolate: bilinear interpolation needs a floating-point input, got int64");
