@@ -97,19 +97,18 @@ std::string RandomCrop::repr() const {
 }
 
 Tensor RandomCrop::apply(const Tensor& images, Generator& gen) const {
+  // Offsets are drawn only for images the crop fits; crop() reports every other case.
+  std::vector<int64_t> tops, lefts;
   if (images.defined() && images.dim() == 4) {
-    const int64_t n = images.shape()[0];
     const int64_t spare_h = images.shape()[2] + 2 * padding_ - height_;
     const int64_t spare_w = images.shape()[3] + 2 * padding_ - width_;
-    std::vector<int64_t> tops(static_cast<std::size_t>(n)), lefts(tops.size());
     if (spare_h >= 0 && spare_w >= 0)
-      for (int64_t i = 0; i < n; ++i) {
-        tops[i] = static_cast<int64_t>(gen.below(static_cast<uint64_t>(spare_h + 1)));
-        lefts[i] = static_cast<int64_t>(gen.below(static_cast<uint64_t>(spare_w + 1)));
+      for (int64_t i = 0; i < images.shape()[0]; ++i) {
+        tops.push_back(static_cast<int64_t>(gen.below(static_cast<uint64_t>(spare_h + 1))));
+        lefts.push_back(static_cast<int64_t>(gen.below(static_cast<uint64_t>(spare_w + 1))));
       }
-    return crop(repr(), images, height_, width_, padding_, tops, lefts);
   }
-  return crop(repr(), images, height_, width_, padding_, {}, {});  // raises the shape error
+  return crop(repr(), images, height_, width_, padding_, tops, lefts);
 }
 
 Tensor crop_padded(const Tensor& images, int64_t height, int64_t width, int64_t padding,

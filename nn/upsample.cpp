@@ -3,6 +3,7 @@
 // indices and weights are computed here with PyTorch's formulas (in the input's precision).
 #include "nn/upsample.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <sstream>
@@ -144,7 +145,8 @@ Tensor interpolate_as(const std::string& who, const Tensor& x, const Interpolate
     else
       wide ? bilinear<double>(a, o.align_corners) : bilinear<float>(a, o.align_corners);
   }
-  return resample(resample(x, 2, axes[0], o.mode), 3, axes[1], o.mode);
+  Tensor y = resample(resample(x, 2, axes[0], o.mode), 3, axes[1], o.mode);
+  return y.is_same(x) ? clone(x) : y;  // a new tensor, as PyTorch's, even when nothing moves
 }
 
 }  // namespace

@@ -35,6 +35,7 @@ TEST_CASE("interpolate nearest: src = min(floor(dst * in/out), in - 1)") {
   CHECK(F::interpolate(cast(two_by_two(), int64), {.scale_factor = {2.0}}).to_vector() ==
         up.to_vector());
   CHECK(F::interpolate(up, {.size = {4}}).to_vector() == up.to_vector());
+  CHECK_FALSE(F::interpolate(up, {.size = {4}}).is_same(up));
   // Batches and channels are resampled alike.
   Tensor x = testing::input({2, 3, 3, 5});
   Tensor y = F::interpolate(x, {.size = {5, 3}});
