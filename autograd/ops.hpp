@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tensor/tensor.hpp"
+#include "tensor/window.hpp"
 
 namespace xgrad {
 
@@ -277,6 +278,19 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor matmul_transposed(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
 // x Wᵀ + b in one GEMM; x (n, in) or (..., in), W (out, in), b (out) or undefined.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+
+// ---- sliding windows (autograd/ops_conv.cpp) ----
+// The primitives of convolution and pooling (nn/conv.hpp, nn/pooling.hpp): im2col gives every
+// window of an image batch x (N, C, H, W) as (N, out_h, out_w, C, kernel_h, kernel_w), 0 where a
+// window reaches past the image; col2im sums such windows back into an image (N, C, height,
+// width). Each is the other's adjoint, so each is the other's backward.
+Tensor im2col(const Tensor& x, const Window2d& window);
+Tensor col2im(const Tensor& cols, int64_t height, int64_t width, const Window2d& window);
+// Max pooling's selection (no gradient): for each (n, c) plane of x (N, C, H, W) and each output
+// position (oh, ow), the flat index h W + w of the first maximum over rows[oh] × cols[ow]
+// (coordinates outside the image are skipped; a NaN wins), int64 (N, C, rows, cols).
+Tensor window_argmax(const Tensor& x, const std::vector<std::vector<int64_t>>& rows,
+                     const std::vector<std::vector<int64_t>>& cols);
 
 // ---- loss primitives (autograd/ops_loss.cpp) ----
 // -(t log p + (1-t) log(1-p)) elementwise, logs clamped at -100, with a backward that stays

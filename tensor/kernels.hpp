@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tensor/tensor.hpp"
+#include "tensor/window.hpp"
 
 namespace xgrad::kernels {
 
@@ -185,5 +186,17 @@ std::vector<int64_t> nonzero_positions(const Tensor& mask);
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b);
 // x (n, in) · wᵀ (in, out) + bias (out) in one GEMM.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias);
+
+// Sliding windows over (N, C, H, W) images of any layout and dtype (tensor/kernels_conv.cpp).
+// im2col: every window's pixels, (N, out_h, out_w, C, kernel_h, kernel_w) contiguous, with 0
+// where a window reaches outside the image. col2im is its adjoint: `cols` of that shape (any
+// layout) summed back into zeros (N, C, height, width).
+Tensor im2col(const Tensor& x, const Window2d& w);
+Tensor col2im(const Tensor& cols, int64_t height, int64_t width, const Window2d& w);
+// For each output position (oh, ow) of each (n, c) plane, the flat index h * W + w of the
+// largest element among the rows rows[oh] and the columns cols[ow] (entries outside the image
+// are skipped; the first maximum wins, a NaN beats any number): int64 (N, C, rows, cols).
+Tensor window_argmax(const Tensor& x, const std::vector<std::vector<int64_t>>& rows,
+                     const std::vector<std::vector<int64_t>>& cols);
 
 }  // namespace xgrad::kernels
