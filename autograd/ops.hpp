@@ -287,10 +287,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 Tensor im2col(const Tensor& x, const Window2d& window);
 Tensor col2im(const Tensor& cols, int64_t height, int64_t width, const Window2d& window);
 // Max pooling's selection (no gradient): for each (n, c) plane of x (N, C, H, W) and each output
-// position (oh, ow), the flat index h W + w of the first maximum over rows[oh] × cols[ow]
-// (coordinates outside the image are skipped; a NaN wins), int64 (N, C, rows, cols).
-Tensor window_argmax(const Tensor& x, const std::vector<std::vector<int64_t>>& rows,
-                     const std::vector<std::vector<int64_t>>& cols);
+// position (oh, ow), the flat index h W + w of the first maximum over the taps rows[oh] × cols[ow]
+// (taps outside the image are skipped; a NaN wins), int64 (N, C, rows, cols).
+Tensor window_argmax(const Tensor& x, const std::vector<Taps>& rows,
+                     const std::vector<Taps>& cols);
 
 // ---- loss primitives (autograd/ops_loss.cpp) ----
 // -(t log p + (1-t) log(1-p)) elementwise, logs clamped at -100, with a backward that stays

@@ -46,8 +46,8 @@ Tensor col2im(const Tensor& cols, int64_t height, int64_t width, const Window2d&
                 [=](const BackwardArgs& g) { return TensorList{im2col(g.grad, window)}; });
 }
 
-Tensor window_argmax(const Tensor& x, const std::vector<std::vector<int64_t>>& rows,
-                     const std::vector<std::vector<int64_t>>& cols) {
+Tensor window_argmax(const Tensor& x, const std::vector<Taps>& rows,
+                     const std::vector<Taps>& cols) {
   const detail::OpScope profile_scope("window_argmax", x);
   return kernels::window_argmax(x, rows, cols);
 }

@@ -362,23 +362,144 @@ void adam_only() {
       2000);
 }
 
+// ---- convolution layers: one layer's forward + backward (input and weight gradients), the
+// LeNet training step, BatchNorm2d ----
+
+double conv_flops(int64_t n, int64_t cin, int64_t cout, int64_t k, int64_t out_hw) {
+  return 3.0 * 2.0 * static_cast<double>(n * cout * out_hw * out_hw * cin * k * k);  // fwd, dx, dW
+}
+
+void conv_layer(const std::string& name, int64_t n, int64_t cin, int64_t cout, int64_t k,
+                int64_t hw, int64_t pad, int iters, int rounds) {
+  using namespace xgrad;
+  Generator gen(0);
+  nn::Conv2d conv(cin, cout, k, {.padding = pad}, &gen);
+  Tensor x = rand({n, cin, hw, hw}, {float32, true}, &gen);
+  torch::nn::Conv2d tconv(torch::nn::Conv2dOptions(cin, cout, k).padding(pad));
+  torch::Tensor tx = torch::from_blob(x.data<float>(), {n, cin, hw, hw}).clone().requires_grad_();
+  const int64_t out = hw + 2 * pad - k + 1;
+  record(
+      name,
+      [&] {
+        x.zero_grad(true);
+        conv.zero_grad();
+        sum(conv(x)).backward();
+      },
+      [&] {
+        tx.mutable_grad() = torch::Tensor();
+        tconv->zero_grad();
+        tconv->forward(tx).sum().backward();
+      },
+      iters, nullptr, rounds, nullptr, conv_flops(n, cin, cout, k, out));
+}
+
+struct LeNet {
+  std::shared_ptr<xgrad::nn::Sequential> net;
+  std::unique_ptr<xgrad::optim::Adam> opt;
+  xgrad::Tensor x, y;
+  torch::nn::Sequential tnet;
+  std::unique_ptr<torch::optim::Adam> topt;
+  torch::Tensor tx, ty;
+
+  explicit LeNet(int64_t batch) {
+    using namespace xgrad;
+    using std::make_shared;
+    Generator gen(0);
+    net = make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
+        make_shared<nn::Conv2d>(1, 6, 5, nn::Conv2dOptions{.padding = 2}, &gen),
+        make_shared<nn::ReLU>(), make_shared<nn::MaxPool2d>(2),
+        make_shared<nn::Conv2d>(6, 16, 5, nn::Conv2dOptions{}, &gen), make_shared<nn::ReLU>(),
+        make_shared<nn::MaxPool2d>(2), make_shared<nn::Flatten>(),
+        make_shared<nn::Linear>(400, 120, true, &gen), make_shared<nn::ReLU>(),
+        make_shared<nn::Linear>(120, 84, true, &gen), make_shared<nn::ReLU>(),
+        make_shared<nn::Linear>(84, 10, true, &gen)});
+    namespace tn = torch::nn;
+    tnet = tn::Sequential(tn::Conv2d(tn::Conv2dOptions(1, 6, 5).padding(2)), tn::ReLU(),
+                          tn::MaxPool2d(2), tn::Conv2d(6, 16, 5), tn::ReLU(), tn::MaxPool2d(2),
+                          tn::Flatten(), tn::Linear(400, 120), tn::ReLU(), tn::Linear(120, 84),
+                          tn::ReLU(), tn::Linear(84, 10));
+    opt = std::make_unique<optim::Adam>(net->parameters(), optim::AdamOptions{.lr = 1e-3});
+    topt = std::make_unique<torch::optim::Adam>(tnet->parameters(), torch::optim::AdamOptions(1e-3));
+    x = rand({batch, 1, 28, 28}, float32, &gen);
+    std::vector<int64_t> labels(static_cast<std::size_t>(batch));
+    for (int64_t i = 0; i < batch; ++i) labels[i] = i % 10;
+    y = from_vector(labels, {batch}, xgrad::int64);
+    tx = torch::from_blob(x.data<float>(), {batch, 1, 28, 28}).clone();
+    ty = torch::arange(batch, torch::kLong).remainder(10);
+  }
+  void step() {
+    opt->zero_grad();
+    xgrad::nn::functional::cross_entropy((*net)(x), y).backward();
+    opt->step();
+  }
+  void torch_step() {
+    topt->zero_grad();
+    torch::nn::functional::cross_entropy(tnet->forward(tx), ty).backward();
+    topt->step();
+  }
+};
+
+void lenet_step() {
+  LeNet m(64);
+  // conv1 (1→6, 5×5, 28×28 out), conv2 (6→16, 5×5, 10×10 out), then the MLP 400-120-84-10.
+  const double flops = conv_flops(64, 1, 6, 5, 28) * 2 / 3 /* no dx for the input */ +
+                       conv_flops(64, 6, 16, 5, 10) + step_flops({400, 120, 84, 10}, 64);
+  record(
+      "LeNet training step, batch 64 (Adam)", [&] { m.step(); }, [&] { m.torch_step(); }, 50,
+      nullptr, 11, nullptr, flops);
+}
+
+void batchnorm_layer() {
+  using namespace xgrad;
+  Generator gen(0);
+  nn::BatchNorm2d bn(64);
+  Tensor x = rand({32, 64, 28, 28}, {float32, true}, &gen);
+  torch::nn::BatchNorm2d tbn(64);
+  torch::Tensor tx = torch::from_blob(x.data<float>(), {32, 64, 28, 28}).clone().requires_grad_();
+  record(
+      "BatchNorm2d forward+backward (32, 64, 28, 28)",
+      [&] {
+        x.zero_grad(true);
+        bn.zero_grad();
+        sum(bn(x)).backward();
+      },
+      [&] {
+        tx.mutable_grad() = torch::Tensor();
+        tbn->zero_grad();
+        tbn->forward(tx).sum().backward();
+      },
+      20, nullptr, 11);
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // `compare conv` runs the convolution rows only, `compare mlp` the others.
+  const std::string only = argc > 1 ? argv[1] : "";
   const Peak peak = measure_peak();
   std::fprintf(stderr, "one core's FMA peak (%s): %.1f GFLOP/s\n", peak.isa, peak.gflops);
   std::fprintf(stderr, "timing (alternating rounds, medians)...\n");
   xgrad::set_num_threads(1);
   torch::set_num_threads(1);
-  xnor_step();
-  tiny_chain(1);
-  tiny_chain(4);
-  mlp_step("MNIST MLP step 784-128-64-10, batch 64", {784, 128, 64, 10}, 64, 1, 300);
-  mlp_step("MNIST MLP step 784-128-64-10, batch 64", {784, 128, 64, 10}, 64, 2, 300);
-  mlp_inference();
-  mlp_step("Large MLP step 784-1024-1024-10, batch 1024", {784, 1024, 1024, 10}, 1024, 1, 3);
-  mlp_step("Large MLP step 784-1024-1024-10, batch 1024", {784, 1024, 1024, 10}, 1024, 2, 3);
-  adam_only();
+  if (only != "conv") {
+    xnor_step();
+    tiny_chain(1);
+    tiny_chain(4);
+    mlp_step("MNIST MLP step 784-128-64-10, batch 64", {784, 128, 64, 10}, 64, 1, 300);
+    mlp_step("MNIST MLP step 784-128-64-10, batch 64", {784, 128, 64, 10}, 64, 2, 300);
+    mlp_inference();
+    mlp_step("Large MLP step 784-1024-1024-10, batch 1024", {784, 1024, 1024, 10}, 1024, 1, 3);
+    mlp_step("Large MLP step 784-1024-1024-10, batch 1024", {784, 1024, 1024, 10}, 1024, 2, 3);
+    adam_only();
+  }
+  if (only != "mlp") {
+    xgrad::set_num_threads(1);
+    torch::set_num_threads(1);
+    conv_layer("Conv2d fwd+bwd, LeNet conv2 (64, 6→16, 5×5, 14×14)", 64, 6, 16, 5, 14, 0, 50, 11);
+    conv_layer("Conv2d fwd+bwd, ResNet 3×3 (32, 64→64, 56×56)", 32, 64, 64, 3, 56, 1, 2, 5);
+    lenet_step();
+    batchnorm_layer();
+  }
 
   // % of peak: the row's FLOPs over its time, over the peak (threads > 1 still count one
   // core's peak, so a 2-thread row can pass 100%).

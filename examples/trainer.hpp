@@ -105,4 +105,14 @@ double seconds_since(std::chrono::steady_clock::time_point start);
 std::shared_ptr<const data::Dataset> mnist_training_set(
     const std::string& dir, int64_t limit, data::ImageLayout layout = data::ImageLayout::nhw);
 
+// The command-line extras of the image classifiers (mnist, cnn): --data, --limit, --test-limit,
+// --graph, --profile; `more` are appended.
+std::vector<ExtraOption> image_classifier_options(std::vector<ExtraOption> more = {});
+// The rest of an image classifier's run: loads the --data folder, trains `model` (which takes
+// (N, 28, 28) images) with the named optimizer (--resume, --save), evaluates the test split in
+// eval mode after each epoch, then prints the confusion matrix, "final train loss", "test
+// accuracy" and the wall time since `start`, and writes the curves (--plot). Returns 0.
+int run_image_classifier(const TrainerArgs& args, nn::Module& model,
+                         std::chrono::steady_clock::time_point start);
+
 }  // namespace xgrad::examples

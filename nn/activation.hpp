@@ -16,6 +16,11 @@ class Activation : public Module {
   Tensor forward(const Tensor& x) override { return fn_(x); }
   std::string type_name() const override { return name_; }
   std::string extra_repr() const override { return repr_; }
+  // The copy is an Activation with the same name and function (type_name() and printing are the
+  // same; a dynamic_pointer_cast to ReLU is not).
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<Activation>(name_, fn_, repr_);
+  }
 
  private:
   std::string name_;

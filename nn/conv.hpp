@@ -107,7 +107,9 @@ class Conv2d : public Module {
   Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size,
          Conv2dOptions options = {}, Generator* gen = nullptr);
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "Conv2d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<Conv2d>(in_channels, out_channels, kernel_size, options);
+  }
   std::string extra_repr() const override;
   Tensor weight, bias;  // bias is undefined without bias
   int64_t in_channels, out_channels;
@@ -120,7 +122,9 @@ class Conv1d : public Module {
   Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
          Conv1dOptions options = {}, Generator* gen = nullptr);
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "Conv1d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<Conv1d>(in_channels, out_channels, kernel_size, options);
+  }
   std::string extra_repr() const override;
   Tensor weight, bias;
   int64_t in_channels, out_channels, kernel_size;
@@ -136,7 +140,9 @@ class ConvTranspose2d : public Module {
                   ConvTranspose2dOptions options = {}, Generator* gen = nullptr);
   Tensor forward(const Tensor& x) override;
   Tensor forward(const Tensor& x, Size2 output_size);
-  std::string type_name() const override { return "ConvTranspose2d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<ConvTranspose2d>(in_channels, out_channels, kernel_size, options);
+  }
   std::string extra_repr() const override;
   Tensor weight, bias;
   int64_t in_channels, out_channels;
@@ -149,7 +155,9 @@ class ConvTranspose1d : public Module {
   ConvTranspose1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
                   ConvTranspose1dOptions options = {}, Generator* gen = nullptr);
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "ConvTranspose1d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<ConvTranspose1d>(in_channels, out_channels, kernel_size, options);
+  }
   std::string extra_repr() const override;
   Tensor weight, bias;
   int64_t in_channels, out_channels, kernel_size;

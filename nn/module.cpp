@@ -1,8 +1,11 @@
-// Module registry, modes, conversion, state dicts and printing; the call operator with the
-// module's hooks around forward.
+// Module registry and its one tree walk (named_modules), modes, conversion, state dicts, clone
+// and printing; the call operators with the module's hooks around forward.
 #include "nn/module.hpp"
 
+#include <cxxabi.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -10,12 +13,60 @@
 
 #include "autograd/anomaly.hpp"
 #include "autograd/node.hpp"
+#include "tensor/generator.hpp"
 #include "tensor/grad_mode.hpp"
 
 namespace xgrad::nn {
 
-Tensor Module::forward(const Tensor&) {
-  throw Error(type_name() + ": forward(Tensor) is not implemented by this module");
+namespace {
+// The module whose default forward is calling the other default forward on this thread: if that
+// one is the default too, the module implements neither.
+thread_local const Module* bridging = nullptr;
+struct Bridge {
+  const Module* saved;
+  explicit Bridge(const Module* m) : saved(bridging) { bridging = m; }
+  ~Bridge() { bridging = saved; }
+};
+[[noreturn]] void no_forward(const Module& m) {
+  throw Error(m.type_name() + ": implements neither forward(Tensor) nor forward_many(inputs)");
+}
+std::string count(std::size_t n, const char* what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+}  // namespace
+
+Tensor Module::forward(const Tensor& input) {
+  if (bridging == this) no_forward(*this);
+  std::vector<Tensor> outputs;
+  {
+    Bridge bridge(this);
+    outputs = forward_many({input});
+  }
+  if (outputs.size() != 1)
+    throw Error(type_name() + ": forward(Tensor) returns one tensor, but forward_many returned " +
+                count(outputs.size(), "output") + "; call the module with a list of tensors");
+  return outputs[0];
+}
+
+std::vector<Tensor> Module::forward_many(const std::vector<Tensor>& inputs) {
+  if (bridging == this) no_forward(*this);
+  if (inputs.size() != 1)
+    throw Error(type_name() + ": forward_many got " + count(inputs.size(), "input") +
+                ", but the module implements only forward(Tensor)");
+  Bridge bridge(this);
+  return {forward(inputs[0])};
+}
+
+std::string Module::type_name() const {
+  const char* mangled = typeid(*this).name();
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string name = status == 0 && demangled ? demangled : mangled;
+  std::free(demangled);
+  // "xgrad::nn::Linear" -> "Linear", "(anonymous namespace)::MyNet" -> "MyNet"; template
+  // arguments keep theirs.
+  const std::size_t pos = name.rfind("::", name.find('<'));
+  return pos == std::string::npos ? name : name.substr(pos + 2);
 }
 
 struct ModuleHooks final : HookRegistry {
@@ -23,10 +74,15 @@ struct ModuleHooks final : HookRegistry {
   Module& owner;
   std::vector<std::pair<int, ForwardPreHook>> forward_pre;
   std::vector<std::pair<int, ForwardHook>> forward;
+  std::vector<std::pair<int, ForwardManyHook>> forward_many;
   std::vector<std::pair<int, BackwardHook>> backward;
+  bool has_one_tensor_hooks() const {
+    return !forward_pre.empty() || !forward.empty() || !backward.empty();
+  }
   void remove(int id) override {
     detail::remove_hook(forward_pre, id);
     detail::remove_hook(forward, id);
+    detail::remove_hook(forward_many, id);
     detail::remove_hook(backward, id);
   }
 };
@@ -46,8 +102,8 @@ void check_replacement(const Module& m, const char* what, const Tensor& given,
                        const Tensor& returned) {
   if (given.defined() && (returned.shape() != given.shape() || returned.dtype() != given.dtype()))
     throw Error(m.type_name() + ": a " + what + " hook returned a tensor of shape " +
-                format_shape(returned.shape()) + " " + dtype_name(returned.dtype()) + " for one of " +
-                format_shape(given.shape()) + " " + dtype_name(given.dtype()));
+                format_shape(returned.shape()) + " " + dtype_name(returned.dtype()) +
+                " for one of " + format_shape(given.shape()) + " " + dtype_name(given.dtype()));
 }
 
 // Full backward hooks, as PyTorch builds them: identity ops around the module's input and
@@ -93,19 +149,64 @@ HookHandle Module::register_full_backward_hook(BackwardHook hook) {
                   "register_full_backward_hook");
 }
 
+HookHandle Module::register_forward_many_hook(ForwardManyHook hook) {
+  return add_hook(hooks_, *this, &ModuleHooks::forward_many, std::move(hook),
+                  "register_forward_many_hook");
+}
+
+namespace {
+// Anomaly mode's module path: the name this module has in the module whose forward is calling it.
+void enter_scope(std::optional<detail::ModuleScope>& scope, const Module& m) {
+  std::string name = m.type_name();
+  if (const auto* parent = static_cast<const Module*>(detail::current_module()))
+    for (const auto& [child_name, child] : parent->named_children())
+      if (child.get() == &m) name = child_name;
+  scope.emplace(&m, std::move(name));
+}
+
+void run_forward_many_hooks(const ModuleHooks& hooks, Module& m, const std::vector<Tensor>& inputs,
+                            std::vector<Tensor>& outputs) {
+  for (const auto& [id, hook] : std::vector(hooks.forward_many)) {
+    std::vector<Tensor> replaced = hook(m, inputs, outputs);
+    if (!replaced.empty()) outputs = std::move(replaced);
+  }
+}
+
+Error one_tensor_hooks(const Module& m, std::size_t n, const char* what) {
+  return Error(m.type_name() + ": its forward pre-, forward and backward hooks take one tensor, " +
+               "but the call has " + count(n, what) + " (use register_forward_many_hook)");
+}
+}  // namespace
+
 Tensor Module::operator()(const Tensor& input) {
   const bool anomaly = is_anomaly_enabled();
   if (!hooks_ && !anomaly) return forward(input);
   std::optional<detail::ModuleScope> scope;
-  if (anomaly) {
-    // The name this module has in the module whose forward is calling it.
-    std::string name = type_name();
-    if (const auto* parent = static_cast<const Module*>(detail::current_module()))
-      for (const auto& [child_name, child] : parent->named_children())
-        if (child.get() == this) name = child_name;
-    scope.emplace(this, std::move(name));
-  }
+  if (anomaly) enter_scope(scope, *this);
   if (!hooks_) return forward(input);
+  return call_with_hooks(input, nullptr);
+}
+
+std::vector<Tensor> Module::operator()(const std::vector<Tensor>& inputs) {
+  const bool anomaly = is_anomaly_enabled();
+  if (!hooks_ && !anomaly) return forward_many(inputs);
+  std::optional<detail::ModuleScope> scope;
+  if (anomaly) enter_scope(scope, *this);
+  if (!hooks_) return forward_many(inputs);
+  const std::shared_ptr<ModuleHooks> hooks = hooks_;  // a hook may remove the last hook
+  std::vector<Tensor> outputs;
+  if (hooks->has_one_tensor_hooks()) {
+    if (inputs.size() != 1) throw one_tensor_hooks(*this, inputs.size(), "input");
+    call_with_hooks(inputs[0], &outputs);
+  } else {
+    outputs = forward_many(inputs);
+    run_forward_many_hooks(*hooks, *this, inputs, outputs);
+  }
+  return outputs;
+}
+
+// One tensor through the hooks and forward (or forward_many, when `outputs` is given).
+Tensor Module::call_with_hooks(const Tensor& input, std::vector<Tensor>* outputs) {
   const std::shared_ptr<ModuleHooks> hooks = hooks_;  // a hook may remove the last hook
   Tensor x = input;
   for (const auto& [id, hook] : std::vector(hooks->forward_pre)) {
@@ -122,21 +223,37 @@ Tensor Module::operator()(const Tensor& input) {
       });
   }
   const Tensor module_input = x;
-  Tensor out = forward(x);
+  Tensor out;
+  if (outputs) {
+    *outputs = forward_many({x});
+    if (outputs->size() != 1) throw one_tensor_hooks(*this, outputs->size(), "output");
+    out = (*outputs)[0];
+  } else {
+    out = forward(x);
+  }
   for (const auto& [id, hook] : std::vector(hooks->forward)) {
     Tensor replaced = hook(*this, module_input, out);
     if (replaced.defined()) out = std::move(replaced);
   }
+  if (!hooks->forward_many.empty()) {
+    std::vector<Tensor> outs{out};
+    run_forward_many_hooks(*hooks, *this, {module_input}, outs);
+    if (outs.size() != 1)
+      throw Error(type_name() + ": a forward-many hook returned " + count(outs.size(), "tensor") +
+                  " for a call with one output");
+    out = outs[0];
+  }
   if (state && out.requires_grad()) {
     const bool input_needs = module_input.requires_grad();
-    out = record_view("BackwardHook", out.detach(), out,
-                      [state, input_needs](const BackwardArgs& g) {
-                        state->grad_output = g.grad;
-                        // With no gradient w.r.t. the input to wait for, the hooks run now.
-                        if (!input_needs) run_backward_hooks(*state, Tensor());
-                        return one(g.grad);
-                      });
+    out =
+        record_view("BackwardHook", out.detach(), out, [state, input_needs](const BackwardArgs& g) {
+          state->grad_output = g.grad;
+          // With no gradient w.r.t. the input to wait for, the hooks run now.
+          if (!input_needs) run_backward_hooks(*state, Tensor());
+          return one(g.grad);
+        });
   }
+  if (outputs) *outputs = {out};
   return out;
 }
 
@@ -161,11 +278,12 @@ Tensor Module::register_parameter(const std::string& name, Tensor tensor, bool r
   return tensor;
 }
 
-Tensor Module::register_buffer(const std::string& name, Tensor tensor) {
+Tensor Module::register_buffer(const std::string& name, Tensor tensor, bool persistent) {
   check_name("register_buffer", name);
   if (has_name(params_, name) || has_name(buffers_, name) || has_name(children_, name))
     throw Error("register_buffer: '" + name + "' is already registered");
   buffers_.emplace_back(name, tensor.detach());
+  buffer_persistent_.push_back(persistent);
   return buffers_.back().second;
 }
 
@@ -177,22 +295,54 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> module) 
   children_.emplace_back(name, std::move(module));
 }
 
-void Module::collect(const std::string& prefix, bool recurse, bool params, StateDict& out) const {
-  for (const auto& [n, t] : params ? params_ : buffers_) out.emplace_back(prefix + n, t);
-  if (recurse)
-    for (const auto& [n, c] : children_) c->collect(prefix + n + ".", true, params, out);
+namespace {
+void add_descendants(const Module& m, const std::string& prefix, bool remove_duplicate,
+                     std::set<const Module*>& seen, NamedModules& out) {
+  for (const auto& [name, child] : m.named_children()) {
+    if (remove_duplicate && !seen.insert(child.get()).second) continue;
+    const std::string path = prefix.empty() ? name : prefix + "." + name;
+    out.emplace_back(path, child);
+    add_descendants(*child, path, remove_duplicate, seen, out);
+  }
+}
+std::string join(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "." + name;
+}
+bool contains(const StateDict& sd, const Tensor& t) {
+  return std::any_of(sd.begin(), sd.end(), [&](const auto& e) { return e.second.is_same(t); });
+}
+}  // namespace
+
+NamedModules Module::named_modules(bool remove_duplicate) const {
+  // The root as a shared_ptr: its owner's when it has one, else a non-owning one.
+  std::shared_ptr<const Module> owner = weak_from_this().lock();
+  std::shared_ptr<Module> self(std::const_pointer_cast<Module>(owner), const_cast<Module*>(this));
+  NamedModules out{{"", std::move(self)}};
+  std::set<const Module*> seen{this};
+  add_descendants(*this, "", remove_duplicate, seen, out);
+  return out;
 }
 
-StateDict Module::named_parameters(bool recurse) const {
-  StateDict out;
-  collect("", recurse, true, out);
+std::vector<std::shared_ptr<Module>> Module::modules() const {
+  std::vector<std::shared_ptr<Module>> out;
+  for (auto& [n, m] : named_modules()) out.push_back(std::move(m));
   return out;
 }
-StateDict Module::named_buffers(bool recurse) const {
+
+StateDict Module::named_tensors(bool params, bool recurse) const {
   StateDict out;
-  collect("", recurse, false, out);
+  auto add = [&](const std::string& prefix, const Module& m) {
+    for (const auto& [n, t] : params ? m.params_ : m.buffers_)
+      if (!contains(out, t)) out.emplace_back(join(prefix, n), t);
+  };
+  if (!recurse) add("", *this);
+  if (recurse)
+    for (const auto& [prefix, m] : named_modules()) add(prefix, *m);
   return out;
 }
+
+StateDict Module::named_parameters(bool recurse) const { return named_tensors(true, recurse); }
+StateDict Module::named_buffers(bool recurse) const { return named_tensors(false, recurse); }
 std::vector<Tensor> Module::parameters(bool recurse) const {
   std::vector<Tensor> out;
   for (auto& [n, t] : named_parameters(recurse)) out.push_back(t);
@@ -215,9 +365,14 @@ int64_t Module::num_parameters() const {
   return n;
 }
 
+Module& Module::apply(const std::function<void(Module&)>& fn) {
+  for (const auto& [n, c] : children_) c->apply(fn);
+  fn(*this);
+  return *this;
+}
+
 void Module::train(bool on) {
-  training_ = on;
-  for (auto& [n, c] : children_) c->train(on);
+  for (const auto& [n, m] : named_modules()) m->training_ = on;
 }
 
 void Module::zero_grad(bool set_to_none) {
@@ -229,7 +384,7 @@ Module& Module::to(Dtype dtype) {
   StateDict bufs = named_buffers();
   all.insert(all.end(), bufs.begin(), bufs.end());
   for (auto& [n, t] : all) {
-    if (t.dtype() == dtype) continue;
+    if (!t.defined() || t.dtype() == dtype) continue;
     Tensor converted;
     {
       NoGradGuard guard;
@@ -241,10 +396,91 @@ Module& Module::to(Dtype dtype) {
 }
 
 StateDict Module::state_dict() const {
-  StateDict sd = named_parameters();
-  StateDict b = named_buffers();
-  sd.insert(sd.end(), b.begin(), b.end());
+  // Every path of a module registered twice, as PyTorch's (loading sets the shared tensors twice).
+  StateDict sd;
+  for (const auto& [prefix, m] : named_modules(/*remove_duplicate=*/false)) {
+    for (const auto& [n, t] : m->params_) sd.emplace_back(join(prefix, n), t);
+    for (std::size_t i = 0; i < m->buffers_.size(); ++i)
+      if (m->buffer_persistent_[i] && m->buffers_[i].second.defined())
+        sd.emplace_back(join(prefix, m->buffers_[i].first), m->buffers_[i].second);
+  }
   return sd;
+}
+
+std::shared_ptr<Module> Module::clone_empty() const {
+  throw Error("clone: " + type_name() +
+              " cannot be cloned: override clone_empty() to return a new " + type_name() +
+              " built with the same configuration");
+}
+
+namespace {
+std::string names(const StateDict& sd) {
+  std::string out;
+  for (const auto& [n, t] : sd) out += (out.empty() ? "" : ", ") + n;
+  return "(" + out + ")";
+}
+std::string names(const NamedModules& children) {
+  std::string out;
+  for (const auto& [n, c] : children) out += (out.empty() ? "" : ", ") + n;
+  return "(" + out + ")";
+}
+// Restores the default generator, which building the copy draws from.
+struct GeneratorRestore {
+  std::unique_lock<std::recursive_mutex> lock = lock_default_generator();
+  Generator saved = default_generator();
+  ~GeneratorRestore() { default_generator() = saved; }
+};
+}  // namespace
+
+std::shared_ptr<Module> Module::clone() const {
+  std::shared_ptr<Module> copy;
+  {
+    GeneratorRestore restore;
+    copy = clone_empty();
+  }
+  if (!copy) throw Error("clone: " + type_name() + "::clone_empty() returned null");
+  copy->copy_state_from(*this);
+  return copy;
+}
+
+void Module::copy_state_from(const Module& original) {
+  const std::string type = original.type_name();
+  if (type_name() != type)
+    throw Error("clone: " + type + "::clone_empty() returned a " + type_name() +
+                " (override clone_empty() in " + type + ")");
+  auto differs = [&](const std::string& what, const std::string& got, const std::string& want) {
+    return Error("clone: the " + type + " made by clone_empty() has the " + what + " " + got +
+                 ", the original " + want);
+  };
+  if (names(params_) != names(original.params_))
+    throw differs("parameters", names(params_), names(original.params_));
+  if (names(buffers_) != names(original.buffers_))
+    throw differs("buffers", names(buffers_), names(original.buffers_));
+  if (names(children_) != names(original.children_))
+    throw differs("children", names(children_), names(original.children_));
+  NoGradGuard guard;
+  auto copy_tensors = [&](StateDict& to, const StateDict& from) {
+    for (std::size_t i = 0; i < to.size(); ++i) {
+      const Tensor& src = from[i].second;
+      Tensor& dst = to[i].second;
+      if (!src.defined() || !dst.defined()) {
+        dst = src.defined() ? src.detach().clone() : Tensor();
+        continue;
+      }
+      if (dst.shape() != src.shape())
+        throw Error("clone: the " + type + " made by clone_empty() has '" + to[i].first +
+                    "' of shape " + format_shape(dst.shape()) + ", the original " +
+                    format_shape(src.shape()));
+      dst.set_data(src.detach().clone());  // in place: the copy's member handles see it
+      if (dst.requires_grad() != src.requires_grad()) dst.requires_grad_(src.requires_grad());
+    }
+  };
+  copy_tensors(params_, original.params_);
+  copy_tensors(buffers_, original.buffers_);
+  buffer_persistent_ = original.buffer_persistent_;
+  training_ = original.training_;
+  for (std::size_t i = 0; i < children_.size(); ++i)
+    children_[i].second->copy_state_from(*original.children_[i].second);
 }
 
 namespace {

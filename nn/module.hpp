@@ -1,7 +1,9 @@
 // Module: the base of every layer and model — a registry of named parameters, buffers and child
-// modules, train/eval mode, and a forward. Users subclass it for custom layers.
+// modules walked by named_modules(), train/eval mode, forward (one tensor or several), hooks and
+// a deep clone(). Users subclass it for custom layers.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -27,34 +29,70 @@ using ForwardHook =
 // once the gradient w.r.t. the output is known).
 using BackwardHook =
     std::function<Tensor(Module& module, const Tensor& grad_input, const Tensor& grad_output)>;
+// A forward hook for any number of tensors: runs after forward and forward_many alike (a
+// one-tensor call passes one-element lists); a non-empty return replaces the outputs.
+using ForwardManyHook = std::function<std::vector<Tensor>(
+    Module& module, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs)>;
 
-class Module {
+using NamedModules = std::vector<std::pair<std::string, std::shared_ptr<Module>>>;
+
+class Module : public std::enable_shared_from_this<Module> {
  public:
   Module() = default;
   virtual ~Module() = default;
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
+  // Override one of the two forwards. forward(Tensor) is the convenience for one tensor in, one
+  // out; forward_many is the general one (an LSTM: {x, h0, c0} -> {y, h, c}). Each default calls
+  // the other for one-in-one-out modules.
   virtual Tensor forward(const Tensor& input);
+  virtual std::vector<Tensor> forward_many(const std::vector<Tensor>& inputs);
   // Calls forward with the module's hooks around it. Call children this way (not ->forward) so
   // their hooks run and anomaly mode knows the module path.
   Tensor operator()(const Tensor& input);
+  // Calls forward_many: `m({x, h})`. (A braced single tensor, `m({x})`, is the call above.) The
+  // one-tensor hooks (pre, forward, backward) need one input and one output and raise otherwise;
+  // forward-many hooks run for every call.
+  std::vector<Tensor> operator()(const std::vector<Tensor>& inputs);
 
   HookHandle register_forward_pre_hook(ForwardPreHook hook);
   HookHandle register_forward_hook(ForwardHook hook);
+  HookHandle register_forward_many_hook(ForwardManyHook hook);
   // Runs when the gradient w.r.t. the module's input has been computed, with the gradient
   // w.r.t. its output; a returned tensor replaces grad_input.
   HookHandle register_full_backward_hook(BackwardHook hook);
 
+  // The module tree in pre-order, the root first as "", then dotted paths ("encoder",
+  // "encoder.fc1"); a module registered twice is listed once unless remove_duplicate is false.
+  // The walk behind parameters(), buffers(), train(), zero_grad(), to() and state_dict(). The
+  // root's entry owns the module only if it was made by make_shared.
+  NamedModules named_modules(bool remove_duplicate = true) const;
+  std::vector<std::shared_ptr<Module>> modules() const;
+  // Parameters and buffers of the modules of named_modules(), each tensor once.
   std::vector<Tensor> parameters(bool recurse = true) const;
   StateDict named_parameters(bool recurse = true) const;  // dotted names: "0.weight", "fc1.bias"
   std::vector<Tensor> buffers(bool recurse = true) const;
-  StateDict named_buffers(bool recurse = true) const;
+  StateDict named_buffers(bool recurse = true) const;  // non-persistent buffers too
   std::vector<std::shared_ptr<Module>> children() const;
-  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const {
-    return children_;
-  }
+  const NamedModules& named_children() const { return children_; }
   int64_t num_parameters() const;
+  // Calls fn on every module, children first, then this one (PyTorch's order), e.g. to
+  // initialise every Linear.
+  Module& apply(const std::function<void(Module&)>& fn);
+
+  // A deep copy (a target network, an EMA model): the same structure and training flags, fresh
+  // storage with the values of every parameter and buffer, requires_grad kept; gradients and
+  // hooks are not copied (a module registered twice becomes two copies). Built on clone_empty();
+  // the default random generator is left as it was.
+  std::shared_ptr<Module> clone() const;
+  // Returns a new module of the same type built with the same configuration (its parameters'
+  // values do not matter: clone() copies them in), e.g. for a user layer:
+  //   std::shared_ptr<Module> clone_empty() const override {
+  //     return std::make_shared<MyLayer>(in_, out_);
+  //   }
+  // Containers build theirs from their children's clone_empty(). The default raises.
+  virtual std::shared_ptr<Module> clone_empty() const;
 
   void train(bool on = true);
   void eval() { train(false); }
@@ -64,19 +102,23 @@ class Module {
   // whole model can be gradchecked in float64.
   Module& to(Dtype dtype);
 
-  // Parameters and buffers, for save/load.
+  // Parameters and persistent buffers, for save/load, module by module in named_modules()'s
+  // order (each module's parameters, then its buffers), as PyTorch's.
   StateDict state_dict() const;
   // Copies values in; throws listing missing, unexpected and mismatched entries (strict).
   void load_state_dict(const StateDict& state, bool strict = true);
 
-  virtual std::string type_name() const { return "Module"; }
+  // The class name without namespaces ("Linear", a user's "MyNet"), from the dynamic type.
+  virtual std::string type_name() const;
   virtual std::string extra_repr() const { return ""; }
   std::string repr(int indent = 0) const;  // the module tree, as printed by operator<<
 
  protected:
   // Registers a parameter (sets requires_grad) and returns the handle to keep as a member.
   Tensor register_parameter(const std::string& name, Tensor tensor, bool requires_grad = true);
-  Tensor register_buffer(const std::string& name, Tensor tensor);
+  // A persistent buffer is in state_dict() (saved and loaded); a non-persistent one (a cache) is
+  // only in named_buffers(). Both are moved by to(dtype).
+  Tensor register_buffer(const std::string& name, Tensor tensor, bool persistent = true);
   template <class M>
   std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
     add_child(name, module);
@@ -85,10 +127,13 @@ class Module {
   void add_child(const std::string& name, std::shared_ptr<Module> module);
 
  private:
-  void collect(const std::string& prefix, bool recurse, bool params, StateDict& out) const;
+  StateDict named_tensors(bool params, bool recurse) const;
+  Tensor call_with_hooks(const Tensor& input, std::vector<Tensor>* outputs);
+  void copy_state_from(const Module& original);
   StateDict params_;
   StateDict buffers_;
-  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  std::vector<bool> buffer_persistent_;  // one per buffers_ entry
+  NamedModules children_;
   std::shared_ptr<ModuleHooks> hooks_;  // null until a hook is registered
   bool training_ = true;
 };

@@ -66,7 +66,9 @@ class BatchNorm1d : public NormBase {
   explicit BatchNorm1d(int64_t num_features, BatchNormOptions options = {})
       : NormBase("BatchNorm1d", num_features, options) {}
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "BatchNorm1d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<BatchNorm1d>(num_features, options);
+  }
 };
 
 // Input (N, C, H, W).
@@ -75,7 +77,9 @@ class BatchNorm2d : public NormBase {
   explicit BatchNorm2d(int64_t num_features, BatchNormOptions options = {})
       : NormBase("BatchNorm2d", num_features, options) {}
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "BatchNorm2d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<BatchNorm2d>(num_features, options);
+  }
 };
 
 // Input (N, C, H, W) or (C, H, W). PyTorch's defaults: no affine, no running statistics.
@@ -85,7 +89,9 @@ class InstanceNorm2d : public NormBase {
   explicit InstanceNorm2d(int64_t num_features, BatchNormOptions options = instance_norm_defaults())
       : NormBase("InstanceNorm2d", num_features, options) {}
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "InstanceNorm2d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<InstanceNorm2d>(num_features, options);
+  }
 };
 
 class LayerNorm : public Module {
@@ -93,7 +99,9 @@ class LayerNorm : public Module {
   explicit LayerNorm(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true,
                      bool bias = true);
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "LayerNorm"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<LayerNorm>(normalized_shape, eps, weight.defined(), bias.defined());
+  }
   std::string extra_repr() const override;
   Tensor weight, bias;
   Shape normalized_shape;
@@ -104,7 +112,9 @@ class GroupNorm : public Module {
  public:
   GroupNorm(int64_t num_groups, int64_t num_channels, double eps = 1e-5, bool affine = true);
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "GroupNorm"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<GroupNorm>(num_groups, num_channels, eps, weight.defined());
+  }
   std::string extra_repr() const override;
   Tensor weight, bias;
   int64_t num_groups, num_channels;

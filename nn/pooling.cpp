@@ -65,26 +65,25 @@ Geometry pool_geometry(const std::string& op, const Tensor& xb, Size2 k, Size2 s
 }
 
 // The input coordinates each window reads along one dim.
-std::vector<std::vector<int64_t>> strided_taps(int64_t out, int64_t k, int64_t s, int64_t p,
-                                               int64_t d) {
-  std::vector<std::vector<int64_t>> taps(static_cast<std::size_t>(out));
-  for (int64_t o = 0; o < out; ++o)
-    for (int64_t i = 0; i < k; ++i) taps[o].push_back(o * s - p + i * d);
+std::vector<Taps> strided_taps(int64_t out, int64_t k, int64_t s, int64_t p, int64_t d) {
+  std::vector<Taps> taps;
+  for (int64_t o = 0; o < out; ++o) taps.push_back({o * s - p, k, d});
   return taps;
 }
 int64_t adaptive_start(int64_t i, int64_t in, int64_t out) { return i * in / out; }
 int64_t adaptive_end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
-std::vector<std::vector<int64_t>> adaptive_taps(int64_t in, int64_t out) {
-  std::vector<std::vector<int64_t>> taps(static_cast<std::size_t>(out));
-  for (int64_t o = 0; o < out; ++o)
-    for (int64_t i = adaptive_start(o, in, out); i < adaptive_end(o, in, out); ++i)
-      taps[o].push_back(i);
+std::vector<Taps> adaptive_taps(int64_t in, int64_t out) {
+  std::vector<Taps> taps;
+  for (int64_t o = 0; o < out; ++o) {
+    const int64_t a = adaptive_start(o, in, out);
+    taps.push_back({a, adaptive_end(o, in, out) - a, 1});
+  }
   return taps;
 }
 
 // Picks each window's maximum by its flat index (gather's gradient goes to that element).
-PoolResult gather_maxima(const Tensor& xb, const std::vector<std::vector<int64_t>>& rows,
-                         const std::vector<std::vector<int64_t>>& cols) {
+PoolResult gather_maxima(const Tensor& xb, const std::vector<Taps>& rows,
+                         const std::vector<Taps>& cols) {
   const int64_t n = xb.shape()[0], c = xb.shape()[1];
   const int64_t out_h = static_cast<int64_t>(rows.size()), out_w = static_cast<int64_t>(cols.size());
   Tensor indices = window_argmax(xb, rows, cols);

@@ -74,7 +74,9 @@ class MaxPool2d : public Module {
   explicit MaxPool2d(Size2 kernel_size, MaxPool2dOptions options = {});
   Tensor forward(const Tensor& x) override;
   PoolResult forward_with_indices(const Tensor& x);
-  std::string type_name() const override { return "MaxPool2d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<MaxPool2d>(kernel_size, options);
+  }
   std::string extra_repr() const override;
   Size2 kernel_size;
   MaxPool2dOptions options;
@@ -84,7 +86,9 @@ class MaxPool1d : public Module {
  public:
   explicit MaxPool1d(int64_t kernel_size, MaxPool1dOptions options = {});
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "MaxPool1d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<MaxPool1d>(kernel_size, options);
+  }
   std::string extra_repr() const override;
   int64_t kernel_size;
   MaxPool1dOptions options;
@@ -94,7 +98,9 @@ class AvgPool2d : public Module {
  public:
   explicit AvgPool2d(Size2 kernel_size, AvgPool2dOptions options = {});
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "AvgPool2d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<AvgPool2d>(kernel_size, options);
+  }
   std::string extra_repr() const override;
   Size2 kernel_size;
   AvgPool2dOptions options;
@@ -104,7 +110,9 @@ class AvgPool1d : public Module {
  public:
   explicit AvgPool1d(int64_t kernel_size, AvgPool1dOptions options = {});
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "AvgPool1d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<AvgPool1d>(kernel_size, options);
+  }
   std::string extra_repr() const override;
   int64_t kernel_size;
   AvgPool1dOptions options;
@@ -114,7 +122,9 @@ class AdaptiveAvgPool2d : public Module {
  public:
   explicit AdaptiveAvgPool2d(Size2 output_size) : output_size(output_size) {}
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "AdaptiveAvgPool2d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<AdaptiveAvgPool2d>(output_size);
+  }
   std::string extra_repr() const override { return "output_size=" + output_size.pair(); }
   Size2 output_size;
 };
@@ -123,7 +133,9 @@ class AdaptiveMaxPool2d : public Module {
  public:
   explicit AdaptiveMaxPool2d(Size2 output_size) : output_size(output_size) {}
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "AdaptiveMaxPool2d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<AdaptiveMaxPool2d>(output_size);
+  }
   std::string extra_repr() const override { return "output_size=" + output_size.pair(); }
   Size2 output_size;
 };
@@ -137,7 +149,9 @@ class MaxUnpool2d : public Module {
   Tensor forward(const Tensor& x) override;
   Tensor forward(const Tensor& x, const Tensor& indices,
                  std::optional<Size2> output_size = std::nullopt);
-  std::string type_name() const override { return "MaxUnpool2d"; }
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<MaxUnpool2d>(kernel_size, stride, padding);
+  }
   Size2 kernel_size;
   std::optional<Size2> stride;
   Size2 padding;

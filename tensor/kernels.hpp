@@ -194,9 +194,9 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias);
 Tensor im2col(const Tensor& x, const Window2d& w);
 Tensor col2im(const Tensor& cols, int64_t height, int64_t width, const Window2d& w);
 // For each output position (oh, ow) of each (n, c) plane, the flat index h * W + w of the
-// largest element among the rows rows[oh] and the columns cols[ow] (entries outside the image
+// largest element among the rows rows[oh] and the columns cols[ow] (taps outside the image
 // are skipped; the first maximum wins, a NaN beats any number): int64 (N, C, rows, cols).
-Tensor window_argmax(const Tensor& x, const std::vector<std::vector<int64_t>>& rows,
-                     const std::vector<std::vector<int64_t>>& cols);
+Tensor window_argmax(const Tensor& x, const std::vector<Taps>& rows,
+                     const std::vector<Taps>& cols);
 
 }  // namespace xgrad::kernels

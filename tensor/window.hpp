@@ -17,4 +17,10 @@ struct Window2d {
   int64_t out_h = 1, out_w = 1;  // windows along H and along W
 };
 
+// The taps of one window along one dim: start, start + step, ... (count of them); pooling
+// windows of any kind (strided, dilated, adaptive) are lists of these.
+struct Taps {
+  int64_t start = 0, count = 1, step = 1;
+};
+
 }  // namespace xgrad

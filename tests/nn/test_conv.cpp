@@ -298,3 +298,26 @@ TEST_CASE("Conv2d weights round-trip through safetensors under PyTorch's names")
   CHECK(allclose(net(x), other(x), 0, 0));
   std::filesystem::remove(path);
 }
+
+TEST_CASE("a CNN with BatchNorm clones deeply (type names, running statistics, own storage)") {
+  nn::Sequential net{std::make_shared<nn::Conv2d>(1, 4, 3, nn::Conv2dOptions{.padding = 1}),
+                     std::make_shared<nn::BatchNorm2d>(4), std::make_shared<nn::ReLU>(),
+                     std::make_shared<nn::MaxPool2d>(2), std::make_shared<nn::Flatten>(),
+                     std::make_shared<nn::Linear>(4 * 3 * 3, 2)};
+  Tensor x = randn({5, 1, 6, 6});
+  net(x);  // moves the running statistics away from (0, 1)
+  net.eval();
+  auto copy = net.clone();
+  CHECK(allclose((*copy)(x), net(x), 0, 0));
+  CHECK(copy->named_buffers().size() == 3);
+  auto conv = std::dynamic_pointer_cast<nn::Conv2d>(copy->named_children()[0].second);
+  REQUIRE(conv);
+  CHECK(conv->type_name() == "Conv2d");
+  CHECK(conv->options.padding.size == Size2(1));
+  CHECK_FALSE(conv->weight.is_alias_of(std::dynamic_pointer_cast<nn::Conv2d>(net[0])->weight));
+  {
+    NoGradGuard no_grad;
+    std::dynamic_pointer_cast<nn::Conv2d>(net[0])->weight.mul_(2.0);
+  }
+  CHECK_FALSE(allclose((*copy)(x), net(x), 1e-6, 0));
+}
