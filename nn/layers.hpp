@@ -146,8 +146,11 @@ class Dropout2d : public Module {
  public:
   explicit Dropout2d(double p = 0.5, Generator* gen = nullptr);
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "Dropout2d"; }
   std::string extra_repr() const override;
+  // The copy draws from the same generator.
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<Dropout2d>(p_, gen_);
+  }
 
  private:
   double p_;

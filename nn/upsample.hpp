@@ -3,6 +3,7 @@
 // weighted sums, so gradients of every order come from the ops' own backward.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,10 @@ class Upsample : public Module {
   explicit Upsample(double scale_factor, InterpolateMode mode = InterpolateMode::nearest,
                     bool align_corners = false);
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "Upsample"; }
   std::string extra_repr() const override;  // "scale_factor=2, mode='bilinear'"
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<Upsample>(options_);
+  }
   const InterpolateOptions& options() const { return options_; }
 
  private:

@@ -74,6 +74,10 @@ TEST_CASE("Dropout2d: channels dropped in training, the identity in eval") {
   CHECK(drop.type_name() == "Dropout2d");
   CHECK(drop.extra_repr() == "p=0.25");
   CHECK(drop.parameters().empty());
+  auto copy = drop.clone();
+  CHECK(copy->type_name() == "Dropout2d");
+  CHECK(copy->extra_repr() == "p=0.25");
+  CHECK_FALSE(copy->is_training());
 }
 
 TEST_CASE("Dropout2d: errors name the layer and the shapes") {

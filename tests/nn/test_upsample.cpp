@@ -147,6 +147,10 @@ TEST_CASE("Upsample: the functional form as a layer") {
   CHECK(up.type_name() == "Upsample");
   CHECK(up.extra_repr() == "scale_factor=2, mode='bilinear'");
   CHECK(up.parameters().empty());
+  auto copy = up.clone();
+  CHECK(copy->type_name() == "Upsample");
+  CHECK(copy->extra_repr() == "scale_factor=2, mode='bilinear'");
+  CHECK(allclose((*copy)(x), up(x), 0, 0));
   CHECK(nn::Upsample({.size = {5, 7}}).extra_repr() == "size=(5, 7), mode='nearest'");
   CHECK(nn::Upsample(1.5, InterpolateMode::bilinear, true).extra_repr() ==
         "scale_factor=1.5, mode='bilinear', align_corners=true");
