@@ -30,7 +30,7 @@ define ensure
 	fi
 endef
 
-.PHONY: all deps build test test-nodnnl test-sanitize fuzz test-tsan test-accuracy demo bench clean
+.PHONY: all deps build test test-nodnnl test-sanitize fuzz test-tsan test-accuracy test-accuracy-full demo bench clean
 
 all: build
 
@@ -45,7 +45,7 @@ build: deps $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
 
 test: build
-	meson test -C $(BUILD) --no-suite accuracy --print-errorlogs
+	meson test -C $(BUILD) --no-suite accuracy --no-suite accuracy-full --print-errorlogs
 
 # The OpenBLAS-only build (what a machine without oneDNN gets): the tensor suite, whose
 # test_gemm_backend checks both paths agree.
@@ -75,7 +75,7 @@ test-sanitize:
 	$(san_setup)
 	meson compile -C $(SAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  meson test -C $(SAN_BUILD) --no-suite accuracy --print-errorlogs --timeout-multiplier 4
+	  meson test -C $(SAN_BUILD) --no-suite accuracy --no-suite accuracy-full --print-errorlogs --timeout-multiplier 4
 
 # Each harness in fuzz/ for FUZZ_SECONDS (single job) from a scratch copy of its committed corpus
 # (new inputs stay out of the repository), with its dictionary, leak detection on and a 2 GB
@@ -115,6 +115,12 @@ test-tsan: deps $(TSAN_BUILD)/build.ninja
 test-accuracy: build
 	$(call ensure,$(DEMO_PACKAGES))
 	meson test -C $(BUILD) --suite accuracy --print-errorlogs --timeout-multiplier 3
+
+# The image trainers' full recipes over several seeds (about 40 minutes on 2 cores): the figures
+# in the README. Not run by CI, whose accuracy stage runs the short recipes above.
+test-accuracy-full: build
+	$(call ensure,$(DEMO_PACKAGES))
+	meson test -C $(BUILD) --suite accuracy-full --print-errorlogs --timeout-multiplier 3
 
 demo: build
 	$(call ensure,$(DEMO_PACKAGES))

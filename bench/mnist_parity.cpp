@@ -1,9 +1,10 @@
-// The MNIST trainer's recipe (784-128-64-10 ReLU MLP, cross-entropy, Adam lr 1e-3, batch 64,
-// shuffled, pixels in [0, 1]) run in xgrad and libtorch side by side from the same initial
-// weights on the same batches in the same order. Per epoch it prints both mean training losses,
+// The image trainers' recipe (cross-entropy, Adam lr 1e-3, batch 64, shuffled, pixels in
+// [0, 1]) run in xgrad and libtorch side by side from the same initial weights on the same
+// batches in the same order, for the `mnist` trainer's 784-128-64-10 ReLU MLP (--model mlp) or
+// the `cnn` trainer's LeNet-5 (--model lenet). Per epoch it prints both mean training losses,
 // both test accuracies and how far the weights have drifted apart, so a difference in accuracy
 // can be told apart from float rounding.
-//   mnist_parity [--data DIR] [--seed S] [--epochs E]
+//   mnist_parity [--data DIR] [--seed S] [--epochs E] [--model mlp|lenet]
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -32,6 +33,7 @@ int main(int argc, char** argv) try {
   std::string dir = std::string(XGRAD_DATA_DIR) + "/mnist";
   uint64_t seed = 0;
   int epochs = 10;
+  std::string model = "mlp";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--data"))
       dir = argv[i + 1];
@@ -39,6 +41,8 @@ int main(int argc, char** argv) try {
       seed = std::stoull(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--epochs"))
       epochs = std::stoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--model"))
+      model = argv[i + 1];
     else
       throw Error(std::string("unknown option ") + argv[i]);
   }
@@ -47,18 +51,45 @@ int main(int argc, char** argv) try {
 
   auto train = data::load_mnist_dataset(dir, true);
   data::MnistSplit test = data::load_mnist(dir, false);
-  torch::Tensor test_x = to_torch(reshape(test.images, {test.images.shape()[0], 784}));
+  if (model != "mlp" && model != "lenet") throw Error("--model: expected mlp or lenet, got " + model);
+  const bool lenet = model == "lenet";
+  // Images as each model takes them: rows of 784 pixels, or (N, 1, 28, 28).
+  auto images = [lenet](const Tensor& x) {
+    const int64_t n = x.shape()[0];
+    return lenet ? reshape(x, {n, 1, 28, 28}) : reshape(x, {n, 784});
+  };
+  torch::Tensor test_x = to_torch(images(test.images));
   torch::Tensor test_y = to_torch(test.labels).to(torch::kLong);
 
   // The trainer's model and initialisation; libtorch's copy starts from the same values.
   Generator init(seed);
-  nn::Sequential ours{
-      std::make_shared<nn::Flatten>(), std::make_shared<nn::Linear>(784, 128, true, &init),
-      std::make_shared<nn::ReLU>(),    std::make_shared<nn::Linear>(128, 64, true, &init),
-      std::make_shared<nn::ReLU>(),    std::make_shared<nn::Linear>(64, 10, true, &init)};
-  torch::nn::Sequential theirs(torch::nn::Linear(784, 128), torch::nn::ReLU(),
-                               torch::nn::Linear(128, 64), torch::nn::ReLU(),
-                               torch::nn::Linear(64, 10));
+  using std::make_shared;
+  namespace tn = torch::nn;
+  nn::Sequential ours;
+  tn::Sequential theirs;
+  if (lenet) {
+    for (auto layer : std::initializer_list<std::shared_ptr<nn::Module>>{
+             make_shared<nn::Conv2d>(1, 6, 5, nn::Conv2dOptions{.padding = 2}, &init),
+             make_shared<nn::ReLU>(), make_shared<nn::MaxPool2d>(2),
+             make_shared<nn::Conv2d>(6, 16, 5, nn::Conv2dOptions{}, &init), make_shared<nn::ReLU>(),
+             make_shared<nn::MaxPool2d>(2), make_shared<nn::Flatten>(),
+             make_shared<nn::Linear>(400, 120, true, &init), make_shared<nn::ReLU>(),
+             make_shared<nn::Linear>(120, 84, true, &init), make_shared<nn::ReLU>(),
+             make_shared<nn::Linear>(84, 10, true, &init)})
+      ours.add(layer);
+    theirs = tn::Sequential(tn::Conv2d(tn::Conv2dOptions(1, 6, 5).padding(2)), tn::ReLU(),
+                            tn::MaxPool2d(2), tn::Conv2d(6, 16, 5), tn::ReLU(), tn::MaxPool2d(2),
+                            tn::Flatten(), tn::Linear(400, 120), tn::ReLU(), tn::Linear(120, 84),
+                            tn::ReLU(), tn::Linear(84, 10));
+  } else {
+    for (auto layer : std::initializer_list<std::shared_ptr<nn::Module>>{
+             make_shared<nn::Flatten>(), make_shared<nn::Linear>(784, 128, true, &init),
+             make_shared<nn::ReLU>(), make_shared<nn::Linear>(128, 64, true, &init),
+             make_shared<nn::ReLU>(), make_shared<nn::Linear>(64, 10, true, &init)})
+      ours.add(layer);
+    theirs = tn::Sequential(tn::Linear(784, 128), tn::ReLU(), tn::Linear(128, 64), tn::ReLU(),
+                            tn::Linear(64, 10));
+  }
   std::vector<Tensor> our_params = ours.parameters();
   std::vector<torch::Tensor> their_params = theirs->parameters();
   {
@@ -78,20 +109,20 @@ int main(int argc, char** argv) try {
     return d;
   };
   std::printf(
-      "seed %llu\n| epoch | xgrad loss | libtorch loss | xgrad test acc | libtorch test acc "
+      "%s, seed %llu\n| epoch | xgrad loss | libtorch loss | xgrad test acc | libtorch test acc "
       "| max weight difference |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n",
-      static_cast<unsigned long long>(seed));
+      model.c_str(), static_cast<unsigned long long>(seed));
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     double our_loss = 0, their_loss = 0;
     int64_t batches = 0;
     for (const data::Batch& b : loader) {
       our_opt.zero_grad();
-      Tensor loss = loss_fn(ours(b.inputs), b.targets);
+      Tensor loss = loss_fn(ours(images(b.inputs)), b.targets);
       loss.backward();
       our_opt.step();
       our_loss += loss.item();
 
-      torch::Tensor x = to_torch(reshape(b.inputs, {b.inputs.shape()[0], 784}));
+      torch::Tensor x = to_torch(images(b.inputs));
       torch::Tensor y = to_torch(b.targets).to(torch::kLong);
       their_opt.zero_grad();
       torch::Tensor their = torch::nn::functional::cross_entropy(theirs->forward(x), y);
@@ -107,7 +138,10 @@ int main(int argc, char** argv) try {
     double our_acc, their_acc;
     {
       NoGradGuard no_grad;
-      our_acc = accuracy(to_torch(ours(test.images)), test_y);
+      std::vector<Tensor> scores;  // in batches of 1000, as the trainers evaluate
+      for (int64_t i = 0; i < test.images.shape()[0]; i += 1000)
+        scores.push_back(ours(images(slice(test.images, 0, i, i + 1000))));
+      our_acc = accuracy(to_torch(concat(scores, 0)), test_y);
     }
     {
       torch::NoGradGuard no_grad;
