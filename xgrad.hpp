@@ -26,6 +26,7 @@
 #include "nn/conv.hpp"
 #include "nn/pooling.hpp"
 #include "nn/normalization.hpp"
+#include "nn/upsample.hpp"
 #include "optim/optimizer.hpp"
 #include "optim/sgd.hpp"
 #include "optim/adam.hpp"
@@ -43,3 +44,4 @@
 #include "data/scaler.hpp"
 #include "data/encoding.hpp"
 #include "data/metrics.hpp"
+#include "data/image_transforms.hpp"

@@ -2,6 +2,8 @@
 // the optional background thread that assembles the next batch ahead of time.
 #include "data/data_loader.hpp"
 
+#include "data/image_transforms.hpp"
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -134,6 +136,7 @@ DataLoader::Iterator DataLoader::begin() {
     prefetcher_->pause();  // the worker reads order_: let it finish before reshuffling
   }
   if (options_.shuffle) order_ = permutation(dataset_->size(), generator_);
+  ++epoch_;
   if (prefetcher_) prefetcher_->resume(0, num_batches());
   return Iterator(this, 0);
 }
@@ -149,7 +152,27 @@ Batch DataLoader::batch(int64_t index) const {
     throw Error("DataLoader: batch " + std::to_string(index) + " out of range");
   const int64_t start = index * options_.batch_size;
   const int64_t stop = std::min<int64_t>(start + options_.batch_size, dataset_->size());
-  return dataset_->get_batch(std::vector<int64_t>(order_.begin() + start, order_.begin() + stop));
+  Batch b =
+      dataset_->get_batch(std::vector<int64_t>(order_.begin() + start, order_.begin() + stop));
+  if (options_.transform) {
+    Generator gen(transform_seed(epoch(), index));
+    b.inputs = (*options_.transform)(b.inputs, gen);
+  }
+  return b;
+}
+
+namespace {
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+}  // namespace
+
+uint64_t DataLoader::transform_seed(int64_t epoch, int64_t index) const {
+  return splitmix64(splitmix64(splitmix64(options_.seed) ^ static_cast<uint64_t>(epoch)) ^
+                    static_cast<uint64_t>(index));
 }
 
 const Batch& DataLoader::Iterator::operator*() {

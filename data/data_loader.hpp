@@ -1,6 +1,7 @@
 // DataLoader: batches a dataset, optionally shuffled from an explicit seed (a new order every
-// epoch, the same sequence of orders for the same seed). `for (auto& batch : loader)` runs one
-// epoch. Batches come from the dataset's get_batch, so in-memory datasets copy whole rows.
+// epoch, the same sequence of orders for the same seed) and transformed (seeded augmentation).
+// `for (auto& batch : loader)` runs one epoch. Batches come from the dataset's get_batch, so
+// in-memory datasets copy whole rows.
 #pragma once
 
 #include <memory>
@@ -11,6 +12,8 @@
 
 namespace xgrad::data {
 
+class Transform;  // data/image_transforms.hpp
+
 struct DataLoaderOptions {
   int64_t batch_size = 1;
   bool shuffle = false;
@@ -20,6 +23,10 @@ struct DataLoaderOptions {
   // The batches and their order are the same either way; the dataset's get_batch must then be
   // safe to call from another thread (the built-in datasets' are).
   bool prefetch = false;
+  // Applied to each batch's inputs (e.g. a Compose of image augmentations). Batch k of epoch e
+  // draws from Generator(transform_seed(e, k)), a mix of `seed`, e and k: the same augmentation
+  // with or without prefetch, and after a resume that replays the epochs' begin().
+  std::shared_ptr<const Transform> transform;
 };
 
 class DataLoader {
@@ -55,7 +62,11 @@ class DataLoader {
   int64_t dataset_size() const { return dataset_->size(); }
   // The example order of the current epoch.
   const std::vector<int64_t>& order() const { return order_; }
-  Batch batch(int64_t index) const;  // assembled now, in the calling thread
+  Batch batch(int64_t index) const;  // assembled (and transformed) now, in the calling thread
+  // The epoch that begin() last started, counting from 0 (0 before the first begin()).
+  int64_t epoch() const { return epoch_ < 0 ? 0 : epoch_; }
+  // The seed of the generator that options.transform uses for batch `index` of `epoch`.
+  uint64_t transform_seed(int64_t epoch, int64_t index) const;
 
  private:
   class Prefetcher;
@@ -65,6 +76,7 @@ class DataLoader {
   DataLoaderOptions options_;
   Generator generator_;
   std::vector<int64_t> order_;
+  int64_t epoch_ = -1;
   std::unique_ptr<Prefetcher> prefetcher_;
 };
 

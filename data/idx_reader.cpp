@@ -159,19 +159,25 @@ void check_counts(int64_t images, int64_t labels, const std::string& dir) {
 }
 }  // namespace
 
-MnistSplit load_mnist(const std::string& dir, bool train, Dtype dtype) {
+MnistSplit load_mnist(const std::string& dir, bool train, Dtype dtype, ImageLayout layout) {
   MnistSplit s{read_idx_images(mnist_file(dir, train, "images-idx3-ubyte"), dtype),
                read_idx_labels(mnist_file(dir, train, "labels-idx1-ubyte"))};
   check_counts(s.images.shape()[0], s.labels.shape()[0], dir);
+  if (layout == ImageLayout::nchw) {
+    const Shape& hw = s.images.shape();
+    s.images = alias_with_shape(s.images, {hw[0], 1, hw[1], hw[2]});
+  }
   return s;
 }
 
-std::shared_ptr<ByteImageDataset> load_mnist_dataset(const std::string& dir, bool train) {
+std::shared_ptr<ByteImageDataset> load_mnist_dataset(const std::string& dir, bool train,
+                                                     ImageLayout layout) {
   IdxBytes images = read_idx_image_bytes(mnist_file(dir, train, "images-idx3-ubyte"));
   Tensor labels = read_idx_labels(mnist_file(dir, train, "labels-idx1-ubyte"));
   check_counts(images.shape[0], labels.shape()[0], dir);
-  return std::make_shared<ByteImageDataset>(
-      std::move(images.pixels), Shape(images.shape.begin() + 1, images.shape.end()), labels);
+  Shape example(images.shape.begin() + 1, images.shape.end());
+  if (layout == ImageLayout::nchw) example.insert(example.begin(), int64_t{1});
+  return std::make_shared<ByteImageDataset>(std::move(images.pixels), example, labels);
 }
 
 }  // namespace xgrad::data

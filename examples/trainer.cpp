@@ -237,8 +237,9 @@ Tensor predict(nn::Module& model, const Tensor& inputs, int64_t batch_size) {
   return concat(parts, 0);
 }
 
-std::shared_ptr<const data::Dataset> mnist_training_set(const std::string& dir, int64_t limit) {
-  std::shared_ptr<const data::Dataset> train = data::load_mnist_dataset(dir, true);
+std::shared_ptr<const data::Dataset> mnist_training_set(const std::string& dir, int64_t limit,
+                                                        data::ImageLayout layout) {
+  std::shared_ptr<const data::Dataset> train = data::load_mnist_dataset(dir, true, layout);
   if (limit <= 0 || limit >= train->size()) return train;
   std::vector<int64_t> first(static_cast<std::size_t>(limit));
   std::iota(first.begin(), first.end(), 0);

@@ -101,8 +101,9 @@ Tensor predict(nn::Module& model, const Tensor& inputs, int64_t batch_size);
 double seconds_since(std::chrono::steady_clock::time_point start);
 
 // The training split of an MNIST-format folder as bytes-backed dataset (see ByteImageDataset),
-// limited to its first `limit` images when limit > 0.
-std::shared_ptr<const data::Dataset> mnist_training_set(const std::string& dir, int64_t limit);
+// limited to its first `limit` images when limit > 0; ImageLayout::nchw for (N, 1, 28, 28).
+std::shared_ptr<const data::Dataset> mnist_training_set(
+    const std::string& dir, int64_t limit, data::ImageLayout layout = data::ImageLayout::nhw);
 
 // The command-line extras of the image classifiers (mnist, cnn): --data, --limit, --test-limit,
 // --graph, --profile; `more` are appended.

@@ -14,6 +14,21 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator* gen) {
   return mul(x, mul(keep, 1.0 / (1.0 - p)));
 }
 
+Tensor dropout2d(const Tensor& x, double p, bool training, Generator* gen) {
+  const xgrad::detail::OpScope profile_scope("dropout2d", x);
+  if (!(p >= 0.0 && p < 1.0))
+    throw Error("dropout2d: p must be in [0, 1), got " + std::to_string(p));
+  if (x.dim() != 3 && x.dim() != 4)
+    throw Error("dropout2d: expected input (N, C, H, W) or (C, H, W), got " +
+                format_shape(x.shape()));
+  if (!training || p == 0.0) return x;
+  // One draw per channel, broadcast over its H × W pixels.
+  Shape mask = x.shape();
+  mask[mask.size() - 1] = mask[mask.size() - 2] = 1;
+  Tensor keep = ge(rand(mask, x.dtype(), gen), p);
+  return mul(x, mul(keep, 1.0 / (1.0 - p)));
+}
+
 namespace {
 
 Tensor reduce(const Tensor& losses, Reduction r) {

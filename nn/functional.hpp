@@ -1,5 +1,6 @@
-// nn::functional: the activations (the same functions as xgrad::relu, ...), dropout and the
-// losses as plain functions. Losses are compositions of differentiable ops.
+// nn::functional: the activations (the same functions as xgrad::relu, ...), dropout (and its
+// channel-wise dropout2d) and the losses as plain functions. Losses are compositions of
+// differentiable ops.
 #pragma once
 
 #include "autograd/ops.hpp"
@@ -25,6 +26,10 @@ using xgrad::softsign;
 using xgrad::tanh;
 
 Tensor dropout(const Tensor& x, double p, bool training, Generator* gen = nullptr);
+// Zeroes whole channels of (N, C, H, W) or (C, H, W) input, each with probability p, and scales
+// the kept ones by 1/(1-p). Note: a 3-d input is one image (C, H, W), as nn.Dropout2d documents
+// (PyTorch itself still treats it as (N, C, L) there, with a deprecation warning).
+Tensor dropout2d(const Tensor& x, double p, bool training, Generator* gen = nullptr);
 
 enum class Reduction { none, mean, sum };
 

@@ -1,4 +1,4 @@
-// Linear, Unflatten, Dropout and the containers (Sequential, ModuleList, ModuleDict).
+// Linear, Unflatten, Dropout, Dropout2d and the containers (Sequential, ModuleList, ModuleDict).
 #include "nn/layers.hpp"
 
 #include <algorithm>
@@ -178,6 +178,24 @@ Dropout::Dropout(double p, Generator* gen) : p_(p), gen_(gen) {
 Tensor Dropout::forward(const Tensor& x) { return functional::dropout(x, p_, is_training(), gen_); }
 
 std::string Dropout::extra_repr() const {
+  std::ostringstream os;
+  os << "p=" << p_;
+  return os.str();
+}
+
+Dropout2d::Dropout2d(double p, Generator* gen) : p_(p), gen_(gen) {
+  if (!(p >= 0.0 && p < 1.0))
+    throw Error("Dropout2d: p must be in [0, 1), got " + std::to_string(p));
+}
+
+Tensor Dropout2d::forward(const Tensor& x) {
+  if (x.dim() != 3 && x.dim() != 4)
+    throw Error("Dropout2d(" + extra_repr() + "): expected input (N, C, H, W) or (C, H, W), got " +
+                format_shape(x.shape()));
+  return functional::dropout2d(x, p_, is_training(), gen_);
+}
+
+std::string Dropout2d::extra_repr() const {
   std::ostringstream os;
   os << "p=" << p_;
   return os.str();

@@ -1,5 +1,5 @@
-// The standard layers (Linear, Flatten, Unflatten, Identity, Dropout) and the containers
-// (Sequential, ModuleList, ModuleDict).
+// The standard layers (Linear, Flatten, Unflatten, Identity, Dropout, Dropout2d) and the
+// containers (Sequential, ModuleList, ModuleDict).
 #pragma once
 
 #include <initializer_list>
@@ -133,6 +133,23 @@ class Dropout : public Module {
   // The copy draws from the same generator.
   std::shared_ptr<Module> clone_empty() const override {
     return std::make_shared<Dropout>(p_, gen_);
+  }
+
+ private:
+  double p_;
+  Generator* gen_;
+};
+
+// Zeroes whole channels of (N, C, H, W) or (C, H, W) input with probability p while training
+// and scales the rest by 1/(1-p) (functional::dropout2d); the identity in eval mode.
+class Dropout2d : public Module {
+ public:
+  explicit Dropout2d(double p = 0.5, Generator* gen = nullptr);
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  // The copy draws from the same generator.
+  std::shared_ptr<Module> clone_empty() const override {
+    return std::make_shared<Dropout2d>(p_, gen_);
   }
 
  private:

@@ -38,6 +38,14 @@ TEST_CASE("MNIST: counts, pixel range and class histograms") {
   };
   CHECK(same(bytes->images(), train.images));
   CHECK(same(bytes->get_batch({59999, 7}).inputs, index_select(train.images, 0, {59999, 7})));
+  // With a channel dimension: the same pixels as (N, 1, 28, 28) batches.
+  auto nchw = load_mnist_dataset(dir, true, ImageLayout::nchw);
+  CHECK(nchw->example_shape() == Shape{1, 28, 28});
+  Tensor batch = nchw->get_batch({59999, 7}).inputs;
+  CHECK(batch.shape() == Shape{2, 1, 28, 28});
+  CHECK(same(reshape(batch, {2, 28, 28}), index_select(train.images, 0, {59999, 7})));
+  CHECK(load_mnist(dir, false, float32, ImageLayout::nchw).images.shape() ==
+        Shape{10000, 1, 28, 28});
 }
 
 namespace {
