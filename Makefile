@@ -12,7 +12,7 @@ FUZZ_HARNESSES := csv whitespace idx safetensors checkpoint model
 
 PACKAGES := g++ meson ninja-build pkg-config libxtensor-dev libxtensor-blas-dev libxsimd-dev \
             libopenblas-dev liblapack-dev doctest-dev libbenchmark-dev zlib1g-dev \
-            nlohmann-json3-dev libcli11-dev graphviz libdnnl-dev
+            nlohmann-json3-dev libcli11-dev graphviz libdnnl-dev wamerican
 # The ASan+UBSan build (unit suite and fuzzers) is clang's: libFuzzer ships with its runtime.
 SAN_PACKAGES := $(PACKAGES) clang-14 libclang-rt-14-dev
 DEMO_PACKAGES := dataset-fashion-mnist gnuplot-nox

@@ -2,6 +2,7 @@
 // negative. Ops record themselves on the tape when grad mode is on and an input requires grad.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -198,6 +199,14 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor index_select(const Tensor& x, int64_t dim, const std::vector<int64_t>& index);
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+// Rows of weight (num_embeddings, embedding_dim) picked by int64/int32 indices of any shape:
+// out has shape indices.shape() + (embedding_dim). The rows read at padding_idx get no gradient
+// (kNoPadding: none; negative counts from the end); scale_grad_by_freq divides each row's
+// gradient by how often its index occurs in `indices`.
+inline constexpr int64_t kNoPadding = INT64_MIN;
+Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx = kNoPadding,
+                 bool scale_grad_by_freq = false);
+
 Tensor concat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor clone(const Tensor& x);

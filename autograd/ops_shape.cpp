@@ -343,6 +343,54 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   return index_select(x, d, *to_indices("index_select", index, x.shape()[d]));
 }
 
+Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx,
+                 bool scale_grad_by_freq) {
+  const detail::OpScope profile_scope("embedding", weight, indices);
+  if (weight.dim() != 2)
+    throw Error("embedding: weight must be 2-D (num_embeddings, embedding_dim), got " +
+                format_shape(weight.shape()));
+  const int64_t rows = weight.shape()[0];
+  if (padding_idx != kNoPadding) {
+    if (padding_idx < -rows || padding_idx >= rows)
+      throw Error("embedding: padding_idx " + std::to_string(padding_idx) +
+                  " is out of range for " + std::to_string(rows) + " embeddings");
+    if (padding_idx < 0) padding_idx += rows;
+  }
+  Indices idx = to_indices("embedding", indices, rows);
+  Shape shape = indices.shape();
+  shape.push_back(weight.shape()[1]);
+  Tensor out = alias_with_shape(kernels::index_select(weight, 0, *idx), shape);
+  // out[..., :] = weight[indices[...], :]. Backward: the gradient's rows summed into the rows
+  // they were read from (index_add into zeros), leaving out the positions that read
+  // padding_idx, and each row divided by how often its index occurs when scale_grad_by_freq.
+  return record("embedding", out, weight,
+                [idx, padding_idx, scale_grad_by_freq](const BackwardArgs& g) {
+                  const Shape wshape = g.input_shape(0);
+                  Tensor rows_grad = reshape(g.grad, {-1, wshape[1]});
+                  std::vector<int64_t> kept, kept_rows;
+                  std::vector<double> scale;
+                  std::vector<int64_t> counts;
+                  if (scale_grad_by_freq) {
+                    counts.assign(static_cast<std::size_t>(wshape[0]), 0);
+                    for (int64_t i : *idx) ++counts[static_cast<std::size_t>(i)];
+                  }
+                  for (std::size_t p = 0; p < idx->size(); ++p) {
+                    const int64_t i = (*idx)[p];
+                    if (i == padding_idx) continue;
+                    kept.push_back(static_cast<int64_t>(p));
+                    kept_rows.push_back(i);
+                    if (scale_grad_by_freq)
+                      scale.push_back(1.0 / static_cast<double>(counts[static_cast<std::size_t>(i)]));
+                  }
+                  if (kept.size() != idx->size()) rows_grad = index_select(rows_grad, 0, kept);
+                  if (scale_grad_by_freq)
+                    rows_grad = mul(rows_grad, from_vector(scale, {static_cast<int64_t>(scale.size()), 1},
+                                                           rows_grad.dtype()));
+                  auto target = std::make_shared<const std::vector<int64_t>>(std::move(kept_rows));
+                  return TensorList{index_add(wshape, 0, target, rows_grad)};
+                });
+}
+
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   const detail::OpScope profile_scope("gather", x, index);
   int64_t d = kernels::normalize_dim("gather", dim, x.dim());
