@@ -280,6 +280,32 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value);
 // The elements of x where the bool mask is true (both broadcast), in row-major order, as 1-D.
 Tensor masked_select(const Tensor& x, const Tensor& mask);
 
+// ---- recurrence (autograd/ops_recurrent.cpp) ----
+// The cells of RNN (tanh or relu), LSTM (gates i, f, g, o) and GRU (gates r, z, n), as PyTorch.
+enum class RecurrentCell { rnn_tanh, rnn_relu, lstm, gru };
+struct CellState {
+  Tensor h, c;  // c: the LSTM's cell state only
+};
+// One step from the input's share of the gates, gates_x = x W_ihᵀ + b_ih (N, G·H), the previous
+// state (N, H) and w_hh (G·H, H), b_hh (G·H) or undefined:
+//   rnn:  h' = act(gates_x + h W_hhᵀ + b_hh)
+//   lstm: i, f, o = σ(·), g = tanh(·) of gates_x + h W_hhᵀ + b_hh; c' = f c + i g, h' = o tanh(c')
+//   gru:  r, z = σ(·); n = tanh(x_n + r (h W_hnᵀ + b_hn)); h' = (1 - z) n + z h
+CellState recurrent_step(RecurrentCell cell, const Tensor& gates_x, const CellState& prev,
+                         const Tensor& w_hh, const Tensor& b_hh = Tensor());
+struct RecurrenceOutput {
+  Tensor output, h_n, c_n;
+};
+// recurrent_step over every step of gates_x (L, N, G·H), forwards or in reverse: output (L, N, H)
+// and the final states. With lengths (N entries in [1, L]), sequence n is updated only while
+// t < lengths[n] and its outputs are zeros after that (pack_padded_sequence's effect; in reverse
+// a sequence starts at its own last step). One node: its backward computes every step's gate
+// gradients fused and the w_hh gradient as one product over all steps; under create_graph it
+// differentiates the recomputed steps.
+RecurrenceOutput recurrence(RecurrentCell cell, const Tensor& gates_x, const CellState& initial,
+                            const Tensor& w_hh, const Tensor& b_hh = Tensor(),
+                            const std::vector<int64_t>& lengths = {}, bool reverse = false);
+
 // ---- linear algebra (autograd/ops_linalg.cpp) ----
 // numpy's matmul: 1-D (vector), 2-D (matrix) and batched (N-D, batch dims broadcast).
 Tensor matmul(const Tensor& a, const Tensor& b);

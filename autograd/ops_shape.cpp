@@ -363,32 +363,32 @@ Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_id
   // out[..., :] = weight[indices[...], :]. Backward: the gradient's rows summed into the rows
   // they were read from (index_add into zeros), leaving out the positions that read
   // padding_idx, and each row divided by how often its index occurs when scale_grad_by_freq.
-  return record("embedding", out, weight,
-                [idx, padding_idx, scale_grad_by_freq](const BackwardArgs& g) {
-                  const Shape wshape = g.input_shape(0);
-                  Tensor rows_grad = reshape(g.grad, {-1, wshape[1]});
-                  std::vector<int64_t> kept, kept_rows;
-                  std::vector<double> scale;
-                  std::vector<int64_t> counts;
-                  if (scale_grad_by_freq) {
-                    counts.assign(static_cast<std::size_t>(wshape[0]), 0);
-                    for (int64_t i : *idx) ++counts[static_cast<std::size_t>(i)];
-                  }
-                  for (std::size_t p = 0; p < idx->size(); ++p) {
-                    const int64_t i = (*idx)[p];
-                    if (i == padding_idx) continue;
-                    kept.push_back(static_cast<int64_t>(p));
-                    kept_rows.push_back(i);
-                    if (scale_grad_by_freq)
-                      scale.push_back(1.0 / static_cast<double>(counts[static_cast<std::size_t>(i)]));
-                  }
-                  if (kept.size() != idx->size()) rows_grad = index_select(rows_grad, 0, kept);
-                  if (scale_grad_by_freq)
-                    rows_grad = mul(rows_grad, from_vector(scale, {static_cast<int64_t>(scale.size()), 1},
-                                                           rows_grad.dtype()));
-                  auto target = std::make_shared<const std::vector<int64_t>>(std::move(kept_rows));
-                  return TensorList{index_add(wshape, 0, target, rows_grad)};
-                });
+  return record(
+      "embedding", out, weight, [idx, padding_idx, scale_grad_by_freq](const BackwardArgs& g) {
+        const Shape wshape = g.input_shape(0);
+        Tensor rows_grad = reshape(g.grad, {-1, wshape[1]});
+        std::vector<int64_t> kept, kept_rows;
+        std::vector<double> scale;
+        std::vector<int64_t> counts;
+        if (scale_grad_by_freq) {
+          counts.assign(static_cast<std::size_t>(wshape[0]), 0);
+          for (int64_t i : *idx) ++counts[static_cast<std::size_t>(i)];
+        }
+        for (std::size_t p = 0; p < idx->size(); ++p) {
+          const int64_t i = (*idx)[p];
+          if (i == padding_idx) continue;
+          kept.push_back(static_cast<int64_t>(p));
+          kept_rows.push_back(i);
+          if (scale_grad_by_freq)
+            scale.push_back(1.0 / static_cast<double>(counts[static_cast<std::size_t>(i)]));
+        }
+        if (kept.size() != idx->size()) rows_grad = index_select(rows_grad, 0, kept);
+        if (scale_grad_by_freq)
+          rows_grad = mul(rows_grad, from_vector(scale, {static_cast<int64_t>(scale.size()), 1},
+                                                 rows_grad.dtype()));
+        auto target = std::make_shared<const std::vector<int64_t>>(std::move(kept_rows));
+        return TensorList{index_add(wshape, 0, target, rows_grad)};
+      });
 }
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {

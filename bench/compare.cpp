@@ -471,17 +471,45 @@ void batchnorm_layer() {
       20, nullptr, 11);
 }
 
+// ---- sequence layers: one layer's forward + backward (input and weight gradients) ----
+
+void lstm_layer() {
+  using namespace xgrad;
+  const int64_t batch = 32, steps = 50, in = 64, hidden = 256;
+  Generator gen(0);
+  nn::LSTM lstm(in, hidden, {}, &gen);
+  Tensor x = rand({steps, batch, in}, {float32, true}, &gen);
+  torch::nn::LSTM tlstm(torch::nn::LSTMOptions(in, hidden));
+  torch::Tensor tx = torch::from_blob(x.data<float>(), {steps, batch, in}).clone().requires_grad_();
+  // Input projection (all steps) and hidden projection (per step), each forward, dx and dW.
+  const double flops = 3.0 * 2.0 * static_cast<double>(steps * batch) * 4 * hidden * (in + hidden);
+  record(
+      "LSTM fwd+bwd (batch 32, seq 50, 64→256)",
+      [&] {
+        x.zero_grad(true);
+        lstm.zero_grad();
+        sum(lstm(x)).backward();
+      },
+      [&] {
+        tx.mutable_grad() = torch::Tensor();
+        tlstm->zero_grad();
+        std::get<0>(tlstm->forward(tx)).sum().backward();
+      },
+      5, nullptr, 7, nullptr, flops);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  // `compare conv` runs the convolution rows only, `compare mlp` the others.
+  // `compare conv` runs the convolution rows only, `compare seq` the sequence layers, `compare
+  // mlp` the MLP and tiny-op rows.
   const std::string only = argc > 1 ? argv[1] : "";
   const Peak peak = measure_peak();
   std::fprintf(stderr, "one core's FMA peak (%s): %.1f GFLOP/s\n", peak.isa, peak.gflops);
   std::fprintf(stderr, "timing (alternating rounds, medians)...\n");
   xgrad::set_num_threads(1);
   torch::set_num_threads(1);
-  if (only != "conv") {
+  if (only == "" || only == "mlp") {
     xnor_step();
     tiny_chain(1);
     tiny_chain(4);
@@ -492,13 +520,18 @@ int main(int argc, char** argv) {
     mlp_step("Large MLP step 784-1024-1024-10, batch 1024", {784, 1024, 1024, 10}, 1024, 2, 3);
     adam_only();
   }
-  if (only != "mlp") {
+  if (only == "" || only == "conv") {
     xgrad::set_num_threads(1);
     torch::set_num_threads(1);
     conv_layer("Conv2d fwd+bwd, LeNet conv2 (64, 6→16, 5×5, 14×14)", 64, 6, 16, 5, 14, 0, 50, 11);
     conv_layer("Conv2d fwd+bwd, ResNet 3×3 (32, 64→64, 56×56)", 32, 64, 64, 3, 56, 1, 2, 5);
     lenet_step();
     batchnorm_layer();
+  }
+  if (only == "" || only == "seq") {
+    xgrad::set_num_threads(1);
+    torch::set_num_threads(1);
+    lstm_layer();
   }
 
   // % of peak: the row's FLOPs over its time, over the peak (threads > 1 still count one

@@ -34,45 +34,7 @@ const char* mode_name(RecurrentMode mode, bool cell) {
   }
 }
 
-struct StepState {
-  Tensor h, c;
-};
-
-// One time step from the input's share of the gates, gates_x = x W_ihᵀ + b_ih (N, G·H), and the
-// previous state; b_hh may be undefined (the layers fold it into gates_x except for the GRU,
-// whose n gate keeps b_hn inside r ⊙ (·)).
-StepState step(RecurrentMode mode, const Tensor& gates_x, const StepState& prev, const Tensor& w_hh,
-               const Tensor& b_hh) {
-  const int64_t hidden = w_hh.shape()[1];
-  Tensor gates_h = linear(prev.h, w_hh, b_hh);
-  switch (mode) {
-    case RecurrentMode::rnn_tanh:
-      return {tanh(add(gates_x, gates_h)), Tensor()};
-    case RecurrentMode::rnn_relu:
-      return {relu(add(gates_x, gates_h)), Tensor()};
-    case RecurrentMode::lstm: {
-      Tensor gates = add(gates_x, gates_h);
-      Tensor in_forget = sigmoid(narrow(gates, 1, 0, 2 * hidden));  // i and f side by side
-      Tensor cell_in = tanh(narrow(gates, 1, 2 * hidden, hidden));
-      Tensor out_gate = sigmoid(narrow(gates, 1, 3 * hidden, hidden));
-      Tensor c = add(mul(narrow(in_forget, 1, hidden, hidden), prev.c),
-                     mul(narrow(in_forget, 1, 0, hidden), cell_in));
-      return {mul(out_gate, tanh(c)), c};
-    }
-    case RecurrentMode::gru: {
-      Tensor reset_update =
-          sigmoid(add(narrow(gates_x, 1, 0, 2 * hidden), narrow(gates_h, 1, 0, 2 * hidden)));
-      Tensor n = tanh(
-          add(narrow(gates_x, 1, 2 * hidden, hidden),
-              mul(narrow(reset_update, 1, 0, hidden), narrow(gates_h, 1, 2 * hidden, hidden))));
-      // h' = (1 - z) n + z h = n + z (h - n)
-      return {add(n, mul(narrow(reset_update, 1, hidden, hidden), sub(prev.h, n))), Tensor()};
-    }
-  }
-  throw Error("recurrent step: unknown mode");
-}
-
-StepState cell_step(RecurrentMode mode, const Tensor& x, const StepState& prev, const Tensor& w_ih,
+CellState cell_step(RecurrentMode mode, const Tensor& x, const CellState& prev, const Tensor& w_ih,
                     const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
   const char* name = mode_name(mode, true);
   const int64_t gates = gate_count(mode);
@@ -90,7 +52,7 @@ StepState cell_step(RecurrentMode mode, const Tensor& x, const StepState& prev, 
     throw Error(std::string(name) + ": expected states of shape " + format_shape(state_shape) +
                 ", got " + format_shape(prev.h.shape()) +
                 (prev.c.defined() ? " and " + format_shape(prev.c.shape()) : std::string()));
-  return step(mode, linear(x, w_ih, b_ih), prev, w_hh, b_hh);
+  return recurrent_step(mode, linear(x, w_ih, b_ih), prev, w_hh, b_hh);
 }
 
 // U(-1/√H, 1/√H), PyTorch's reset_parameters for every recurrent weight and bias.
@@ -125,7 +87,7 @@ std::pair<Tensor, Tensor> lstm_cell(const Tensor& x, const Tensor& h, const Tens
                                     const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                                     const Tensor& b_hh) {
   if (!c.defined()) throw Error("LSTMCell: the cell state c is undefined");
-  StepState s = cell_step(RecurrentMode::lstm, x, {h, c}, w_ih, w_hh, b_ih, b_hh);
+  CellState s = cell_step(RecurrentMode::lstm, x, {h, c}, w_ih, w_hh, b_ih, b_hh);
   return {s.h, s.c};
 }
 
@@ -210,7 +172,7 @@ std::pair<Tensor, Tensor> LSTMCell::forward(const Tensor& x, const Tensor& h, co
   auto [xb, unbatched] = batched_input(x);
   Tensor hb = batched_state(h, xb, unbatched, "h");
   Tensor cb = batched_state(c, xb, unbatched, "c");
-  StepState s = cell_step(mode_, xb, {hb, cb}, weight_ih, weight_hh, bias_ih, bias_hh);
+  CellState s = cell_step(mode_, xb, {hb, cb}, weight_ih, weight_hh, bias_ih, bias_hh);
   if (unbatched) return {squeeze(s.h, 0), squeeze(s.c, 0)};
   return {s.h, s.c};
 }
@@ -336,9 +298,8 @@ RecurrentOutput RNNBase::forward(const Tensor& input, const RecurrentState& stat
   Tensor h0 = initial(state.h, "h0");
   Tensor c0 = lstm ? initial(state.c, "c0") : Tensor();
 
-  // Variable lengths: step t updates sequence n only while t < lengths[n]; the outputs there
-  // are zeros, as pad_packed_sequence pads them.
-  Tensor keep;  // (L, N, 1) bool, undefined when every sequence has length L
+  // Variable lengths (pack_padded_sequence's effect): checked here, applied by the recurrence.
+  std::vector<int64_t> steps_of;
   if (lengths.defined()) {
     if (lengths.dim() != 1 || lengths.shape()[0] != batch ||
         (lengths.dtype() != Dtype::int64 && lengths.dtype() != Dtype::int32))
@@ -353,10 +314,9 @@ RecurrentOutput RNNBase::forward(const Tensor& input, const RecurrentState& stat
         throw Error(describe() + ": lengths[" + std::to_string(n) + "] = " + std::to_string(v) +
                     " is outside [1, " + std::to_string(steps) + "]");
       all_full = all_full && v == steps;
+      steps_of.push_back(v);
     }
-    if (!all_full)
-      keep = unsqueeze(
-          lt(unsqueeze(arange(static_cast<double>(steps), Dtype::int64), 1), unsqueeze(len, 0)), 2);
+    if (all_full) steps_of.clear();
   }
 
   std::vector<Tensor> h_n, c_n;
@@ -375,26 +335,13 @@ RecurrentOutput RNNBase::forward(const Tensor& input, const RecurrentState& stat
       Tensor gates_x =
           reshape(linear(reshape(layer_input, {steps * batch, layer_input.shape()[2]}), w[0], bias),
                   {steps, batch, gates});
-      Tensor b_hh = fold_bias ? Tensor() : w[3];
       const int64_t k = l * directions + d;
-      StepState s{select(h0, 0, k), lstm ? select(c0, 0, k) : Tensor()};
-      std::vector<Tensor> outputs(static_cast<std::size_t>(steps));
-      for (int64_t i = 0; i < steps; ++i) {
-        const int64_t t = d == 0 ? i : steps - 1 - i;
-        StepState next = step(mode_, select(gates_x, 0, t), s, w[1], b_hh);
-        if (keep.defined()) {
-          Tensor m = select(keep, 0, t);
-          next.h = where(m, next.h, s.h);
-          if (lstm) next.c = where(m, next.c, s.c);
-          outputs[static_cast<std::size_t>(t)] = mul(next.h, m);
-        } else {
-          outputs[static_cast<std::size_t>(t)] = next.h;
-        }
-        s = next;
-      }
-      h_n.push_back(s.h);
-      if (lstm) c_n.push_back(s.c);
-      direction_outputs.push_back(stack(outputs, 0));
+      RecurrenceOutput r =
+          recurrence(mode_, gates_x, {select(h0, 0, k), lstm ? select(c0, 0, k) : Tensor()}, w[1],
+                     fold_bias ? Tensor() : w[3], steps_of, d == 1);
+      h_n.push_back(r.h_n);
+      if (lstm) c_n.push_back(r.c_n);
+      direction_outputs.push_back(r.output);
     }
     layer_input = directions == 1 ? direction_outputs[0] : concat(direction_outputs, 2);
   }

@@ -31,7 +31,7 @@ Tensor gru_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tens
 
 }  // namespace functional
 
-enum class RecurrentMode { rnn_tanh, rnn_relu, lstm, gru };
+using RecurrentMode = xgrad::RecurrentCell;  // rnn_tanh, rnn_relu, lstm, gru
 
 // The common part of the cells: parameters weight_ih (G·H, in), weight_hh (G·H, H), bias_ih and
 // bias_hh (G·H), all ~ U(-1/√H, 1/√H) as PyTorch.
