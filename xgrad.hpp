@@ -27,6 +27,8 @@
 #include "nn/pooling.hpp"
 #include "nn/normalization.hpp"
 #include "nn/upsample.hpp"
+#include "nn/attention.hpp"
+#include "nn/transformer.hpp"
 #include "optim/optimizer.hpp"
 #include "optim/sgd.hpp"
 #include "optim/adam.hpp"
