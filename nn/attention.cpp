@@ -17,6 +17,7 @@ namespace {
 std::string str(const Tensor& t) { return format_shape(t.shape()); }
 std::string str(const Shape& s) { return format_shape(s); }
 std::string num(int64_t n) { return std::to_string(n); }
+std::string tensors(std::size_t n) { return std::to_string(n) + (n == 1 ? " tensor" : " tensors"); }
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Bool (L, S): true where query i may attend to key j (j <= i).
@@ -353,7 +354,7 @@ std::vector<Tensor> MultiheadAttention::forward_many(const std::vector<Tensor>& 
     throw Error(name() +
                 ": forward_many takes {query, key, value [, key_padding_mask [, "
                 "attn_mask]]}, got " +
-                num(static_cast<int64_t>(inputs.size())) + " tensors");
+                tensors(inputs.size()));
   MultiheadAttentionArgs args;
   if (inputs.size() > 3) args.key_padding_mask = inputs[3];
   if (inputs.size() > 4) args.attn_mask = inputs[4];

@@ -15,6 +15,7 @@ namespace {
 
 std::string str(const Tensor& t) { return format_shape(t.shape()); }
 std::string num(int64_t n) { return std::to_string(n); }
+std::string tensors(std::size_t n) { return std::to_string(n) + (n == 1 ? " tensor" : " tensors"); }
 
 MultiheadAttentionOptions attention_options(const TransformerLayerOptions& o) {
   MultiheadAttentionOptions m;
@@ -143,7 +144,7 @@ Tensor TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mas
 std::vector<Tensor> TransformerEncoderLayer::forward_many(const std::vector<Tensor>& inputs) {
   if (inputs.empty() || inputs.size() > 3)
     throw Error(name() + ": forward_many takes {src [, src_mask [, src_key_padding_mask]]}, got " +
-                num(static_cast<int64_t>(inputs.size())) + " tensors");
+                tensors(inputs.size()));
   return {forward(inputs[0], input_or_none(inputs, 1), input_or_none(inputs, 2))};
 }
 
@@ -220,7 +221,7 @@ std::vector<Tensor> TransformerDecoderLayer::forward_many(const std::vector<Tens
     throw Error(name() +
                 ": forward_many takes {tgt, memory [, tgt_mask [, memory_mask [, "
                 "tgt_key_padding_mask [, memory_key_padding_mask]]]]}, got " +
-                num(static_cast<int64_t>(inputs.size())) + " tensors");
+                tensors(inputs.size()));
   return {forward(inputs[0], inputs[1], input_or_none(inputs, 2), input_or_none(inputs, 3),
                   input_or_none(inputs, 4), input_or_none(inputs, 5))};
 }
@@ -285,7 +286,7 @@ std::vector<Tensor> TransformerEncoder::forward_many(const std::vector<Tensor>& 
     throw Error(
         "TransformerEncoder: forward_many takes {src [, mask [, src_key_padding_mask]]}, "
         "got " +
-        num(static_cast<int64_t>(inputs.size())) + " tensors");
+        tensors(inputs.size()));
   return {forward(inputs[0], input_or_none(inputs, 1), input_or_none(inputs, 2))};
 }
 
@@ -332,7 +333,7 @@ std::vector<Tensor> TransformerDecoder::forward_many(const std::vector<Tensor>& 
     throw Error(
         "TransformerDecoder: forward_many takes {tgt, memory [, tgt_mask [, memory_mask "
         "[, tgt_key_padding_mask [, memory_key_padding_mask]]]]}, got " +
-        num(static_cast<int64_t>(inputs.size())) + " tensors");
+        tensors(inputs.size()));
   return {forward(inputs[0], inputs[1], input_or_none(inputs, 2), input_or_none(inputs, 3),
                   input_or_none(inputs, 4), input_or_none(inputs, 5))};
 }
