@@ -471,17 +471,52 @@ void batchnorm_layer() {
       20, nullptr, 11);
 }
 
+// ---- sequence layers: one layer's forward + backward ----
+
+// A post-norm TransformerEncoderLayer (PyTorch's defaults: ReLU, dim_feedforward 2048, dropout
+// 0.1 while training) on (L, N, E) = (64, 32, 128) with 4 heads, forward + backward (input and
+// parameter gradients). libtorch 1.13's C++ layer has no batch_first, so both run (L, N, E).
+void transformer_encoder_layer() {
+  using namespace xgrad;
+  const int64_t n = 32, l = 64, d = 128, heads = 4, ff = 2048;
+  Generator gen(0);
+  nn::TransformerEncoderLayer layer(d, heads, {.dim_feedforward = ff, .gen = &gen});
+  Tensor x = rand({l, n, d}, {float32, true}, &gen);
+  torch::nn::TransformerEncoderLayer tlayer(
+      torch::nn::TransformerEncoderLayerOptions(d, heads).dim_feedforward(ff));
+  torch::Tensor tx = torch::from_blob(x.data<float>(), {l, n, d}).clone().requires_grad_();
+  // GEMM FLOPs, three times the forward's (forward, input and weight gradients): the in and out
+  // projections, both feed-forward layers, and q kᵀ and (weights) v over every head.
+  const double tokens = static_cast<double>(n * l);
+  const double forward = 2 * tokens * d * (3 * d) + 2 * tokens * d * d + 2 * 2 * tokens * d * ff +
+                         2 * 2 * static_cast<double>(n * heads) * l * l * (d / heads);
+  record(
+      "TransformerEncoderLayer fwd+bwd (L 64, N 32, d 128, 4 heads, ff 2048)",
+      [&] {
+        x.zero_grad(true);
+        layer.zero_grad();
+        sum(layer(x)).backward();
+      },
+      [&] {
+        tx.mutable_grad() = torch::Tensor();
+        tlayer->zero_grad();
+        tlayer->forward(tx).sum().backward();
+      },
+      5, nullptr, 11, nullptr, 3 * forward);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  // `compare conv` runs the convolution rows only, `compare mlp` the others.
+  // `compare conv` runs the convolution rows only, `compare seq` the sequence layers, `compare
+  // mlp` the others.
   const std::string only = argc > 1 ? argv[1] : "";
   const Peak peak = measure_peak();
   std::fprintf(stderr, "one core's FMA peak (%s): %.1f GFLOP/s\n", peak.isa, peak.gflops);
   std::fprintf(stderr, "timing (alternating rounds, medians)...\n");
   xgrad::set_num_threads(1);
   torch::set_num_threads(1);
-  if (only != "conv") {
+  if (only == "" || only == "mlp") {
     xnor_step();
     tiny_chain(1);
     tiny_chain(4);
@@ -492,13 +527,18 @@ int main(int argc, char** argv) {
     mlp_step("Large MLP step 784-1024-1024-10, batch 1024", {784, 1024, 1024, 10}, 1024, 2, 3);
     adam_only();
   }
-  if (only != "mlp") {
+  if (only == "" || only == "conv") {
     xgrad::set_num_threads(1);
     torch::set_num_threads(1);
     conv_layer("Conv2d fwd+bwd, LeNet conv2 (64, 6→16, 5×5, 14×14)", 64, 6, 16, 5, 14, 0, 50, 11);
     conv_layer("Conv2d fwd+bwd, ResNet 3×3 (32, 64→64, 56×56)", 32, 64, 64, 3, 56, 1, 2, 5);
     lenet_step();
     batchnorm_layer();
+  }
+  if (only == "" || only == "seq") {
+    xgrad::set_num_threads(1);
+    torch::set_num_threads(1);
+    transformer_encoder_layer();
   }
 
   // % of peak: the row's FLOPs over its time, over the peak (threads > 1 still count one
