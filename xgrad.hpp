@@ -29,6 +29,8 @@
 #include "nn/upsample.hpp"
 #include "nn/embedding.hpp"
 #include "nn/recurrent.hpp"
+#include "nn/attention.hpp"
+#include "nn/transformer.hpp"
 #include "optim/optimizer.hpp"
 #include "optim/sgd.hpp"
 #include "optim/adam.hpp"

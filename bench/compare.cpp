@@ -498,6 +498,38 @@ void lstm_layer() {
       5, nullptr, 7, nullptr, flops);
 }
 
+// A post-norm TransformerEncoderLayer (PyTorch's defaults: ReLU, dim_feedforward 2048, dropout
+// 0.1 while training) on (L, N, E) = (64, 32, 128) with 4 heads, forward + backward (input and
+// parameter gradients). libtorch 1.13's C++ layer has no batch_first, so both run (L, N, E).
+void transformer_encoder_layer() {
+  using namespace xgrad;
+  const int64_t n = 32, l = 64, d = 128, heads = 4, ff = 2048;
+  Generator gen(0);
+  nn::TransformerEncoderLayer layer(d, heads, {.dim_feedforward = ff, .gen = &gen});
+  Tensor x = rand({l, n, d}, {float32, true}, &gen);
+  torch::nn::TransformerEncoderLayer tlayer(
+      torch::nn::TransformerEncoderLayerOptions(d, heads).dim_feedforward(ff));
+  torch::Tensor tx = torch::from_blob(x.data<float>(), {l, n, d}).clone().requires_grad_();
+  // GEMM FLOPs, three times the forward's (forward, input and weight gradients): the in and out
+  // projections, both feed-forward layers, and q kᵀ and (weights) v over every head.
+  const double tokens = static_cast<double>(n * l);
+  const double forward = 2 * tokens * d * (3 * d) + 2 * tokens * d * d + 2 * 2 * tokens * d * ff +
+                         2 * 2 * static_cast<double>(n * heads) * l * l * (d / heads);
+  record(
+      "TransformerEncoderLayer fwd+bwd (L 64, N 32, d 128, 4 heads, ff 2048)",
+      [&] {
+        x.zero_grad(true);
+        layer.zero_grad();
+        sum(layer(x)).backward();
+      },
+      [&] {
+        tx.mutable_grad() = torch::Tensor();
+        tlayer->zero_grad();
+        tlayer->forward(tx).sum().backward();
+      },
+      5, nullptr, 11, nullptr, 3 * forward);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -532,6 +564,7 @@ int main(int argc, char** argv) {
     xgrad::set_num_threads(1);
     torch::set_num_threads(1);
     lstm_layer();
+    transformer_encoder_layer();
   }
 
   // % of peak: the row's FLOPs over its time, over the peak (threads > 1 still count one
