@@ -137,27 +137,45 @@ class CharModel : public nn::Module {
         "embedding",
         std::make_shared<nn::Embedding>(kVocab, embed, nn::functional::EmbeddingOptions{}, gen));
     const nn::RecurrentOptions rnn{.num_layers = layers, .batch_first = true};
-    int64_t features = hidden;
     if (kind == "lstm") {
-      rnn_ = register_module("rnn", std::make_shared<nn::LSTM>(embed, hidden, rnn, gen));
+      body_ = register_module("rnn", std::make_shared<nn::LSTM>(embed, hidden, rnn, gen));
     } else if (kind == "gru") {
-      rnn_ = register_module("rnn", std::make_shared<nn::GRU>(embed, hidden, rnn, gen));
+      body_ = register_module("rnn", std::make_shared<nn::GRU>(embed, hidden, rnn, gen));
+    } else if (kind == "transformer") {
+      // Token and learned position embeddings of width d_model = hidden, a causal pre-norm
+      // encoder (4 heads, feed-forward 4·d_model, GELU, dropout 0.1) and a final LayerNorm.
+      positions_ = register_module(
+          "positions",
+          std::make_shared<nn::LearnedPositionalEmbedding>(
+              max_len, hidden, nn::PositionalEncodingOptions{.batch_first = true, .gen = gen}));
+      auto layer = std::make_shared<nn::TransformerEncoderLayer>(
+          hidden, 4,
+          nn::TransformerLayerOptions{.dim_feedforward = 4 * hidden,
+                                      .activation = nn::TransformerActivation::gelu,
+                                      .batch_first = true,
+                                      .norm_first = true,
+                                      .gen = gen});
+      encoder_ = register_module(
+          "encoder", std::make_shared<nn::TransformerEncoder>(
+                         layer, layers, std::make_shared<nn::LayerNorm>(Shape{hidden})));
     } else {
       throw Error("--model: expected lstm, gru or transformer, got \"" + kind + "\"");
     }
-    (void)max_len;
-    head_ = register_module("head", std::make_shared<nn::Linear>(features, kVocab, true, gen));
+    head_ = register_module("head", std::make_shared<nn::Linear>(hidden, kVocab, true, gen));
   }
   Tensor forward(const Tensor& tokens) override {
     Tensor x = (*embedding_)(tokens);
-    return (*head_)((*rnn_)(x));
+    if (encoder_) return (*head_)(encoder_->forward((*positions_)(x), Tensor(), Tensor(), true));
+    return (*head_)((*body_)(x));
   }
   std::string type_name() const override { return "CharModel"; }
 
  private:
   std::string kind_;
   std::shared_ptr<nn::Embedding> embedding_;
-  std::shared_ptr<nn::Module> rnn_;
+  std::shared_ptr<nn::Module> body_;  // the LSTM or GRU
+  std::shared_ptr<nn::LearnedPositionalEmbedding> positions_;
+  std::shared_ptr<nn::TransformerEncoder> encoder_;
   std::shared_ptr<nn::Linear> head_;
 };
 
@@ -228,7 +246,7 @@ int main(int argc, char** argv) try {
                  {.epochs = 6, .lr = 3e-3, .batch_size = 64},
                  {{"--words", "the word list, one word per line", "/usr/share/dict/words"},
                   {"--model", "lstm, gru or transformer", "lstm"},
-                  {"--embed", "character embedding size", "32"},
+                  {"--embed", "character embedding size (recurrent models)", "32"},
                   {"--hidden", "hidden size (the transformer's d_model)", "128"},
                   {"--layers", "recurrent or encoder layers", "1"},
                   {"--limit", "train on the first N training words (0: all)", "0"},
@@ -254,8 +272,10 @@ int main(int argc, char** argv) try {
 
   Bigram bigram(corpus.train);
   Generator init(args.seed);
-  CharModel model(args.get("model"), args.get_int("embed"), args.get_int("hidden"),
-                  args.get_int("layers"), max_len, &init);
+  const std::string kind = args.get("model");
+  // The transformer's token embedding is d_model wide.
+  const int64_t embed = kind == "transformer" ? args.get_int("hidden") : args.get_int("embed");
+  CharModel model(kind, embed, args.get_int("hidden"), args.get_int("layers"), max_len, &init);
   if (!args.quiet) std::cout << model << "\n";
   auto optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr);
   int64_t first_epoch = 0;
