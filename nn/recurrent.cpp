@@ -143,23 +143,23 @@ Tensor RecurrentCellBase::batched_state(const Tensor& state, const Tensor& x, bo
   return unbatched ? unsqueeze(state, 0) : state;
 }
 
-RNNCell::RNNCell(int64_t in, int64_t hidden, bool with_bias, bool relu, Generator* gen)
-    : RecurrentCellBase(relu ? RecurrentMode::rnn_relu : RecurrentMode::rnn_tanh, in, hidden,
-                        with_bias, gen) {}
-
-Tensor RNNCell::forward(const Tensor& x, const Tensor& h) {
+Tensor SingleStateCell::forward(const Tensor& x, const Tensor& h) {
   auto [xb, unbatched] = batched_input(x);
   Tensor hb = batched_state(h, xb, unbatched, "h");
   Tensor out = cell_step(mode_, xb, {hb, Tensor()}, weight_ih, weight_hh, bias_ih, bias_hh).h;
   return unbatched ? squeeze(out, 0) : out;
 }
 
-std::vector<Tensor> RNNCell::forward_many(const std::vector<Tensor>& inputs) {
+std::vector<Tensor> SingleStateCell::forward_many(const std::vector<Tensor>& inputs) {
   if (inputs.empty() || inputs.size() > 2)
     throw Error(describe() + ": expected {input} or {input, h}, got " +
                 std::to_string(inputs.size()) + " tensors");
   return {forward(inputs[0], inputs.size() > 1 ? inputs[1] : Tensor())};
 }
+
+RNNCell::RNNCell(int64_t in, int64_t hidden, bool with_bias, bool relu, Generator* gen)
+    : SingleStateCell(relu ? RecurrentMode::rnn_relu : RecurrentMode::rnn_tanh, in, hidden,
+                      with_bias, gen) {}
 
 std::shared_ptr<Module> RNNCell::clone_empty() const {
   return std::make_shared<RNNCell>(input_size, hidden_size, bias, mode_ == RecurrentMode::rnn_relu);
@@ -191,21 +191,7 @@ std::shared_ptr<Module> LSTMCell::clone_empty() const {
 }
 
 GRUCell::GRUCell(int64_t in, int64_t hidden, bool with_bias, Generator* gen)
-    : RecurrentCellBase(RecurrentMode::gru, in, hidden, with_bias, gen) {}
-
-Tensor GRUCell::forward(const Tensor& x, const Tensor& h) {
-  auto [xb, unbatched] = batched_input(x);
-  Tensor hb = batched_state(h, xb, unbatched, "h");
-  Tensor out = cell_step(mode_, xb, {hb, Tensor()}, weight_ih, weight_hh, bias_ih, bias_hh).h;
-  return unbatched ? squeeze(out, 0) : out;
-}
-
-std::vector<Tensor> GRUCell::forward_many(const std::vector<Tensor>& inputs) {
-  if (inputs.empty() || inputs.size() > 2)
-    throw Error(describe() + ": expected {input} or {input, h}, got " +
-                std::to_string(inputs.size()) + " tensors");
-  return {forward(inputs[0], inputs.size() > 1 ? inputs[1] : Tensor())};
-}
+    : SingleStateCell(RecurrentMode::gru, in, hidden, with_bias, gen) {}
 
 std::shared_ptr<Module> GRUCell::clone_empty() const {
   return std::make_shared<GRUCell>(input_size, hidden_size, bias);

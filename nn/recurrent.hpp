@@ -54,16 +54,24 @@ class RecurrentCellBase : public Module {
   RecurrentMode mode_;
 };
 
-// h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) (or relu). Input (N, in) or (in); h (N, H) or (H),
-// zeros when undefined.
-class RNNCell : public RecurrentCellBase {
+// A cell whose state is h alone (RNNCell, GRUCell): h' from x (N, in) or (in) and h (N, H) or
+// (H), zeros when undefined; forward_many({x[, h]}) -> {h'}.
+class SingleStateCell : public RecurrentCellBase {
  public:
-  RNNCell(int64_t input_size, int64_t hidden_size, bool bias = true, bool relu = false,
-          Generator* gen = nullptr);
   using Module::forward;
   Tensor forward(const Tensor& x) override { return forward(x, Tensor()); }
   Tensor forward(const Tensor& x, const Tensor& h);
-  std::vector<Tensor> forward_many(const std::vector<Tensor>& inputs) override;  // {x[, h]} -> {h'}
+  std::vector<Tensor> forward_many(const std::vector<Tensor>& inputs) override;
+
+ protected:
+  using RecurrentCellBase::RecurrentCellBase;
+};
+
+// h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) (or relu).
+class RNNCell : public SingleStateCell {
+ public:
+  RNNCell(int64_t input_size, int64_t hidden_size, bool bias = true, bool relu = false,
+          Generator* gen = nullptr);
   std::shared_ptr<Module> clone_empty() const override;
 };
 
@@ -79,13 +87,10 @@ class LSTMCell : public RecurrentCellBase {
   std::shared_ptr<Module> clone_empty() const override;
 };
 
-class GRUCell : public RecurrentCellBase {
+// r, z = σ(·), n = tanh(x W_inᵀ + b_in + r (h W_hnᵀ + b_hn)), h' = (1 - z) n + z h.
+class GRUCell : public SingleStateCell {
  public:
   GRUCell(int64_t input_size, int64_t hidden_size, bool bias = true, Generator* gen = nullptr);
-  using Module::forward;
-  Tensor forward(const Tensor& x) override { return forward(x, Tensor()); }
-  Tensor forward(const Tensor& x, const Tensor& h);
-  std::vector<Tensor> forward_many(const std::vector<Tensor>& inputs) override;  // {x[, h]} -> {h'}
   std::shared_ptr<Module> clone_empty() const override;
 };
 

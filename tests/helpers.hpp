@@ -38,6 +38,23 @@ inline bool allclose(const Tensor& a, const Tensor& b, double atol = 1e-6, doubl
   return true;
 }
 
+// Every parameter of m followed by `extra`, for a gradcheck over all of them (gradcheck perturbs
+// the parameters in place, so the module sees the perturbation).
+template <class M>
+std::vector<Tensor> with_parameters(const M& m, std::vector<Tensor> extra) {
+  for (const Tensor& p : m.parameters()) extra.push_back(p);
+  return extra;
+}
+
+// Random float64 parameters, uniform in [-0.5, 0.5), so that the zero biases of a default
+// initialisation do not hide a wrong bias.
+template <class M>
+void randomize(M& m, uint64_t seed) {
+  Generator gen(seed);
+  const NoGradGuard no_grad;
+  for (Tensor p : m.parameters()) p.copy_(uniform(p.shape(), -0.5, 0.5, float64, &gen));
+}
+
 // Data folder for tests that read ../shared/data (or $XGRAD_DATA); empty when absent.
 inline std::string data_dir() {
   if (const char* env = std::getenv("XGRAD_DATA"); env && *env) return env;

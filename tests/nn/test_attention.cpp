@@ -7,6 +7,8 @@
 using namespace xgrad;
 using xgrad::testing::allclose;
 using xgrad::testing::input;
+using xgrad::testing::randomize;
+using xgrad::testing::with_parameters;
 namespace F = xgrad::nn::functional;
 
 namespace {
@@ -18,20 +20,6 @@ std::vector<std::string> names(const nn::Module& m) {
   for (const auto& [name, t] : m.named_parameters())
     out.push_back(name + " " + format_shape(t.shape()));
   return out;
-}
-
-// Random float64 parameters (uniform in [-0.5, 0.5)), so that the zero biases of the default
-// initialisation do not hide a wrong bias.
-void randomize(nn::Module& m, uint64_t seed) {
-  Generator gen(seed);
-  const NoGradGuard no_grad;
-  for (Tensor p : m.parameters()) p.copy_(uniform(p.shape(), -0.5, 0.5, float64, &gen));
-}
-
-// Every parameter of m (float64) followed by `extra`, for gradcheck over all of them.
-std::vector<Tensor> with_parameters(const nn::Module& m, std::vector<Tensor> extra) {
-  for (const Tensor& p : m.parameters()) extra.push_back(p);
-  return extra;
 }
 
 }  // namespace

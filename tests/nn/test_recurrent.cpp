@@ -9,6 +9,7 @@
 using namespace xgrad;
 using xgrad::testing::allclose;
 using xgrad::testing::input;
+using xgrad::testing::with_parameters;
 namespace F = xgrad::nn::functional;
 
 namespace {
@@ -300,10 +301,6 @@ TEST_CASE("cells and layers: gradcheck and gradgradcheck in float64") {
   manual_seed(8);
   Tensor x = input({3, 2, 3}, -1, 1, 12), h0 = input({2, 2, 2}, -1, 1, 13),
          c0 = input({2, 2, 2}, -1, 1, 14);
-  auto with_params = [](nn::Module& m, std::vector<Tensor> v) {
-    for (const Tensor& p : m.parameters()) v.push_back(p);
-    return v;
-  };
   SUBCASE("cells") {
     nn::RNNCell rnn(3, 2);
     nn::LSTMCell lstm(3, 2);
@@ -316,12 +313,12 @@ TEST_CASE("cells and layers: gradcheck and gradgradcheck in float64") {
       return add(h, mul(c, 0.5));
     };
     auto f_gru = [&](const std::vector<Tensor>& v) { return gru.forward(v[0], v[1]); };
-    CHECK(gradcheck(f_rnn, with_params(rnn, {xc, hc})));
-    CHECK(gradgradcheck(f_rnn, with_params(rnn, {xc, hc})));
-    CHECK(gradcheck(f_lstm, with_params(lstm, {xc, hc, cc})));
-    CHECK(gradgradcheck(f_lstm, with_params(lstm, {xc, hc, cc})));
-    CHECK(gradcheck(f_gru, with_params(gru, {xc, hc})));
-    CHECK(gradgradcheck(f_gru, with_params(gru, {xc, hc})));
+    CHECK(gradcheck(f_rnn, with_parameters(rnn, {xc, hc})));
+    CHECK(gradgradcheck(f_rnn, with_parameters(rnn, {xc, hc})));
+    CHECK(gradcheck(f_lstm, with_parameters(lstm, {xc, hc, cc})));
+    CHECK(gradgradcheck(f_lstm, with_parameters(lstm, {xc, hc, cc})));
+    CHECK(gradcheck(f_gru, with_parameters(gru, {xc, hc})));
+    CHECK(gradgradcheck(f_gru, with_parameters(gru, {xc, hc})));
   }
   SUBCASE("layers") {
     nn::RNN rnn(3, 2, {.bidirectional = true});
@@ -340,14 +337,14 @@ TEST_CASE("cells and layers: gradcheck and gradgradcheck in float64") {
     };
     auto f_gru = [&](const std::vector<Tensor>& v) { return total(gru.forward(v[0], {v[1]})); };
     auto f_bf = [&](const std::vector<Tensor>& v) { return total(lstm_bf.forward(v[0], {})); };
-    CHECK(gradcheck(f_rnn, with_params(rnn, {x, h0})));
-    CHECK(gradgradcheck(f_rnn, with_params(rnn, {x, h0})));
-    CHECK(gradcheck(f_lstm, with_params(lstm, {x, h0, c0})));
-    CHECK(gradgradcheck(f_lstm, with_params(lstm, {x, h0, c0})));
-    CHECK(gradcheck(f_gru, with_params(gru, {x, h0})));
-    CHECK(gradgradcheck(f_gru, with_params(gru, {x, h0})));
-    CHECK(gradcheck(f_bf, with_params(lstm_bf, {x})));
-    CHECK(gradgradcheck(f_bf, with_params(lstm_bf, {x})));
+    CHECK(gradcheck(f_rnn, with_parameters(rnn, {x, h0})));
+    CHECK(gradgradcheck(f_rnn, with_parameters(rnn, {x, h0})));
+    CHECK(gradcheck(f_lstm, with_parameters(lstm, {x, h0, c0})));
+    CHECK(gradgradcheck(f_lstm, with_parameters(lstm, {x, h0, c0})));
+    CHECK(gradcheck(f_gru, with_parameters(gru, {x, h0})));
+    CHECK(gradgradcheck(f_gru, with_parameters(gru, {x, h0})));
+    CHECK(gradcheck(f_bf, with_parameters(lstm_bf, {x})));
+    CHECK(gradgradcheck(f_bf, with_parameters(lstm_bf, {x})));
   }
   SUBCASE("variable lengths") {
     nn::LSTM lstm(3, 2, {.bidirectional = true});
@@ -363,11 +360,11 @@ TEST_CASE("cells and layers: gradcheck and gradgradcheck in float64") {
       nn::RecurrentOutput o = gru.forward(v[0], {v[1]}, len);
       return add(sum(mul(o.output, o.output)), sum(o.h_n));
     };
-    CHECK(gradcheck(f_lstm, with_params(lstm, {x})));
-    CHECK(gradgradcheck(f_lstm, with_params(lstm, {x})));
+    CHECK(gradcheck(f_lstm, with_parameters(lstm, {x})));
+    CHECK(gradgradcheck(f_lstm, with_parameters(lstm, {x})));
     Tensor h1 = select(h0, 0, 0).unsqueeze(0);
-    CHECK(gradcheck(f_gru, with_params(gru, {x, h1})));
-    CHECK(gradgradcheck(f_gru, with_params(gru, {x, h1})));
+    CHECK(gradcheck(f_gru, with_parameters(gru, {x, h1})));
+    CHECK(gradgradcheck(f_gru, with_parameters(gru, {x, h1})));
   }
 }
 

@@ -7,6 +7,8 @@
 using namespace xgrad;
 using xgrad::testing::allclose;
 using xgrad::testing::input;
+using xgrad::testing::randomize;
+using xgrad::testing::with_parameters;
 namespace F = xgrad::nn::functional;
 
 namespace {
@@ -21,17 +23,6 @@ std::vector<std::string> param_names(const nn::Module& m) {
   std::vector<std::string> out;
   for (const auto& [name, t] : m.named_parameters()) out.push_back(name);
   return out;
-}
-
-void randomize(nn::Module& m, uint64_t seed) {
-  Generator gen(seed);
-  const NoGradGuard no_grad;
-  for (Tensor p : m.parameters()) p.copy_(uniform(p.shape(), -0.5, 0.5, float64, &gen));
-}
-
-std::vector<Tensor> with_parameters(const nn::Module& m, std::vector<Tensor> extra) {
-  for (const Tensor& p : m.parameters()) extra.push_back(p);
-  return extra;
 }
 
 nn::TransformerLayerOptions small(nn::TransformerActivation a = nn::TransformerActivation::relu,
