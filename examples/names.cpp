@@ -130,20 +130,20 @@ class Bigram {
 // Token ids (N, L) -> next-character logits (N, L, kVocab).
 class CharModel : public nn::Module {
  public:
-  CharModel(const std::string& kind, int64_t embed, int64_t hidden, int64_t layers, int64_t max_len,
-            Generator* gen)
+  CharModel(const std::string& kind, int64_t embed, int64_t hidden, int64_t layers, double dropout,
+            int64_t max_len, Generator* gen)
       : kind_(kind) {
     embedding_ = register_module(
         "embedding",
         std::make_shared<nn::Embedding>(kVocab, embed, nn::functional::EmbeddingOptions{}, gen));
-    const nn::RecurrentOptions rnn{.num_layers = layers, .batch_first = true};
+    const nn::RecurrentOptions rnn{.num_layers = layers, .batch_first = true, .dropout = dropout};
     if (kind == "lstm") {
       body_ = register_module("rnn", std::make_shared<nn::LSTM>(embed, hidden, rnn, gen));
     } else if (kind == "gru") {
       body_ = register_module("rnn", std::make_shared<nn::GRU>(embed, hidden, rnn, gen));
     } else if (kind == "transformer") {
       // Token and learned position embeddings of width d_model = hidden, a causal pre-norm
-      // encoder (4 heads, feed-forward 4·d_model, GELU, dropout 0.1) and a final LayerNorm.
+      // encoder (4 heads, feed-forward 4·d_model, GELU, --dropout) and a final LayerNorm.
       positions_ = register_module(
           "positions",
           std::make_shared<nn::LearnedPositionalEmbedding>(
@@ -151,6 +151,7 @@ class CharModel : public nn::Module {
       auto layer = std::make_shared<nn::TransformerEncoderLayer>(
           hidden, 4,
           nn::TransformerLayerOptions{.dim_feedforward = 4 * hidden,
+                                      .dropout = dropout,
                                       .activation = nn::TransformerActivation::gelu,
                                       .batch_first = true,
                                       .norm_first = true,
@@ -249,6 +250,7 @@ int main(int argc, char** argv) try {
                   {"--embed", "character embedding size (recurrent models)", "32"},
                   {"--hidden", "hidden size (the transformer's d_model)", "128"},
                   {"--layers", "recurrent or encoder layers", "1"},
+                  {"--dropout", "dropout in the transformer, or between recurrent layers", "0.1"},
                   {"--limit", "train on the first N training words (0: all)", "0"},
                   {"--samples", "words to sample at the end", "10"},
                   {"--temperature", "sampling temperature", "0.8"}});
@@ -273,9 +275,13 @@ int main(int argc, char** argv) try {
   Bigram bigram(corpus.train);
   Generator init(args.seed);
   const std::string kind = args.get("model");
+  const double dropout = args.get_double("dropout");
+  if (!(dropout >= 0 && dropout < 1))
+    throw Error("--dropout: expected a probability in [0, 1), got " + args.get("dropout"));
   // The transformer's token embedding is d_model wide.
   const int64_t embed = kind == "transformer" ? args.get_int("hidden") : args.get_int("embed");
-  CharModel model(kind, embed, args.get_int("hidden"), args.get_int("layers"), max_len, &init);
+  CharModel model(kind, embed, args.get_int("hidden"), args.get_int("layers"), dropout, max_len,
+                  &init);
   if (!args.quiet) std::cout << model << "\n";
   auto optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr);
   int64_t first_epoch = 0;
