@@ -186,6 +186,16 @@ Tensor batch_loss(nn::Module& model, const Batch& batch) {
   return nn::functional::cross_entropy(index_select(logits, 0, batch.positions), batch.targets);
 }
 
+// The cosine schedule's rate at `step` of `total`: warm-up to lr over the first 2% of the steps,
+// then lr · (1 + cos(π · progress)) / 2 down to 0.
+double scheduled_lr(double lr, int64_t step, int64_t total) {
+  const double warmup = std::max(1.0, 0.02 * static_cast<double>(total));
+  const double s = static_cast<double>(step);
+  if (s < warmup) return lr * (s + 1) / warmup;
+  const double progress = (s - warmup) / std::max(1.0, static_cast<double>(total) - warmup);
+  return lr * 0.5 * (1.0 + std::cos(3.14159265358979323846 * progress));
+}
+
 std::vector<int64_t> identity_order(std::size_t n) {
   std::vector<int64_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<int64_t>(i);
@@ -253,7 +263,11 @@ int main(int argc, char** argv) try {
                   {"--dropout", "dropout in the transformer, or between recurrent layers", "0.1"},
                   {"--limit", "train on the first N training words (0: all)", "0"},
                   {"--samples", "words to sample at the end", "10"},
-                  {"--temperature", "sampling temperature", "0.8"}});
+                  {"--temperature", "sampling temperature", "0.8"},
+                  {"--schedule",
+                   "learning rate: constant, or cosine (a linear warm-up over the first 2% of "
+                   "the steps, then a cosine decay to 0)",
+                   "constant"}});
   const auto start = std::chrono::steady_clock::now();
   Corpus corpus = load_words(args.get("words"), args.seed);
   const int64_t limit = args.get_int("limit");
@@ -284,6 +298,10 @@ int main(int argc, char** argv) try {
                   &init);
   if (!args.quiet) std::cout << model << "\n";
   auto optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr);
+  const std::string schedule = args.get("schedule");
+  if (schedule != "constant" && schedule != "cosine")
+    throw Error("--schedule: expected constant or cosine, got \"" + schedule + "\"");
+  const bool cosine = schedule == "cosine";
   int64_t first_epoch = 0;
   if (!args.resume.empty()) first_epoch = load_checkpoint(args.resume, model, *optimizer);
 
@@ -304,6 +322,8 @@ int main(int argc, char** argv) try {
       Batch batch = make_batch(
           corpus.train, order, from,
           std::min(corpus.train.size(), from + static_cast<std::size_t>(args.batch_size)));
+      if (cosine)
+        optimizer->set_lr(scheduled_lr(args.lr, epoch * batches + b, args.epochs * batches));
       optimizer->zero_grad();
       Tensor loss = batch_loss(model, batch);
       loss.backward();

@@ -5,6 +5,7 @@
 #include <xtensor/xnoalias.hpp>
 
 #include <cmath>
+#include <type_traits>
 
 #include "tensor/kernels.hpp"
 #include "tensor/strided.hpp"
@@ -627,8 +628,15 @@ Tensor isfinite(const Tensor& a) {
   });
 }
 
+// xsimd's exp converts its reduced argument to an integer, which is undefined for ±inf and NaN
+// (UBSan reports it; attention masks and softmax meet -inf routinely). The argument is clipped
+// to a range whose ends already give 0 and inf, and NaN is passed through.
 Tensor exp(const Tensor& a) {
-  return floating_unary(a, [](auto& o, const auto& x) { o = xt::exp(x); });
+  return floating_unary(a, [](auto& o, const auto& x) {
+    using T = typename std::decay_t<decltype(x)>::value_type;
+    const T bound = std::is_same_v<T, float> ? T(200) : T(1000);
+    o = xt::where(xt::isnan(x), x, xt::exp(xt::clip(x, -bound, bound)));
+  });
 }
 Tensor log(const Tensor& a) {
   return floating_unary(a, [](auto& o, const auto& x) { o = xt::log(x); });
