@@ -92,14 +92,14 @@ namespace {
 // The header (or the first line's width) and the columns the options ask for.
 struct Columns {
   std::vector<std::string> names;
-  std::size_t first_data;    // index of the first data line
-  int64_t target = -1;       // -1: no target column
-  std::vector<int64_t> cols; // feature columns, in output order
-  std::vector<int64_t> used; // cols, then the target when there is one
+  std::size_t first_data;     // index of the first data line
+  int64_t target = -1;        // -1: no target column
+  std::vector<int64_t> cols;  // feature columns, in output order
+  std::vector<int64_t> used;  // cols, then the target when there is one
 };
 
-Columns select_columns(const std::vector<std::string>& lines, std::size_t li,
-                       const CsvOptions& o, const std::string& file) {
+Columns select_columns(const std::vector<std::string>& lines, std::size_t li, const CsvOptions& o,
+                       const std::string& file) {
   Columns c;
   c.first_data = o.header ? li + 1 : li;
   auto f = split_csv_line(lines[li], o.delimiter, file + ":" + std::to_string(li + 1));
@@ -200,8 +200,7 @@ Values parse_values(const Cells& cells, const Columns& c,
           file + ":" + std::to_string(cells.lines[r]) + ":" + std::to_string(col + 1);
       if (missing_tokens.count(cell)) {
         if (col == c.target || o.missing == MissingPolicy::error)
-          throw Error(where + ": missing value" +
-                      (col == c.target ? " in the target column" : ""));
+          throw Error(where + ": missing value" + (col == c.target ? " in the target column" : ""));
         if (o.missing == MissingPolicy::drop_row) drop = true;
         v[k] = o.missing == MissingPolicy::zero ? 0.0 : nan;
       } else if (categorical.at(col)) {
@@ -272,9 +271,8 @@ void assemble(CsvTable& table, const Cells& cells, const Columns& c,
       if (categorical.at(col) && !missing_tokens.count(cell)) {
         int64_t code = table.encodings[names[col]].code(cell);
         if (code < 0)
-          throw Error(file + ":" + std::to_string(values.lines[r]) + ":" +
-                      std::to_string(col + 1) + ": unknown category \"" + cell +
-                      "\" in column \"" + names[col] + "\"");
+          throw Error(file + ":" + std::to_string(values.lines[r]) + ":" + std::to_string(col + 1) +
+                      ": unknown category \"" + cell + "\" in column \"" + names[col] + "\"");
         v = static_cast<double>(code);
       }
       if (col == c.target && k == c.used.size() - 1) {

@@ -54,9 +54,9 @@ DataLoader::Iterator DataLoader::begin() {
   order_ = sampler_->indices();
   const int64_t workers = options_.num_workers > 0 ? options_.num_workers : options_.prefetch;
   if (workers > 0)
-    prefetcher_ = std::make_unique<Prefetcher<Batch>>(
-        [this](int64_t index) { return batch(index); }, num_batches(),
-        PrefetchOptions{.num_workers = workers});
+    prefetcher_ =
+        std::make_unique<Prefetcher<Batch>>([this](int64_t index) { return batch(index); },
+                                            num_batches(), PrefetchOptions{.num_workers = workers});
   return Iterator(this, 0);
 }
 

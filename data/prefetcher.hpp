@@ -70,7 +70,8 @@ template <class T>
 Prefetcher<T>::Prefetcher(Source source, int64_t count, PrefetchOptions options)
     : source_(std::move(source)), count_(count) {
   if (!source_) throw Error("Prefetcher: source is empty");
-  if (count < 0) throw Error("Prefetcher: count must be non-negative, got " + std::to_string(count));
+  if (count < 0)
+    throw Error("Prefetcher: count must be non-negative, got " + std::to_string(count));
   if (options.num_workers <= 0)
     throw Error("Prefetcher: num_workers must be positive, got " +
                 std::to_string(options.num_workers));

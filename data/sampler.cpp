@@ -55,8 +55,8 @@ SubsetRandomSampler::SubsetRandomSampler(std::vector<int64_t> indices, uint64_t 
 }
 
 std::vector<int64_t> SubsetRandomSampler::indices() {
-  const std::vector<int64_t>& p = draws_.at(
-      epoch(), [this](Generator& gen) { return permutation(size(), gen); });
+  const std::vector<int64_t>& p =
+      draws_.at(epoch(), [this](Generator& gen) { return permutation(size(), gen); });
   std::vector<int64_t> order(p.size());
   for (std::size_t i = 0; i < p.size(); ++i) order[i] = indices_[static_cast<std::size_t>(p[i])];
   return order;
@@ -101,13 +101,13 @@ std::vector<int64_t> WeightedRandomSampler::indices() {
       // Inverse CDF: the first running sum above u · total. A zero weight's sum equals its
       // predecessor's, so it is never the first above anything.
       const double total = cumulative_.back();
-      auto last_positive = std::find_if(weights_.rbegin(), weights_.rend(),
-                                        [](double w) { return w > 0; });
+      auto last_positive =
+          std::find_if(weights_.rbegin(), weights_.rend(), [](double w) { return w > 0; });
       const int64_t last = static_cast<int64_t>(weights_.rend() - last_positive) - 1;
       for (std::size_t s = 0; s < k; ++s) {
         const double r = gen.uniform() * total;
-        const int64_t i = std::upper_bound(cumulative_.begin(), cumulative_.end(), r) -
-                          cumulative_.begin();
+        const int64_t i =
+            std::upper_bound(cumulative_.begin(), cumulative_.end(), r) - cumulative_.begin();
         out[s] = std::min(i, last);  // u · total rounded up to total
       }
       return out;

@@ -13,7 +13,9 @@ using namespace std::chrono_literals;
 
 namespace {
 // Uneven work, so that with several workers later batches often finish before earlier ones.
-void jitter(int64_t index) { std::this_thread::sleep_for(std::chrono::microseconds(index * 37 % 5 * 300)); }
+void jitter(int64_t index) {
+  std::this_thread::sleep_for(std::chrono::microseconds(index * 37 % 5 * 300));
+}
 }  // namespace
 
 TEST_CASE("Prefetcher: in index order with 3 workers, never more than depth ahead") {
@@ -48,8 +50,7 @@ TEST_CASE("Prefetcher: in index order with 3 workers, never more than depth ahea
 
 TEST_CASE("Prefetcher: a consumer that stops taking stops the workers at depth") {
   std::atomic<int64_t> calls{0};
-  Prefetcher<int64_t> p([&](int64_t i) { return ++calls, i; }, 100,
-                        {.num_workers = 2, .depth = 4});
+  Prefetcher<int64_t> p([&](int64_t i) { return ++calls, i; }, 100, {.num_workers = 2, .depth = 4});
   CHECK(p.take(0) == 0);
   std::this_thread::sleep_for(50ms);
   // Batch 0 taken: batches 1..4 may exist, no more.
@@ -104,7 +105,7 @@ TEST_CASE("Prefetcher: destroyed mid-way, it waits for the batches being made an
   const int64_t after = calls;
   CHECK(after <= 2 + 6 + 3);
   std::this_thread::sleep_for(20ms);
-  CHECK(calls == after);  // no worker outlived it
+  CHECK(calls == after);                                              // no worker outlived it
   Prefetcher<int>([](int64_t) { return 0; }, 5, {.num_workers = 3});  // never taken from
   Prefetcher<int>([](int64_t) { return 0; }, 0, {.num_workers = 2});  // nothing to make
 }

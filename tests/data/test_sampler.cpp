@@ -148,8 +148,8 @@ TEST_CASE("WeightedRandomSampler without replacement: successive draws from what
 
 TEST_CASE("DataLoader over a sampler: batches of its indices, sized by it") {
   auto ds = std::make_shared<TensorDataset>(arange(6).reshape({6, 1}), arange(6));
-  auto sampler = std::make_shared<WeightedRandomSampler>(std::vector<double>{0, 0, 1, 0, 0, 1},
-                                                         10, true, 4);
+  auto sampler =
+      std::make_shared<WeightedRandomSampler>(std::vector<double>{0, 0, 1, 0, 0, 1}, 10, true, 4);
   DataLoader loader(ds, sampler, {.batch_size = 4});
   CHECK(loader.num_batches() == 3);
   std::vector<double> seen;
@@ -158,7 +158,8 @@ TEST_CASE("DataLoader over a sampler: batches of its indices, sized by it") {
   CHECK(seen.size() == 10);
   for (double v : seen) CHECK((v == 2 || v == 5));
   CHECK(&loader.sampler() == sampler.get());
-  DataLoader dropped(ds, std::make_shared<SequentialSampler>(6), {.batch_size = 4, .drop_last = true});
+  DataLoader dropped(ds, std::make_shared<SequentialSampler>(6),
+                     {.batch_size = 4, .drop_last = true});
   CHECK(dropped.num_batches() == 1);
   CHECK(dropped.batch_indices(0) == std::vector<int64_t>{0, 1, 2, 3});
   CHECK_ERROR_MESSAGE(dropped.batch_indices(1), "DataLoader: batch 1 out of range");
@@ -216,7 +217,8 @@ TEST_CASE("samplers: errors name the sampler and the value") {
   CHECK_ERROR_MESSAGE(WeightedRandomSampler({1, NAN}, 3),
                       "WeightedRandomSampler: weight 1 is nan, expected a finite non-negative "
                       "number");
-  CHECK_ERROR_MESSAGE(WeightedRandomSampler({0, 0}, 3), "WeightedRandomSampler: the weights sum to 0");
+  CHECK_ERROR_MESSAGE(WeightedRandomSampler({0, 0}, 3),
+                      "WeightedRandomSampler: the weights sum to 0");
   CHECK_ERROR_MESSAGE(WeightedRandomSampler({}, 3), "WeightedRandomSampler: the weights sum to 0");
   CHECK_ERROR_MESSAGE(WeightedRandomSampler({1, 2}, 0),
                       "WeightedRandomSampler: num_samples must be positive, got 0");
