@@ -19,6 +19,9 @@ struct Example {
 struct Batch {
   Tensor inputs;   // (batch, ...) the examples' inputs stacked
   Tensor targets;  // (batch, ...)
+  // Whatever else a DataLoader's collate function returns with the batch (sequence lengths,
+  // masks, example ids), in its own order; empty from the datasets' get_batch.
+  std::vector<Tensor> extras{};
 };
 
 class Dataset {

@@ -1,9 +1,7 @@
-// IDX decoding with zlib for .gz files.
+// IDX decoding; .gz files are inflated by data/gzip.cpp.
 #include "data/idx_reader.hpp"
 
 #include "tensor/dispatch.hpp"
-
-#include <zlib.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -74,44 +72,6 @@ Tensor decode(const std::string& path, int dims, Dtype dtype, Fill fill) {
 }
 
 }  // namespace
-
-std::string read_maybe_gzipped(const std::string& path) {
-  std::ifstream probe(path, std::ios::binary);
-  if (!probe) fail(path, "cannot open file");
-  char head[2] = {0, 0};
-  probe.read(head, 2);
-  const bool gz = probe.gcount() == 2 && uint8_t(head[0]) == 0x1f && uint8_t(head[1]) == 0x8b;
-  if (!gz) {
-    probe.clear();
-    probe.seekg(0);
-    return std::string((std::istreambuf_iterator<char>(probe)), {});
-  }
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) fail(path, "cannot open gzip stream");
-  gzbuffer(f, 1 << 17);
-  std::string out;
-  char buf[1 << 16];
-  for (;;) {
-    int n = gzread(f, buf, sizeof buf);
-    if (n < 0) {
-      int err = 0;
-      std::string msg = gzerror(f, &err);
-      gzclose(f);
-      fail(path, "corrupt gzip data: " + msg);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  int err = 0;
-  const char* msg = gzerror(f, &err);
-  if (err != Z_OK && err != Z_STREAM_END) {
-    std::string m = msg;
-    gzclose(f);
-    fail(path, "corrupt or truncated gzip data: " + m);
-  }
-  if (gzclose(f) != Z_OK) fail(path, "truncated gzip data");
-  return out;
-}
 
 Tensor read_idx_labels(const std::string& path, Dtype dtype) {
   return decode(path, 1, dtype, [](const uint8_t* s, auto* d, int64_t n) {

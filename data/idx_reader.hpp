@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
+#include "data/gzip.hpp"  // read_maybe_gzipped, which the IDX readers use
 #include "tensor/tensor.hpp"
 
 namespace xgrad::data {
@@ -41,8 +42,5 @@ MnistSplit load_mnist(const std::string& dir, bool train, Dtype dtype = Dtype::f
 // (1, 28, 28) with ImageLayout::nchw, so that batches are (N, 1, 28, 28).
 std::shared_ptr<ByteImageDataset> load_mnist_dataset(const std::string& dir, bool train,
                                                      ImageLayout layout = ImageLayout::nhw);
-
-// Whole file contents, gunzipped when it starts with the gzip magic bytes.
-std::string read_maybe_gzipped(const std::string& path);
 
 }  // namespace xgrad::data

@@ -5,7 +5,8 @@
 #include <cmath>
 #include <map>
 
-#include "data/data_loader.hpp"
+#include "data/sampler.hpp"
+#include "tensor/tensor.hpp"
 
 namespace xgrad::data {
 

@@ -62,7 +62,7 @@ std::pair<Metrics, Metrics> run(const TrainerArgs& args, uint64_t seed, const da
   int64_t first = 0;
   if (!args.resume.empty()) {
     first = load_checkpoint(args.resume, model, *opt);
-    for (int64_t e = 0; e < first; ++e) loader.begin();
+    loader.set_epoch(first);
   }
   Curves curves({"epoch", "train_mse", "test_mse"});
   Progress progress(!verbose);

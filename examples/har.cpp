@@ -84,7 +84,7 @@ int main(int argc, char** argv) try {
   int64_t first = 0;
   if (!args.resume.empty()) {
     first = load_checkpoint(args.resume, model, *opt);
-    for (int64_t e = 0; e < first; ++e) loader.begin();
+    loader.set_epoch(first);
   }
   const std::vector<int64_t> truth = data::to_labels(y_test);
   Curves curves({"epoch", "train_loss", "test_accuracy"});

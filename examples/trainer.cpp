@@ -279,7 +279,7 @@ int run_image_classifier(const TrainerArgs& args, nn::Module& model,
   int64_t first_epoch = 0;
   if (!args.resume.empty()) {
     first_epoch = load_checkpoint(args.resume, model, *optimizer);
-    for (int64_t e = 0; e < first_epoch; ++e) loader.begin();  // replay the shuffles
+    loader.set_epoch(first_epoch);  // the order the next epoch would have had
     if (!args.quiet)
       std::printf("resumed from %s after epoch %lld\n", args.resume.c_str(),
                   static_cast<long long>(first_epoch));
