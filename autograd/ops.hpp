@@ -334,8 +334,7 @@ Tensor conv2d_windows(const Tensor& x, const Tensor& weight, const Tensor& bias,
 // cols). gather_planes picks those elements of x (N, C, H, W): x[n, c].flat[indices[n, c, i, j]],
 // differentiable, its backward sums the gradient back into the planes (and that one's backward
 // is the gather again).
-Tensor window_argmax(const Tensor& x, const std::vector<Taps>& rows,
-                     const std::vector<Taps>& cols);
+Tensor window_argmax(const Tensor& x, const std::vector<Taps>& rows, const std::vector<Taps>& cols);
 Tensor gather_planes(const Tensor& x, const Tensor& indices);
 
 // ---- loss primitives (autograd/ops_loss.cpp) ----

@@ -61,8 +61,9 @@ double allocations_per_step(F&& step, int warmup = 5, int steps = 20) {
 // ---- the XNOR trainer's step: a 2-4-1 MLP, BCE, Adam on 4 samples (all per-op overhead) ----
 void BM_XnorStep(benchmark::State& st) {
   Generator gen(0);
-  nn::Sequential net{std::make_shared<nn::Linear>(2, 4, true, &gen), std::make_shared<nn::Sigmoid>(),
-                     std::make_shared<nn::Linear>(4, 1, true, &gen), std::make_shared<nn::Sigmoid>()};
+  nn::Sequential net{
+      std::make_shared<nn::Linear>(2, 4, true, &gen), std::make_shared<nn::Sigmoid>(),
+      std::make_shared<nn::Linear>(4, 1, true, &gen), std::make_shared<nn::Sigmoid>()};
   optim::Adam opt(net.parameters(), {.lr = 0.05});
   nn::BCELoss bce;
   Tensor x = tensor({{0, 0}, {0, 1}, {1, 0}, {1, 1}}), y = tensor({{1}, {0}, {0}, {1}});
@@ -149,7 +150,9 @@ void BM_AddTransposed(benchmark::State& st) {
   NoGradGuard guard;
   for (auto _ : st) benchmark::DoNotOptimize(st.range(0) == 2 ? lhs.contiguous() + b : lhs + b);
   st.SetItemsProcessed(st.iterations() * n * n);
-  st.SetLabel(st.range(0) == 0 ? "contiguous" : st.range(0) == 1 ? "transposed view" : "copied first");
+  st.SetLabel(st.range(0) == 0   ? "contiguous"
+              : st.range(0) == 1 ? "transposed view"
+                                 : "copied first");
 }
 BENCHMARK(BM_AddTransposed)->DenseRange(0, 2);
 
@@ -160,15 +163,19 @@ BENCHMARK(BM_AddTransposed)->DenseRange(0, 2);
 Tensor strided_operand(int64_t layout) {
   const int64_t n = 512;
   switch (layout) {
-    case 0: return randn({n, n});
-    case 1: return randn({n, n}).t();
-    case 2: return slice(randn({n, 2 * n}), 1, 0, n);
-    default: return slice(randn({n, 2 * n}), 1, 0, 2 * n, 2);
+    case 0:
+      return randn({n, n});
+    case 1:
+      return randn({n, n}).t();
+    case 2:
+      return slice(randn({n, 2 * n}), 1, 0, n);
+    default:
+      return slice(randn({n, 2 * n}), 1, 0, 2 * n, 2);
   }
 }
 const char* strided_label(int64_t layout) {
-  static const char* labels[] = {"contiguous", "transposed view", "column slice",
-                                 "stepped columns", "stepped columns, copied first"};
+  static const char* labels[] = {"contiguous", "transposed view", "column slice", "stepped columns",
+                                 "stepped columns, copied first"};
   return labels[layout];
 }
 template <Tensor (*Op)(const Tensor&)>
@@ -216,7 +223,7 @@ void BM_IndexSelectStrided(benchmark::State& st) {
   NoGradGuard guard;
   for (auto _ : st)
     benchmark::DoNotOptimize(copied_first(st.range(0)) ? index_select(x.contiguous(), 0, rows)
-                                                      : index_select(x, 0, rows));
+                                                       : index_select(x, 0, rows));
   st.SetLabel(copy_label(st.range(0)));
 }
 BENCHMARK(BM_IndexSelectStrided)->DenseRange(0, 4);

@@ -44,7 +44,7 @@ double median(std::vector<double> v) {
 struct Row {
   std::string name;
   double ours, theirs, floor, dnnl_floor;  // µs; a floor < 0 when not measured
-  double flops;                             // 0 for rows that are not GEMM-bound
+  double flops;                            // 0 for rows that are not GEMM-bound
 };
 std::vector<Row> rows;
 
@@ -282,7 +282,8 @@ std::function<void()> dnnl_floor(const std::vector<int64_t>& sizes, int64_t batc
                         {DNNL_ARG_DST, memory(c, st->eng, st->bufs[last - 1].data())}});
   }
   return [st] {
-    for (std::size_t i = 0; i < st->prims.size(); ++i) st->prims[i].execute(st->stream, st->args[i]);
+    for (std::size_t i = 0; i < st->prims.size(); ++i)
+      st->prims[i].execute(st->stream, st->args[i]);
   };
 #else
   return nullptr;
@@ -419,7 +420,8 @@ struct LeNet {
                           tn::Flatten(), tn::Linear(400, 120), tn::ReLU(), tn::Linear(120, 84),
                           tn::ReLU(), tn::Linear(84, 10));
     opt = std::make_unique<optim::Adam>(net->parameters(), optim::AdamOptions{.lr = 1e-3});
-    topt = std::make_unique<torch::optim::Adam>(tnet->parameters(), torch::optim::AdamOptions(1e-3));
+    topt =
+        std::make_unique<torch::optim::Adam>(tnet->parameters(), torch::optim::AdamOptions(1e-3));
     x = rand({batch, 1, 28, 28}, float32, &gen);
     std::vector<int64_t> labels(static_cast<std::size_t>(batch));
     for (int64_t i = 0; i < batch; ++i) labels[i] = i % 10;
@@ -569,9 +571,12 @@ int main(int argc, char** argv) {
 
   // % of peak: the row's FLOPs over its time, over the peak (threads > 1 still count one
   // core's peak, so a 2-thread row can pass 100%).
-  auto pct = [&](const Row& r, double us) { return r.flops / (us * 1e-6) / (peak.gflops * 1e9) * 100; };
-  std::printf("One core's FMA peak measured at start-up (%s); %% of peak = FLOPs / time / peak.\n\n",
-              peak.isa);
+  auto pct = [&](const Row& r, double us) {
+    return r.flops / (us * 1e-6) / (peak.gflops * 1e9) * 100;
+  };
+  std::printf(
+      "One core's FMA peak measured at start-up (%s); %% of peak = FLOPs / time / peak.\n\n",
+      peak.isa);
   std::printf(
       "| workload | MFLOP | xgrad %% of peak | libtorch %% of peak | libtorch / xgrad | BLAS floor "
       "%% of peak | xgrad / BLAS floor | oneDNN floor %% of peak | xgrad / oneDNN floor |\n");

@@ -39,8 +39,7 @@ Split train_test_split(int64_t n, double test_fraction, uint64_t seed,
   if (s.train.empty() || s.test.empty())
     throw Error("train_test_split: splitting " + std::to_string(n) + " example" +
                 (n == 1 ? "" : "s") + " with test_fraction " + std::to_string(test_fraction) +
-                " leaves the " +
-                (s.train.empty() ? "training" : "test") + " split empty");
+                " leaves the " + (s.train.empty() ? "training" : "test") + " split empty");
   std::sort(s.train.begin(), s.train.end());
   std::sort(s.test.begin(), s.test.end());
   return s;

@@ -139,7 +139,8 @@ int64_t parse_int(const std::string& text, const std::string& what) {
 double parse_number(const std::string& text, const std::string& what) {
   double value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || !std::isfinite(value))
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() ||
+      !std::isfinite(value))
     throw Error(what + ": expected a number, got '" + text + "'");
   return value;
 }
@@ -153,7 +154,8 @@ int64_t TrainerArgs::get_int(const std::string& name) const {
 
 void write_text_file(const std::string& path, const std::string& text) {
   // A device or a pipe (/dev/stdout) is written in place, never renamed over.
-  write_file_atomically(path, [&](FileWriter& out) { out.write(text); }, "", true);
+  write_file_atomically(
+      path, [&](FileWriter& out) { out.write(text); }, "", true);
 }
 
 void save_checkpoint(const std::string& path, const nn::Module& model,
@@ -252,11 +254,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 std::vector<ExtraOption> image_classifier_options(std::vector<ExtraOption> more) {
   std::vector<ExtraOption> options{
-      {"--data", "folder with the four IDX files (.gz or raw)", "/usr/share/datasets/fashion-mnist"},
+      {"--data", "folder with the four IDX files (.gz or raw)",
+       "/usr/share/datasets/fashion-mnist"},
       {"--limit", "use only the first N training images (0 = all)", "0"},
       {"--test-limit", "use only the first N test images (0 = all)", "0"},
       {"--graph", "write the first batch's graph here (Graphviz DOT)", ""},
-      {"--profile", "profile the first epoch: print the ops' table, write a Chrome trace here", ""}};
+      {"--profile", "profile the first epoch: print the ops' table, write a Chrome trace here",
+       ""}};
   options.insert(options.end(), more.begin(), more.end());
   return options;
 }
@@ -303,8 +307,9 @@ int run_image_classifier(const TrainerArgs& args, nn::Module& model,
                             epoch == first_epoch ? args.get("graph") : "");
     if (profile) {
       profile->export_chrome_trace(args.get("profile"));
-      std::printf("\nprofile of epoch %lld (Chrome trace: %s)\n%s", static_cast<long long>(epoch + 1),
-                  args.get("profile").c_str(), profile->table(20).c_str());
+      std::printf("\nprofile of epoch %lld (Chrome trace: %s)\n%s",
+                  static_cast<long long>(epoch + 1), args.get("profile").c_str(),
+                  profile->table(20).c_str());
     }
     double acc = data::accuracy(evaluate(), test_labels);
     char line[128];

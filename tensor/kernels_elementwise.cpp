@@ -143,12 +143,12 @@ struct MinOp {
 
 // Comparisons and logic produce bool.
 struct Predicate {};
-#define XGRAD_PREDICATE(Name, expr)        \
-  struct Name : Predicate {                \
-    template <class T>                     \
-    bool operator()(T x, T y) const {      \
-      return expr;                         \
-    }                                      \
+#define XGRAD_PREDICATE(Name, expr)   \
+  struct Name : Predicate {           \
+    template <class T>                \
+    bool operator()(T x, T y) const { \
+      return expr;                    \
+    }                                 \
   };
 XGRAD_PREDICATE(EqOp, x == y)
 XGRAD_PREDICATE(NeOp, x != y)
@@ -209,13 +209,11 @@ void strided_binary(const Shape& shape, O* po, const Shape& so, const T* pa, con
     else if (st[0] == 1 && st[1] == 0 && st[2] == 1)
       loop_scalar_left(x[0], y, o, len, f);
     else if (st[0] == 1 && st[2] == 1)  // a transposed left operand: gathered, then vectorised
-      gathered(x, st[1], len, [&](const T* g, int64_t at, int64_t n) {
-        loop_same(g, y + at, o + at, n, f);
-      });
+      gathered(x, st[1], len,
+               [&](const T* g, int64_t at, int64_t n) { loop_same(g, y + at, o + at, n, f); });
     else if (st[0] == 1 && st[1] == 1)
-      gathered(y, st[2], len, [&](const T* g, int64_t at, int64_t n) {
-        loop_same(x + at, g, o + at, n, f);
-      });
+      gathered(y, st[2], len,
+               [&](const T* g, int64_t at, int64_t n) { loop_same(x + at, g, o + at, n, f); });
     else
       for (int64_t i = 0; i < len; ++i) o[i * st[0]] = f(x[i * st[1]], y[i * st[2]]);
   });
@@ -384,13 +382,9 @@ Tensor lt(const Tensor& a, const Scalar& s) { return binary_scalar<LtOp>(a, s); 
 Tensor le(const Tensor& a, const Scalar& s) { return binary_scalar<LeOp>(a, s); }
 Tensor gt(const Tensor& a, const Scalar& s) { return binary_scalar<GtOp>(a, s); }
 Tensor ge(const Tensor& a, const Scalar& s) { return binary_scalar<GeOp>(a, s); }
-Tensor logical_and(const Tensor& a, const Tensor& b) {
-  return binary<AndOp>("logical_and", a, b);
-}
+Tensor logical_and(const Tensor& a, const Tensor& b) { return binary<AndOp>("logical_and", a, b); }
 Tensor logical_or(const Tensor& a, const Tensor& b) { return binary<OrOp>("logical_or", a, b); }
-Tensor logical_xor(const Tensor& a, const Tensor& b) {
-  return binary<XorOp>("logical_xor", a, b);
-}
+Tensor logical_xor(const Tensor& a, const Tensor& b) { return binary<XorOp>("logical_xor", a, b); }
 Tensor logical_not(const Tensor& a) { return binary_scalar<EqOp>(a, Scalar(0), false, a.dtype()); }
 
 // ---- in place ----
@@ -542,13 +536,12 @@ Tensor map_rows(const Tensor& a, Dtype out_dtype, Rows rows) {
     rows(o, x, a.numel());
     return out;
   }
-  detail::for_each_row<2>(a.shape(), {out.strides(), a.strides()},
-                          [&](const auto& off, int64_t len, const auto& st) {
-                            if (st[1] == 1) return rows(o + off[0], x + off[1], len);
-                            gathered(x + off[1], st[1], len, [&](const T* g, int64_t at, int64_t n) {
-                              rows(o + off[0] + at, g, n);
-                            });
-                          });
+  detail::for_each_row<2>(
+      a.shape(), {out.strides(), a.strides()}, [&](const auto& off, int64_t len, const auto& st) {
+        if (st[1] == 1) return rows(o + off[0], x + off[1], len);
+        gathered(x + off[1], st[1], len,
+                 [&](const T* g, int64_t at, int64_t n) { rows(o + off[0] + at, g, n); });
+      });
   return out;
 }
 
