@@ -77,9 +77,8 @@ bool find_object(std::uintptr_t address, ObjectAddress& out) {
             continue;
           // The main program has no name here; addr2line runs in a process of its own, so
           // the path must be this process's, not /proc/self/exe.
-          s.out->object = info->dlpi_name && info->dlpi_name[0]
-                              ? std::string(info->dlpi_name)
-                              : own_program();
+          s.out->object =
+              info->dlpi_name && info->dlpi_name[0] ? std::string(info->dlpi_name) : own_program();
           s.out->offset = s.address - info->dlpi_addr;
           s.found = true;
           return 1;
@@ -208,8 +207,9 @@ void check_anomaly_gradient(const Node& node, std::size_t input, const Tensor& g
   }
   if (finite) return;
   std::string message = std::string("anomaly mode: the backward of '") + node.name() +
-                        "' produced " + (has_nan ? "NaN" : "Inf") + " in the gradient for its input " +
-                        std::to_string(input) + " (" + describe_tensor(grad) + ")";
+                        "' produced " + (has_nan ? "NaN" : "Inf") +
+                        " in the gradient for its input " + std::to_string(input) + " (" +
+                        describe_tensor(grad) + ")";
   message += "; forward call at " + forward_call_site(node);
   if (const std::string path = module_path(node); !path.empty()) message += ", in module " + path;
   message += "; the op's inputs:";

@@ -71,7 +71,8 @@ class DotWriter {
         if (!s.defined()) continue;
         const std::string sid = id + "_s" + std::to_string(saved_count_++);
         out_ << "  " << sid << " [shape=note, style=filled, fillcolor=lightgrey, "
-             << "fontcolor=gray30, label=\"saved\\n" << describe(s) << "\"];\n"
+             << "fontcolor=gray30, label=\"saved\\n"
+             << describe(s) << "\"];\n"
              << "  " << sid << " -> " << id << " [style=dashed, color=gray50];\n";
       }
     }

@@ -10,7 +10,8 @@ namespace {
 TensorHooks& hooks_of(Tensor& t, const char* what) {
   if (!t.defined()) throw Error(std::string(what) + ": undefined tensor");
   if (!t.requires_grad())
-    throw Error(std::string(what) + ": cannot register a hook on a tensor that does not require grad");
+    throw Error(std::string(what) +
+                ": cannot register a hook on a tensor that does not require grad");
   std::shared_ptr<TensorHooks>& hooks = detail::ImplAccess::hooks(*t.impl());
   if (!hooks) hooks = std::make_shared<TensorHooks>();
   return *hooks;
@@ -25,8 +26,10 @@ HookHandle Tensor::register_hook(std::function<Tensor(const Tensor&)> fn) {
 
 HookHandle Tensor::register_post_accumulate_grad_hook(std::function<void(Tensor&)> fn) {
   if (!is_leaf())
-    throw Error("register_post_accumulate_grad_hook: only leaves accumulate .grad(); this tensor "
-                "of shape " + format_shape(shape()) + " has a grad_fn");
+    throw Error(
+        "register_post_accumulate_grad_hook: only leaves accumulate .grad(); this tensor "
+        "of shape " +
+        format_shape(shape()) + " has a grad_fn");
   TensorHooks& hooks = hooks_of(*this, "register_post_accumulate_grad_hook");
   hooks.post_accumulate.emplace_back(hooks.next_id, std::move(fn));
   return HookHandle(detail::ImplAccess::hooks(*impl()), hooks.next_id++);

@@ -143,8 +143,7 @@ Tensor solve_triangular(const Tensor& a, const Tensor& b, bool upper, bool left,
 Tensor cholesky_solve(const Tensor& b, const Tensor& factor, bool upper) {
   const detail::OpScope profile_scope("linalg.cholesky_solve", b, factor);
   // A X = B with A = L Lᵀ: X = L⁻ᵀ (L⁻¹ B); with A = Uᵀ U: X = U⁻¹ (U⁻ᵀ B).
-  if (upper)
-    return solve_triangular(factor, solve_triangular(mT(factor), b, false), true);
+  if (upper) return solve_triangular(factor, solve_triangular(mT(factor), b, false), true);
   return solve_triangular(mT(factor), solve_triangular(factor, b, false), true);
 }
 
@@ -166,7 +165,8 @@ Tensor solve(const Tensor& a, const Tensor& b, bool left) {
   const kernels::LU lu = kernels::lu_factor(aa);
   throw_if_singular(op, aa, lu.info);
   // X A = B is Aᵀ Xᵀ = Bᵀ.
-  Tensor x = left ? kernels::lu_solve(lu, bb) : mT(kernels::lu_solve(lu, mT(bb), true)).contiguous();
+  Tensor x =
+      left ? kernels::lu_solve(lu, bb) : mT(kernels::lu_solve(lu, mT(bb), true)).contiguous();
   return record(op, x, aa, bb, [left, lu](const BackwardArgs& g) {
     // gB = A⁻ᵀ gX (left) or gX A⁻ᵀ. Without create_graph the forward's LU factors serve (one
     // factorization per solve, as PyTorch); with it, a differentiable solve.
@@ -231,7 +231,8 @@ Tensor adjugate_transpose(const Tensor& a) {
   const int64_t n = a.shape()[a.dim() - 1];
   const Tensor off_diagonal = eye(n, float64) < 0.5;
   Tensor others = where(off_diagonal, expand(unsqueeze(f.s, -2), a.shape()), ones_like(a));
-  Tensor signs = kernels::lu_det(kernels::lu_factor(f.u)) * kernels::lu_det(kernels::lu_factor(f.vh));
+  Tensor signs =
+      kernels::lu_det(kernels::lu_factor(f.u)) * kernels::lu_det(kernels::lu_factor(f.vh));
   return matmul(f.u * unsqueeze(prod(others, -1), -2), f.vh) * unsqueeze_matrix(signs);
 }
 }  // namespace
@@ -244,7 +245,8 @@ Tensor det(const Tensor& a) {
     // d det(A) = det(A) tr(A⁻¹ dA): gA = g det(A) A⁻ᵀ, the adjugate where A is singular.
     const Tensor& a = g.input(0);
     auto [inverse, info] = inverse_and_info(a);
-    if (first_failure(info) >= 0) return TensorList{unsqueeze_matrix(g.grad) * adjugate_transpose(a)};
+    if (first_failure(info) >= 0)
+      return TensorList{unsqueeze_matrix(g.grad) * adjugate_transpose(a)};
     return TensorList{unsqueeze_matrix(g.grad * g.output()) * mT(inverse)};
   });
 }
@@ -336,8 +338,9 @@ struct Svd : autograd::Function<Svd> {
       NoGradGuard no_grad;
       const bool vectors_used = any(ne(gu, 0.0)).item<bool>() || any(ne(gvh, 0.0)).item<bool>();
       if (vectors_used)
-        throw Error("linalg.svd: the singular vectors of full_matrices=true are not "
-                    "differentiable when the matrix is not square; use full_matrices=false");
+        throw Error(
+            "linalg.svd: the singular vectors of full_matrices=true are not "
+            "differentiable when the matrix is not square; use full_matrices=false");
       u = narrow(u, -1, 0, k);
       vh = narrow(vh, -2, 0, k);
       gu = narrow(gu, -1, 0, k);
@@ -346,7 +349,8 @@ struct Svd : autograd::Function<Svd> {
     const Tensor v = mT(vh), gv = mT(gvh);
     const Tensor identity = eye(k, s.dtype());
     const Tensor s2 = s * s;
-    const Tensor gaps = unsqueeze(s2, -2) - unsqueeze(s2, -1) + identity;  // E, ones on the diagonal
+    const Tensor gaps =
+        unsqueeze(s2, -2) - unsqueeze(s2, -1) + identity;  // E, ones on the diagonal
     const Tensor off = 1.0 - identity;
     const Tensor ut_gu = matmul(mT(u), gu), vt_gv = matmul(mT(v), gv);
     Tensor inner = (ut_gu - mT(ut_gu)) / gaps * off * unsqueeze(s, -2) +
@@ -379,8 +383,9 @@ struct Qr : autograd::Function<Qr> {
     const Tensor &q = saved[0], &r = saved[1];
     const int64_t m = q.shape()[q.dim() - 2], n = r.shape()[r.dim() - 1];
     if (m > n && std::get<bool>(ctx.saved_data["complete"]))
-      throw Error("linalg.qr: the QR decomposition is not differentiable when mode='complete' "
-                  "and nrows > ncols");
+      throw Error(
+          "linalg.qr: the QR decomposition is not differentiable when mode='complete' "
+          "and nrows > ncols");
     if (m >= n) return TensorList{tall_backward(grads[0], grads[1], q, r)};
     // Wide A = [X | Y], R = [U | V] with X = Q U (square) and Y = Q V.
     const Tensor u = narrow(r, -1, 0, m), v = narrow(r, -1, m, n - m);
@@ -479,8 +484,8 @@ Lstsq lstsq(const Tensor& a, const Tensor& b) {
   } else {
     out.solution = matmul(pinv(aa), bb);
   }
-  out.residuals = m > n ? sum(pow(matmul(aa, out.solution) - bb, 2.0), {-2})
-                        : zeros({0}, a.dtype());
+  out.residuals =
+      m > n ? sum(pow(matmul(aa, out.solution) - bb, 2.0), {-2}) : zeros({0}, a.dtype());
   return out;
 }
 
@@ -489,9 +494,13 @@ Tensor matrix_norm(const Tensor& a, const std::string& ord, bool keepdim) {
   if (!a.defined() || a.dim() < 2)
     throw Error("linalg.matrix_norm: expected a matrix or a batch of matrices");
   Tensor r;
-  if (ord == "fro") r = norm(a, 2.0, {-2, -1});
-  else if (ord == "nuc") r = sum(svdvals_of(a), {-1});
-  else throw Error("linalg.matrix_norm: ord must be \"fro\", \"nuc\" or a number, got \"" + ord + "\"");
+  if (ord == "fro")
+    r = norm(a, 2.0, {-2, -1});
+  else if (ord == "nuc")
+    r = sum(svdvals_of(a), {-1});
+  else
+    throw Error("linalg.matrix_norm: ord must be \"fro\", \"nuc\" or a number, got \"" + ord +
+                "\"");
   return keepdim ? unsqueeze_matrix(r) : r;
 }
 
@@ -500,12 +509,18 @@ Tensor matrix_norm(const Tensor& a, double ord, bool keepdim) {
   if (!a.defined() || a.dim() < 2)
     throw Error("linalg.matrix_norm: expected a matrix or a batch of matrices");
   Tensor r;
-  if (ord == 2.0) r = amax(svdvals_of(a), {-1});
-  else if (ord == -2.0) r = amin(svdvals_of(a), {-1});
-  else if (ord == 1.0) r = amax(sum(abs(a), {-2}), {-1});
-  else if (ord == -1.0) r = amin(sum(abs(a), {-2}), {-1});
-  else if (std::isinf(ord) && ord > 0) r = amax(sum(abs(a), {-1}), {-1});
-  else if (std::isinf(ord)) r = amin(sum(abs(a), {-1}), {-1});
+  if (ord == 2.0)
+    r = amax(svdvals_of(a), {-1});
+  else if (ord == -2.0)
+    r = amin(svdvals_of(a), {-1});
+  else if (ord == 1.0)
+    r = amax(sum(abs(a), {-2}), {-1});
+  else if (ord == -1.0)
+    r = amin(sum(abs(a), {-2}), {-1});
+  else if (std::isinf(ord) && ord > 0)
+    r = amax(sum(abs(a), {-1}), {-1});
+  else if (std::isinf(ord))
+    r = amin(sum(abs(a), {-1}), {-1});
   else
     throw Error("linalg.matrix_norm: ord must be one of 2, -2, 1, -1, inf, -inf, got " +
                 std::to_string(ord));

@@ -160,8 +160,9 @@ Node::Node(const char* name, TensorList inputs, TensorList saved)
 void Node::check_version(const Tensor& t, const char* what, std::size_t index,
                          uint64_t version) const {
   if (!t.defined() || t.version() == version) return;
-  std::string which = std::string(what) == "output" ? "its output" : std::string(what) + " " +
-                                                                         std::to_string(index);
+  std::string which = std::string(what) == "output"
+                          ? "its output"
+                          : std::string(what) + " " + std::to_string(index);
   throw Error(std::string(name_) + ": " + which + " of shape " + format_shape(t.shape()) +
               ", saved for backward, was modified by an in-place operation (version " +
               std::to_string(version) + " when saved, now " + std::to_string(t.version()) +

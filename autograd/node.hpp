@@ -43,8 +43,8 @@ class BackwardArgs {
   const Tensor& input(std::size_t i) const;
   const Shape& input_shape(std::size_t i) const;
   std::size_t num_inputs() const;
-  bool needs(std::size_t i) const;  // whether input i wants a gradient
-  const Tensor& output() const;     // the op's result
+  bool needs(std::size_t i) const;           // whether input i wants a gradient
+  const Tensor& output() const;              // the op's result
   const Tensor& saved(std::size_t i) const;  // tensors recorded with Saved{...}
 
  private:
@@ -179,9 +179,9 @@ std::shared_ptr<Node> make_node(const char* name, TensorList inputs, TensorList 
 template <class F>
 void attach(Tensor& output, const char* name, TensorList inputs, TensorList saved, F&& backward) {
   using Stored = NodeWith<std::decay_t<F>>;
-  set_grad_fn(output, std::allocate_shared<Stored>(BlockAllocator<Stored>{}, name,
-                                                   std::move(inputs), std::move(saved),
-                                                   std::forward<F>(backward)));
+  set_grad_fn(output,
+              std::allocate_shared<Stored>(BlockAllocator<Stored>{}, name, std::move(inputs),
+                                           std::move(saved), std::forward<F>(backward)));
 }
 }  // namespace detail
 
@@ -239,9 +239,9 @@ void restore_history(Tensor& self, Tensor& old);
 void set_inplace_grad_fn(Tensor& self, std::shared_ptr<Node> node);
 }  // namespace detail
 
-// An in-place op on `self`: `write(target)` changes the target's data (and bumps its version); `others` are
-// the op's other tensor operands (inputs 1, 2, ... of the node; input 0 is self before the
-// write). Every handle of self sees the new value and the new history. Backward functions read
+// An in-place op on `self`: `write(target)` changes the target's data (and bumps its version);
+// `others` are the op's other tensor operands (inputs 1, 2, ... of the node; input 0 is self before
+// the write). Every handle of self sees the new value and the new history. Backward functions read
 // the new value with g.output(); what they need of the old value goes in `saved` before the
 // write.
 // `saved` is a Saved, or a function of self's split-off history returning one (a copy of the

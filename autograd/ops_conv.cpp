@@ -14,13 +14,12 @@ namespace xgrad {
 namespace {
 
 void check_window(const char* op, const Window2d& w) {
-  if (w.kernel_h < 1 || w.kernel_w < 1 || w.stride_h < 1 || w.stride_w < 1 ||
-      w.dilation_h < 1 || w.dilation_w < 1 || w.out_h < 0 || w.out_w < 0)
+  if (w.kernel_h < 1 || w.kernel_w < 1 || w.stride_h < 1 || w.stride_w < 1 || w.dilation_h < 1 ||
+      w.dilation_w < 1 || w.out_h < 0 || w.out_w < 0)
     throw Error(std::string(op) + ": kernel, stride and dilation must be positive, got kernel (" +
                 std::to_string(w.kernel_h) + ", " + std::to_string(w.kernel_w) + "), stride (" +
-                std::to_string(w.stride_h) + ", " + std::to_string(w.stride_w) +
-                "), dilation (" + std::to_string(w.dilation_h) + ", " +
-                std::to_string(w.dilation_w) + ")");
+                std::to_string(w.stride_h) + ", " + std::to_string(w.stride_w) + "), dilation (" +
+                std::to_string(w.dilation_h) + ", " + std::to_string(w.dilation_w) + ")");
 }
 
 }  // namespace
@@ -52,7 +51,8 @@ namespace {
 
 // x (N, C, H, W) as the rows of its windows, (N out_h out_w, C kh kw).
 Tensor window_rows(const Tensor& x, const Window2d& w) {
-  return reshape(im2col(x, w), {x.shape()[0] * w.out_h * w.out_w, x.shape()[1] * w.kernel_h * w.kernel_w});
+  return reshape(im2col(x, w),
+                 {x.shape()[0] * w.out_h * w.out_w, x.shape()[1] * w.kernel_h * w.kernel_w});
 }
 
 // The convolution as differentiable ops: each group's window rows times its weight rows, the
@@ -94,8 +94,9 @@ TensorList composed_conv_grads(const BackwardArgs& g, const Window2d& w, int64_t
     const Tensor& weight = g.input(1);
     std::vector<Tensor> parts;
     for (int64_t k = 0; k < groups; ++k)
-      parts.push_back(matmul(dy_group(k), reshape(slice(weight, 0, k * group_out, (k + 1) * group_out),
-                                                  {group_out, patch})));
+      parts.push_back(matmul(
+          dy_group(k),
+          reshape(slice(weight, 0, k * group_out, (k + 1) * group_out), {group_out, patch})));
     Tensor cols = groups == 1 ? parts[0] : concat(parts, 1);
     grads[0] = col2im(reshape(cols, {n, w.out_h, w.out_w, x_shape[1], w.kernel_h, w.kernel_w}),
                       x_shape[2], x_shape[3], w);
@@ -104,8 +105,8 @@ TensorList composed_conv_grads(const BackwardArgs& g, const Window2d& w, int64_t
     Tensor rows = window_rows(g.input(0), w);
     std::vector<Tensor> parts;
     for (int64_t k = 0; k < groups; ++k)
-      parts.push_back(matmul_transposed(dy_group(k), slice(rows, 1, k * patch, (k + 1) * patch),
-                                        true, false));
+      parts.push_back(
+          matmul_transposed(dy_group(k), slice(rows, 1, k * patch, (k + 1) * patch), true, false));
     grads[1] = reshape(groups == 1 ? parts[0] : concat(parts, 0), w_shape);
   }
   if (g.num_inputs() == 3 && g.needs(2)) grads[2] = sum(dy, {0, 2, 3});
@@ -133,8 +134,8 @@ Tensor conv2d_windows(const Tensor& x, const Tensor& weight, const Tensor& bias,
         done = grads[0].defined();
       }
       if (done && (g.needs(1) || (with_bias && g.needs(2)))) {
-        auto [dw, db] = kernels::conv2d_backward_weights_onednn(g.input(0), g.grad, g.input_shape(1),
-                                                               with_bias, window, groups);
+        auto [dw, db] = kernels::conv2d_backward_weights_onednn(
+            g.input(0), g.grad, g.input_shape(1), with_bias, window, groups);
         done = dw.defined();
         grads[1] = dw;
         if (with_bias) grads[2] = db;
@@ -150,8 +151,9 @@ Tensor conv2d_windows(const Tensor& x, const Tensor& weight, const Tensor& bias,
 namespace {
 // src (N, C, h, w) summed into (N, C, height, width) planes at indices: gather_planes' backward.
 Tensor scatter_add_planes(const Tensor& src, const Tensor& indices, int64_t height, int64_t width) {
-  return record("scatter_add_planes", kernels::scatter_add_planes(src, indices, height, width), src,
-                [indices](const BackwardArgs& g) { return TensorList{gather_planes(g.grad, indices)}; });
+  return record(
+      "scatter_add_planes", kernels::scatter_add_planes(src, indices, height, width), src,
+      [indices](const BackwardArgs& g) { return TensorList{gather_planes(g.grad, indices)}; });
 }
 }  // namespace
 
@@ -160,8 +162,9 @@ Tensor gather_planes(const Tensor& x, const Tensor& indices) {
   if (x.dim() != 4 || indices.dim() != 4 || indices.dtype() != Dtype::int64 ||
       !indices.is_contiguous() || indices.shape()[0] != x.shape()[0] ||
       indices.shape()[1] != x.shape()[1])
-    throw Error("gather_planes: expected x (N, C, H, W) and contiguous int64 indices (N, C, h, w), got " +
-                format_shape(x.shape()) + " and " + format_shape(indices.shape()));
+    throw Error(
+        "gather_planes: expected x (N, C, H, W) and contiguous int64 indices (N, C, h, w), got " +
+        format_shape(x.shape()) + " and " + format_shape(indices.shape()));
   const int64_t height = x.shape()[2], width = x.shape()[3];
   return record("gather_planes", kernels::gather_planes(x, indices), x,
                 [indices, height, width](const BackwardArgs& g) {

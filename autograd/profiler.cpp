@@ -214,8 +214,7 @@ std::string Profiler::table(std::size_t max_rows) {
     std::snprintf(share, sizeof share, "%.1f", wall_ns_ > 0 ? 100.0 * r.self_ns / wall_ns_ : 0.0);
     std::snprintf(total, sizeof total, "%.3f", r.total_ns / 1e6);
     std::snprintf(mean, sizeof mean, "%.2f", r.total_ns / 1e3 / static_cast<double>(r.calls));
-    add_row(r.name.c_str(), phase_name(r.phase), calls, self, share, total, mean,
-            r.shapes.c_str());
+    add_row(r.name.c_str(), phase_name(r.phase), calls, self, share, total, mean, r.shapes.c_str());
   }
   std::snprintf(line, sizeof line, "Profiled wall time: %.3f ms (self %% is of it)\n",
                 wall_ns_ / 1e6);
@@ -226,19 +225,17 @@ void Profiler::export_chrome_trace(const std::string& path) {
   stop();
   nlohmann::json trace_events = nlohmann::json::array();
   for (const Event& e : events_) {
-    nlohmann::json event = {{"name", e.name},
-                            {"cat", phase_name(e.phase)},
-                            {"ph", "X"},
-                            {"ts", e.start_ns / 1e3},
-                            {"dur", (e.end_ns - e.start_ns) / 1e3},
-                            {"pid", 0},
-                            {"tid", e.thread}};
+    nlohmann::json event = {
+        {"name", e.name},         {"cat", phase_name(e.phase)},           {"ph", "X"},
+        {"ts", e.start_ns / 1e3}, {"dur", (e.end_ns - e.start_ns) / 1e3}, {"pid", 0},
+        {"tid", e.thread}};
     if (!e.shapes.empty()) event["args"] = {{"input shapes", e.shapes}};
     trace_events.push_back(std::move(event));
   }
   const std::string text =
       nlohmann::json{{"traceEvents", trace_events}, {"displayTimeUnit", "ms"}}.dump();
-  write_file_atomically(path, [&](FileWriter& out) { out.write(text); }, "profiler: ");
+  write_file_atomically(
+      path, [&](FileWriter& out) { out.write(text); }, "profiler: ");
 }
 
 RecordScope::RecordScope(std::string_view name) {

@@ -96,10 +96,12 @@ class OpScope {
  public:
   template <class... Inputs>
   explicit OpScope(const char* name, const Inputs&... inputs) {
-    if (is_profiling()) [[unlikely]] index_ = begin(name, inputs...);
+    if (is_profiling()) [[unlikely]]
+      index_ = begin(name, inputs...);
   }
   ~OpScope() {
-    if (index_ >= 0) [[unlikely]] profile_end(index_);
+    if (index_ >= 0) [[unlikely]]
+      profile_end(index_);
   }
   OpScope(const OpScope&) = delete;
   OpScope& operator=(const OpScope&) = delete;
@@ -119,10 +121,12 @@ class OpScope {
 class BackwardScope {
  public:
   BackwardScope(const char* name, const Tensor& grad) {
-    if (is_profiling()) [[unlikely]] index_ = profile_begin(name, profiler::Phase::backward, {&grad});
+    if (is_profiling()) [[unlikely]]
+      index_ = profile_begin(name, profiler::Phase::backward, {&grad});
   }
   ~BackwardScope() {
-    if (index_ >= 0) [[unlikely]] profile_end(index_);
+    if (index_ >= 0) [[unlikely]]
+      profile_end(index_);
   }
   BackwardScope(const BackwardScope&) = delete;
   BackwardScope& operator=(const BackwardScope&) = delete;

@@ -26,9 +26,15 @@ Tensor Tensor::contiguous() const { return is_contiguous() ? *this : xgrad::clon
 Tensor Tensor::to(Dtype dtype) const { return cast(*this, dtype); }
 
 // ---- method forms: one line each, calling the free function ----
-Tensor Tensor::add(const Tensor& other, const Scalar& alpha) const { return alpha.to_double() == 1.0 ? xgrad::add(*this, other) : xgrad::add(*this, xgrad::mul(other, alpha)); }
+Tensor Tensor::add(const Tensor& other, const Scalar& alpha) const {
+  return alpha.to_double() == 1.0 ? xgrad::add(*this, other)
+                                  : xgrad::add(*this, xgrad::mul(other, alpha));
+}
 Tensor Tensor::add(const Scalar& other) const { return xgrad::add(*this, other); }
-Tensor Tensor::sub(const Tensor& other, const Scalar& alpha) const { return alpha.to_double() == 1.0 ? xgrad::sub(*this, other) : xgrad::sub(*this, xgrad::mul(other, alpha)); }
+Tensor Tensor::sub(const Tensor& other, const Scalar& alpha) const {
+  return alpha.to_double() == 1.0 ? xgrad::sub(*this, other)
+                                  : xgrad::sub(*this, xgrad::mul(other, alpha));
+}
 Tensor Tensor::sub(const Scalar& other) const { return xgrad::sub(*this, other); }
 Tensor Tensor::mul(const Tensor& other) const { return xgrad::mul(*this, other); }
 Tensor Tensor::mul(const Scalar& other) const { return xgrad::mul(*this, other); }
@@ -55,8 +61,12 @@ Tensor Tensor::sign() const { return xgrad::sign(*this); }
 Tensor Tensor::tanh() const { return xgrad::tanh(*this); }
 Tensor Tensor::sigmoid() const { return xgrad::sigmoid(*this); }
 Tensor Tensor::relu() const { return xgrad::relu(*this); }
-Tensor Tensor::clamp(const Scalar& low, const Scalar& high) const { return xgrad::clamp(*this, low, high); }
-Tensor Tensor::clamp(const Tensor& low, const Tensor& high) const { return xgrad::clamp(*this, low, high); }
+Tensor Tensor::clamp(const Scalar& low, const Scalar& high) const {
+  return xgrad::clamp(*this, low, high);
+}
+Tensor Tensor::clamp(const Tensor& low, const Tensor& high) const {
+  return xgrad::clamp(*this, low, high);
+}
 Tensor Tensor::clamp_min(const Scalar& low) const { return xgrad::clamp_min(*this, low); }
 Tensor Tensor::clamp_max(const Scalar& high) const { return xgrad::clamp_max(*this, high); }
 Tensor Tensor::softmax(int64_t dim) const { return xgrad::softmax(*this, dim); }
@@ -79,65 +89,133 @@ Tensor Tensor::logical_xor(const Tensor& other) const { return xgrad::logical_xo
 Tensor Tensor::logical_not() const { return xgrad::logical_not(*this); }
 Tensor Tensor::isnan() const { return xgrad::isnan(*this); }
 Tensor Tensor::isfinite() const { return xgrad::isfinite(*this); }
-Tensor Tensor::where(const Tensor& condition, const Tensor& other) const { return xgrad::where(condition, *this, other); }
-Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const { return xgrad::masked_fill(*this, mask, value); }
+Tensor Tensor::where(const Tensor& condition, const Tensor& other) const {
+  return xgrad::where(condition, *this, other);
+}
+Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
+  return xgrad::masked_fill(*this, mask, value);
+}
 Tensor Tensor::masked_select(const Tensor& mask) const { return xgrad::masked_select(*this, mask); }
-Tensor Tensor::sum(const std::vector<int64_t>& dims, bool keepdim) const { return xgrad::sum(*this, dims, keepdim); }
-Tensor Tensor::mean(const std::vector<int64_t>& dims, bool keepdim) const { return xgrad::mean(*this, dims, keepdim); }
+Tensor Tensor::sum(const std::vector<int64_t>& dims, bool keepdim) const {
+  return xgrad::sum(*this, dims, keepdim);
+}
+Tensor Tensor::mean(const std::vector<int64_t>& dims, bool keepdim) const {
+  return xgrad::mean(*this, dims, keepdim);
+}
 Tensor Tensor::prod() const { return xgrad::prod(*this); }
 Tensor Tensor::prod(int64_t dim, bool keepdim) const { return xgrad::prod(*this, dim, keepdim); }
 Tensor Tensor::max() const { return xgrad::max(*this); }
 Tensor Tensor::max(int64_t dim, bool keepdim) const { return xgrad::max(*this, dim, keepdim); }
 Tensor Tensor::min() const { return xgrad::min(*this); }
 Tensor Tensor::min(int64_t dim, bool keepdim) const { return xgrad::min(*this, dim, keepdim); }
-Tensor Tensor::amax(const std::vector<int64_t>& dims, bool keepdim) const { return xgrad::amax(*this, dims, keepdim); }
-Tensor Tensor::amin(const std::vector<int64_t>& dims, bool keepdim) const { return xgrad::amin(*this, dims, keepdim); }
-Tensor Tensor::argmax(int64_t dim, bool keepdim) const { return xgrad::argmax(*this, dim, keepdim); }
-Tensor Tensor::argmin(int64_t dim, bool keepdim) const { return xgrad::argmin(*this, dim, keepdim); }
-Tensor Tensor::var(const std::vector<int64_t>& dims, bool unbiased, bool keepdim) const { return xgrad::var(*this, dims, unbiased, keepdim); }
-Tensor Tensor::stddev(const std::vector<int64_t>& dims, bool unbiased, bool keepdim) const { return xgrad::stddev(*this, dims, unbiased, keepdim); }
-Tensor Tensor::logsumexp(int64_t dim, bool keepdim) const { return xgrad::logsumexp(*this, dim, keepdim); }
+Tensor Tensor::amax(const std::vector<int64_t>& dims, bool keepdim) const {
+  return xgrad::amax(*this, dims, keepdim);
+}
+Tensor Tensor::amin(const std::vector<int64_t>& dims, bool keepdim) const {
+  return xgrad::amin(*this, dims, keepdim);
+}
+Tensor Tensor::argmax(int64_t dim, bool keepdim) const {
+  return xgrad::argmax(*this, dim, keepdim);
+}
+Tensor Tensor::argmin(int64_t dim, bool keepdim) const {
+  return xgrad::argmin(*this, dim, keepdim);
+}
+Tensor Tensor::var(const std::vector<int64_t>& dims, bool unbiased, bool keepdim) const {
+  return xgrad::var(*this, dims, unbiased, keepdim);
+}
+Tensor Tensor::stddev(const std::vector<int64_t>& dims, bool unbiased, bool keepdim) const {
+  return xgrad::stddev(*this, dims, unbiased, keepdim);
+}
+Tensor Tensor::logsumexp(int64_t dim, bool keepdim) const {
+  return xgrad::logsumexp(*this, dim, keepdim);
+}
 Tensor Tensor::norm(double p) const { return xgrad::norm(*this, p); }
-Tensor Tensor::norm(double p, const std::vector<int64_t>& dims, bool keepdim) const { return xgrad::norm(*this, p, dims, keepdim); }
+Tensor Tensor::norm(double p, const std::vector<int64_t>& dims, bool keepdim) const {
+  return xgrad::norm(*this, p, dims, keepdim);
+}
 Tensor Tensor::cumsum(int64_t dim) const { return xgrad::cumsum(*this, dim); }
 Tensor Tensor::cumprod(int64_t dim) const { return xgrad::cumprod(*this, dim); }
 Tensor Tensor::any() const { return xgrad::any(*this); }
 Tensor Tensor::any(int64_t dim, bool keepdim) const { return xgrad::any(*this, dim, keepdim); }
 Tensor Tensor::all() const { return xgrad::all(*this); }
 Tensor Tensor::all(int64_t dim, bool keepdim) const { return xgrad::all(*this, dim, keepdim); }
-SortResult Tensor::sort(int64_t dim, bool descending) const { return xgrad::sort(*this, dim, descending); }
-Tensor Tensor::argsort(int64_t dim, bool descending) const { return xgrad::argsort(*this, dim, descending); }
-SortResult Tensor::topk(int64_t k, int64_t dim, bool largest, bool sorted) const { return xgrad::topk(*this, k, dim, largest, sorted); }
+SortResult Tensor::sort(int64_t dim, bool descending) const {
+  return xgrad::sort(*this, dim, descending);
+}
+Tensor Tensor::argsort(int64_t dim, bool descending) const {
+  return xgrad::argsort(*this, dim, descending);
+}
+SortResult Tensor::topk(int64_t k, int64_t dim, bool largest, bool sorted) const {
+  return xgrad::topk(*this, k, dim, largest, sorted);
+}
 Tensor Tensor::nonzero() const { return xgrad::nonzero(*this); }
-Tensor Tensor::permute(const std::vector<int64_t>& dims) const { return xgrad::permute(*this, dims); }
-Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const { return xgrad::transpose(*this, dim0, dim1); }
+Tensor Tensor::permute(const std::vector<int64_t>& dims) const {
+  return xgrad::permute(*this, dims);
+}
+Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
+  return xgrad::transpose(*this, dim0, dim1);
+}
 Tensor Tensor::unsqueeze(int64_t dim) const { return xgrad::unsqueeze(*this, dim); }
 Tensor Tensor::squeeze() const { return xgrad::squeeze(*this); }
 Tensor Tensor::squeeze(int64_t dim) const { return xgrad::squeeze(*this, dim); }
-Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const { return xgrad::flatten(*this, start_dim, end_dim); }
+Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
+  return xgrad::flatten(*this, start_dim, end_dim);
+}
 Tensor Tensor::expand(const Shape& shape) const { return xgrad::expand(*this, shape); }
 Tensor Tensor::broadcast_to(const Shape& shape) const { return xgrad::broadcast_to(*this, shape); }
-Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const { return xgrad::narrow(*this, dim, start, length); }
+Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
+  return xgrad::narrow(*this, dim, start, length);
+}
 Tensor Tensor::select(int64_t dim, int64_t index) const { return xgrad::select(*this, dim, index); }
-Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const { return xgrad::slice(*this, dim, start, end, step); }
-Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const { return xgrad::diagonal(*this, offset, dim1, dim2); }
-Tensor Tensor::unfold(int64_t dim, int64_t size, int64_t step) const { return xgrad::unfold(*this, dim, size, step); }
-Tensor Tensor::as_strided(const Shape& shape, const Shape& strides, int64_t offset) const { return xgrad::as_strided(*this, shape, strides, offset); }
+Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const {
+  return xgrad::slice(*this, dim, start, end, step);
+}
+Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
+  return xgrad::diagonal(*this, offset, dim1, dim2);
+}
+Tensor Tensor::unfold(int64_t dim, int64_t size, int64_t step) const {
+  return xgrad::unfold(*this, dim, size, step);
+}
+Tensor Tensor::as_strided(const Shape& shape, const Shape& strides, int64_t offset) const {
+  return xgrad::as_strided(*this, shape, strides, offset);
+}
 Tensor Tensor::flip(const std::vector<int64_t>& dims) const { return xgrad::flip(*this, dims); }
-Tensor Tensor::roll(const std::vector<int64_t>& shifts, const std::vector<int64_t>& dims) const { return xgrad::roll(*this, shifts, dims); }
-Tensor Tensor::repeat(const std::vector<int64_t>& repeats) const { return xgrad::repeat(*this, repeats); }
+Tensor Tensor::roll(const std::vector<int64_t>& shifts, const std::vector<int64_t>& dims) const {
+  return xgrad::roll(*this, shifts, dims);
+}
+Tensor Tensor::repeat(const std::vector<int64_t>& repeats) const {
+  return xgrad::repeat(*this, repeats);
+}
 Tensor Tensor::tile(const std::vector<int64_t>& reps) const { return xgrad::tile(*this, reps); }
-std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim) const { return xgrad::chunk(*this, chunks, dim); }
-std::vector<Tensor> Tensor::split(int64_t split_size, int64_t dim) const { return xgrad::split(*this, split_size, dim); }
+std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim) const {
+  return xgrad::chunk(*this, chunks, dim);
+}
+std::vector<Tensor> Tensor::split(int64_t split_size, int64_t dim) const {
+  return xgrad::split(*this, split_size, dim);
+}
 Tensor Tensor::tril(int64_t diagonal) const { return xgrad::tril(*this, diagonal); }
 Tensor Tensor::triu(int64_t diagonal) const { return xgrad::triu(*this, diagonal); }
-Tensor Tensor::index_select(int64_t dim, const Tensor& index) const { return xgrad::index_select(*this, dim, index); }
-Tensor Tensor::gather(int64_t dim, const Tensor& index) const { return xgrad::gather(*this, dim, index); }
-Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Tensor& src) const { return xgrad::scatter(*this, dim, index, src); }
-Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Scalar& value) const { return xgrad::scatter(*this, dim, index, value); }
-Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const { return xgrad::scatter_add(*this, dim, index, src); }
-Tensor Tensor::index_add(int64_t dim, const Tensor& index, const Tensor& src) const { return xgrad::index_add(*this, dim, index, src); }
-Tensor Tensor::index_fill(int64_t dim, const Tensor& index, const Scalar& value) const { return xgrad::index_fill(*this, dim, index, value); }
+Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
+  return xgrad::index_select(*this, dim, index);
+}
+Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
+  return xgrad::gather(*this, dim, index);
+}
+Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return xgrad::scatter(*this, dim, index, src);
+}
+Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Scalar& value) const {
+  return xgrad::scatter(*this, dim, index, value);
+}
+Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return xgrad::scatter_add(*this, dim, index, src);
+}
+Tensor Tensor::index_add(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return xgrad::index_add(*this, dim, index, src);
+}
+Tensor Tensor::index_fill(int64_t dim, const Tensor& index, const Scalar& value) const {
+  return xgrad::index_fill(*this, dim, index, value);
+}
 Tensor Tensor::to_float() const { return cast(*this, Dtype::float32); }
 Tensor Tensor::to_double() const { return cast(*this, Dtype::float64); }
 Tensor Tensor::to_long() const { return cast(*this, Dtype::int64); }
@@ -239,7 +317,9 @@ Tensor& Tensor::div_(const Tensor& other) {
       [](const BackwardArgs& g) {
         Tensor ga = xgrad::div(g.grad, g.input(1));
         return TensorList{g.needs(0) ? ga : Tensor(),
-                          g.needs(1) ? xgrad::neg(xgrad::div(xgrad::mul(g.grad, g.output()), g.input(1))) : Tensor()};
+                          g.needs(1)
+                              ? xgrad::neg(xgrad::div(xgrad::mul(g.grad, g.output()), g.input(1)))
+                              : Tensor()};
       });
 }
 
@@ -262,7 +342,9 @@ Tensor& Tensor::clamp_(const Scalar& low, const Scalar& high) {
     saved.tensors.push_back(kernels::in_range_mask(*this, low, high));
   return record_inplace(
       "clamp_", *this, {}, std::move(saved),
-      [&](Tensor& target) { detail::write_result(target, kernels::clamp(target, low, high), "clamp_"); },
+      [&](Tensor& target) {
+        detail::write_result(target, kernels::clamp(target, low, high), "clamp_");
+      },
       [](const BackwardArgs& g) { return TensorList{xgrad::mul(g.grad, g.saved(0))}; });
 }
 
@@ -282,15 +364,20 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
         detail::write_result(target, kernels::where(m, full({}, value, dtype()), target),
                              "masked_fill_");
       },
-      [m](const BackwardArgs& g) { return TensorList{xgrad::mul(g.grad, kernels::logical_not(m))}; });
+      [m](const BackwardArgs& g) {
+        return TensorList{xgrad::mul(g.grad, kernels::logical_not(m))};
+      });
 }
 
 Tensor& Tensor::relu_() {
   const detail::OpScope profile_scope("relu_", *this);
   // d relu = 1 where the result is > 0.
   return record_inplace(
-      "relu_", *this, {}, {}, [&](Tensor& target) { detail::write_result(target, kernels::relu(target), "relu_"); },
-      [](const BackwardArgs& g) { return TensorList{xgrad::mul(g.grad, kernels::gt(g.output(), 0))}; });
+      "relu_", *this, {}, {},
+      [&](Tensor& target) { detail::write_result(target, kernels::relu(target), "relu_"); },
+      [](const BackwardArgs& g) {
+        return TensorList{xgrad::mul(g.grad, kernels::gt(g.output(), 0))};
+      });
 }
 
 Tensor& Tensor::sigmoid_() {

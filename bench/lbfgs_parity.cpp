@@ -30,11 +30,15 @@ xgrad::Tensor rosenbrock_xgrad(const xgrad::Tensor& x) {
 
 // The largest distance between the two runs' iterates over `steps` steps.
 double compare(const std::string& line_search, int steps, int max_iter) {
-  std::printf("\nline search: %s, max_iter %d\n step  xgrad x                               libtorch x                            distance\n",
-              line_search.empty() ? "none" : line_search.c_str(), max_iter);
+  std::printf(
+      "\nline search: %s, max_iter %d\n step  xgrad x                               libtorch x     "
+      "                       distance\n",
+      line_search.empty() ? "none" : line_search.c_str(), max_iter);
   xgrad::Tensor ours = xgrad::tensor({-1.5, 2.0}, {xgrad::float64, true});
-  xgrad::optim::LBFGS our_opt({ours}, {.lr = 1.0, .max_iter = max_iter, .line_search_fn = line_search});
-  torch::Tensor theirs = torch::tensor({-1.5, 2.0}, torch::dtype(torch::kFloat64).requires_grad(true));
+  xgrad::optim::LBFGS our_opt({ours},
+                              {.lr = 1.0, .max_iter = max_iter, .line_search_fn = line_search});
+  torch::Tensor theirs =
+      torch::tensor({-1.5, 2.0}, torch::dtype(torch::kFloat64).requires_grad(true));
   auto options = torch::optim::LBFGSOptions(1.0).max_iter(max_iter);
   if (!line_search.empty()) options.line_search_fn(line_search);
   torch::optim::LBFGS their_opt({theirs}, options);
@@ -68,7 +72,8 @@ int main(int argc, char** argv) try {
   for (int i = 1; i + 1 < argc; i += 2)
     if (!std::strcmp(argv[i], "--steps")) steps = std::stoi(argv[i + 1]);
   double worst = 0;
-  for (const std::string search : {"strong_wolfe", ""}) worst = std::max(worst, compare(search, steps, 1));
+  for (const std::string search : {"strong_wolfe", ""})
+    worst = std::max(worst, compare(search, steps, 1));
   std::printf("\nlargest distance over the first %d iterations: %.2e (%s 1e-10)\n", steps, worst,
               worst <= 1e-10 ? "within" : "BEYOND");
   // Whole default steps (up to 20 iterations each), as users call it: for information.

@@ -51,7 +51,8 @@ int main(int argc, char** argv) try {
 
   auto train = data::load_mnist_dataset(dir, true);
   data::MnistSplit test = data::load_mnist(dir, false);
-  if (model != "mlp" && model != "lenet") throw Error("--model: expected mlp or lenet, got " + model);
+  if (model != "mlp" && model != "lenet")
+    throw Error("--model: expected mlp or lenet, got " + model);
   const bool lenet = model == "lenet";
   // Images as each model takes them: rows of 784 pixels, or (N, 1, 28, 28).
   auto images = [lenet](const Tensor& x) {

@@ -52,8 +52,8 @@ Batch Dataset::get_batch(const std::vector<int64_t>& indices) const {
 Tensor take_rows(const Tensor& strided, const std::vector<int64_t>& rows) {
   if (strided.dim() == 0) throw Error("take_rows: a 0-d tensor has no rows");
   const Tensor t = dense(strided);
+  const int64_t n = t.size(0);
   Shape shape = t.shape();
-  const int64_t n = shape[0];
   shape[0] = static_cast<int64_t>(rows.size());
   Tensor out = empty(shape, t.dtype());
   const std::size_t row_bytes =

@@ -79,7 +79,8 @@ std::vector<Tensor> load_stats(const std::string& path, const char* scaler,
     for (double v : t.to_vector())
       if (!std::isfinite(v) || (std::string(name) == divisor && !(v > 0)))
         throw Error(path + ": " + scaler + " " + name + " holds " + std::to_string(v) +
-                    (std::string(name) == divisor ? " (must be finite and positive)" : " (must be finite)"));
+                    (std::string(name) == divisor ? " (must be finite and positive)"
+                                                  : " (must be finite)"));
     out.push_back(t);
   }
   return out;

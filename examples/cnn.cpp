@@ -18,22 +18,19 @@ std::shared_ptr<nn::Sequential> make_model(const std::string& name, Generator* g
   auto images = make_shared<nn::Unflatten>(1, Shape{1, 28, 28});  // (N, 28, 28) -> (N, 1, 28, 28)
   if (name == "lenet")
     return make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
-        images,
-        make_shared<nn::Conv2d>(1, 6, 5, nn::Conv2dOptions{.padding = 2}, gen),
+        images, make_shared<nn::Conv2d>(1, 6, 5, nn::Conv2dOptions{.padding = 2}, gen),
         make_shared<nn::ReLU>(), make_shared<nn::MaxPool2d>(2),
-        make_shared<nn::Conv2d>(6, 16, 5, nn::Conv2dOptions{}, gen),
-        make_shared<nn::ReLU>(), make_shared<nn::MaxPool2d>(2),
-        make_shared<nn::Flatten>(),
+        make_shared<nn::Conv2d>(6, 16, 5, nn::Conv2dOptions{}, gen), make_shared<nn::ReLU>(),
+        make_shared<nn::MaxPool2d>(2), make_shared<nn::Flatten>(),
         make_shared<nn::Linear>(16 * 5 * 5, 120, true, gen), make_shared<nn::ReLU>(),
         make_shared<nn::Linear>(120, 84, true, gen), make_shared<nn::ReLU>(),
         make_shared<nn::Linear>(84, 10, true, gen)});
   if (name == "wide")
     return make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
-        images,
-        make_shared<nn::Conv2d>(1, 32, 3, nn::Conv2dOptions{}, gen), make_shared<nn::BatchNorm2d>(32),
-        make_shared<nn::ReLU>(),
-        make_shared<nn::Conv2d>(32, 64, 3, nn::Conv2dOptions{}, gen), make_shared<nn::BatchNorm2d>(64),
-        make_shared<nn::ReLU>(), make_shared<nn::MaxPool2d>(2),
+        images, make_shared<nn::Conv2d>(1, 32, 3, nn::Conv2dOptions{}, gen),
+        make_shared<nn::BatchNorm2d>(32), make_shared<nn::ReLU>(),
+        make_shared<nn::Conv2d>(32, 64, 3, nn::Conv2dOptions{}, gen),
+        make_shared<nn::BatchNorm2d>(64), make_shared<nn::ReLU>(), make_shared<nn::MaxPool2d>(2),
         make_shared<nn::Dropout>(0.25, gen), make_shared<nn::Flatten>(),
         make_shared<nn::Linear>(64 * 12 * 12, 128, true, gen), make_shared<nn::ReLU>(),
         make_shared<nn::Dropout>(0.5, gen), make_shared<nn::Linear>(128, 10, true, gen)});
@@ -43,10 +40,11 @@ std::shared_ptr<nn::Sequential> make_model(const std::string& name, Generator* g
 }  // namespace
 
 int main(int argc, char** argv) try {
-  TrainerArgs args = parse_args(
-      argc, argv, "Train a convolutional network (LeNet-5 or a wider one) on MNIST-format IDX files",
-      {.epochs = 10, .lr = 1e-3, .batch_size = 64},
-      image_classifier_options({{"--model", "lenet or wide", "lenet"}}));
+  TrainerArgs args =
+      parse_args(argc, argv,
+                 "Train a convolutional network (LeNet-5 or a wider one) on MNIST-format IDX files",
+                 {.epochs = 10, .lr = 1e-3, .batch_size = 64},
+                 image_classifier_options({{"--model", "lenet or wide", "lenet"}}));
   const auto start = std::chrono::steady_clock::now();
   Generator init(args.seed);
   std::shared_ptr<nn::Sequential> model = make_model(args.get("model"), &init);

@@ -29,7 +29,8 @@ struct Hyper {
 // line search's far trial points then give a finite, if poor, likelihood instead of inf · 0.
 Tensor bounded(const Tensor& log_value) { return clamp(log_value, -20.0, 20.0); }
 
-Tensor rbf(const Tensor& a, const Tensor& b, const Tensor& log_lengthscales, const Tensor& log_signal) {
+Tensor rbf(const Tensor& a, const Tensor& b, const Tensor& log_lengthscales,
+           const Tensor& log_signal) {
   const Tensor inv = exp(-bounded(log_lengthscales));
   const Tensor as = a * inv, bs = b * inv;
   Tensor d2 = (as * as).sum({1}, true) + (bs * bs).sum({1}, true).transpose(0, 1) -
@@ -41,8 +42,9 @@ Tensor rbf(const Tensor& a, const Tensor& b, const Tensor& log_lengthscales, con
 Tensor log_marginal_likelihood(const Tensor& x, const Tensor& y, const Tensor& log_lengthscales,
                                const Tensor& log_signal, const Tensor& log_noise) {
   const int64_t n = x.shape()[0];
-  Tensor k = rbf(x, x, log_lengthscales, log_signal) +
-             eye(n, float64) * (exp(bounded(log_noise)) + 1e-8);  // a jitter keeps K positive-definite
+  Tensor k =
+      rbf(x, x, log_lengthscales, log_signal) +
+      eye(n, float64) * (exp(bounded(log_noise)) + 1e-8);  // a jitter keeps K positive-definite
   Tensor l = linalg::cholesky(k);
   Tensor alpha = linalg::cholesky_solve(y, l);
   return -0.5 * (y * alpha).sum() - log(diagonal(l)).sum() -
@@ -62,8 +64,10 @@ Fit fit(const Tensor& x, const Tensor& y, uint64_t seed) {
   f.hyper = {uniform({d}, -0.5, 1.5, float64, &gen).requires_grad_(),
              uniform({}, -1.0, 1.0, float64, &gen).requires_grad_(),
              uniform({}, -4.0, -1.0, float64, &gen).requires_grad_()};
-  optim::LBFGS opt(f.hyper.list(), {.max_iter = 100, .tolerance_grad = 1e-9,
-                                    .tolerance_change = 1e-12, .history_size = 20,
+  optim::LBFGS opt(f.hyper.list(), {.max_iter = 100,
+                                    .tolerance_grad = 1e-9,
+                                    .tolerance_change = 1e-12,
+                                    .history_size = 20,
                                     .line_search_fn = "strong_wolfe"});
   // A trial point of the line search so far out that K overflows or is not positive-definite
   // is reported as a huge loss with no slope, so the search steps back inside.
@@ -101,7 +105,8 @@ int main(int argc, char** argv) try {
   TrainerArgs args = parse_args(
       argc, argv, "Gaussian-process regression with learned hyperparameters, against least squares",
       {.epochs = 0},
-      {{"--csv", "a numeric CSV with a header", XGRAD_SOURCE_DIR "/examples/data/boston_house_prices.csv"},
+      {{"--csv", "a numeric CSV with a header",
+        XGRAD_SOURCE_DIR "/examples/data/boston_house_prices.csv"},
        {"--target", "the target column's name", "MEDV"},
        {"--skip-lines", "lines before the header", "1"},
        {"--restarts", "seeded L-BFGS restarts (the best marginal likelihood wins)", "3"},
@@ -133,8 +138,9 @@ int main(int argc, char** argv) try {
     // On 40 rows, so the finite differences stay quick.
     const Tensor xs = x_train.narrow(0, 0, 40), ys = y_train.narrow(0, 0, 40);
     Generator gen(args.seed);
-    std::vector<Tensor> h = {uniform({x_train.shape()[1]}, -0.5, 1.0, float64, &gen).requires_grad_(),
-                             tensor({0.3}, {float64, true}), tensor({-2.0}, {float64, true})};
+    std::vector<Tensor> h = {
+        uniform({x_train.shape()[1]}, -0.5, 1.0, float64, &gen).requires_grad_(),
+        tensor({0.3}, {float64, true}), tensor({-2.0}, {float64, true})};
     auto fn = [&](const std::vector<Tensor>& v) {
       return log_marginal_likelihood(xs, ys, v[0], v[1], v[2]);
     };
@@ -148,9 +154,9 @@ int main(int argc, char** argv) try {
   for (int64_t r = 0; r < restarts; ++r) {
     Fit f = fit(x_train, y_train, args.seed * 1000 + static_cast<uint64_t>(r));
     if (!args.quiet)
-      std::printf("restart %lld: log marginal likelihood %.6f (%lld evaluations, |gradient| %.1e)\n",
-                  static_cast<long long>(r), f.lml, static_cast<long long>(f.evaluations),
-                  f.gradient_norm);
+      std::printf(
+          "restart %lld: log marginal likelihood %.6f (%lld evaluations, |gradient| %.1e)\n",
+          static_cast<long long>(r), f.lml, static_cast<long long>(f.evaluations), f.gradient_norm);
     if (f.lml > best.lml) best = f;
   }
 
@@ -168,7 +174,9 @@ int main(int argc, char** argv) try {
       (exp(bounded(h.log_signal)) - (v * v).sum({0}) + exp(bounded(h.log_noise))) * (y_std * y_std);
 
   // Least squares with an intercept on the raw features, the same split.
-  auto with_bias = [](const Tensor& x) { return concat({ones({x.shape()[0], 1}, float64), x.to(float64)}, 1); };
+  auto with_bias = [](const Tensor& x) {
+    return concat({ones({x.shape()[0], 1}, float64), x.to(float64)}, 1);
+  };
   Tensor coef = linalg::lstsq(with_bias(x_train_raw), y_train_raw.to(float64)).solution;
   Tensor ols = matmul(with_bias(x_test_raw), coef);
 
@@ -182,7 +190,8 @@ int main(int argc, char** argv) try {
   std::printf("GP             test RMSE %7.3f  R2 %6.4f  mean predictive std %.3f\n", gp_rmse,
               data::r2_score(mean, y_test), sqrt(variance).mean().item());
   std::printf("least squares  test RMSE %7.3f  R2 %6.4f\n", ols_rmse, data::r2_score(ols, y_test));
-  std::printf("GP RMSE improvement over least squares: %.1f%%\n", 100.0 * (1.0 - gp_rmse / ols_rmse));
+  std::printf("GP RMSE improvement over least squares: %.1f%%\n",
+              100.0 * (1.0 - gp_rmse / ols_rmse));
   std::printf("wall time: %.1f s\n", seconds_since(start));
   return 0;
 } catch (const std::exception& e) {

@@ -101,11 +101,13 @@ Tensor latin_hypercube(int64_t n, Generator& gen) {
     std::vector<int64_t> order(static_cast<std::size_t>(n));
     for (int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
     for (int64_t i = n - 1; i > 0; --i)
-      std::swap(order[static_cast<std::size_t>(i)],
-                order[static_cast<std::size_t>(gen.uniform() * static_cast<double>(i + 1)) % (i + 1)]);
+      std::swap(
+          order[static_cast<std::size_t>(i)],
+          order[static_cast<std::size_t>(gen.uniform() * static_cast<double>(i + 1)) % (i + 1)]);
     for (int64_t i = 0; i < n; ++i) {
-      const double unit = (static_cast<double>(order[static_cast<std::size_t>(i)]) + gen.uniform()) /
-                          static_cast<double>(n);
+      const double unit =
+          (static_cast<double>(order[static_cast<std::size_t>(i)]) + gen.uniform()) /
+          static_cast<double>(n);
       out.index_put_({i, d}, d == 0 ? unit : 2 * unit - 1);
     }
   }
@@ -117,7 +119,8 @@ struct Network : nn::Module {
   Network(int64_t hidden, int64_t depth, Generator& gen) {
     for (int64_t i = 0; i < depth; ++i) {
       const int64_t in = i == 0 ? 2 : hidden, out = i + 1 == depth ? 1 : hidden;
-      auto layer = register_module("fc" + std::to_string(i), std::make_shared<nn::Linear>(in, out, true, &gen));
+      auto layer = register_module("fc" + std::to_string(i),
+                                   std::make_shared<nn::Linear>(in, out, true, &gen));
       {
         NoGradGuard no_grad;
         nn::init::xavier_normal_(layer->weight, 1.0, &gen);
@@ -152,7 +155,8 @@ int main(int argc, char** argv) try {
        {"--adam-steps", "Adam steps (lr 1e-3) before L-BFGS", "0"},
        {"--dtype", "float64 or float32", "float64"},
        {"--check-reference", "1: compare the exact solution with finite differences first", "0"},
-       {"--max-error", "exit with an error when the relative L2 error is above this (0: never)", "0"}});
+       {"--max-error", "exit with an error when the relative L2 error is above this (0: never)",
+        "0"}});
   const auto start = std::chrono::steady_clock::now();
   const Dtype dtype = args.get("dtype") == "float32" ? float32 : float64;
   if (args.get("dtype") != "float32" && args.get("dtype") != "float64")
@@ -170,8 +174,10 @@ int main(int argc, char** argv) try {
         ref2 += fd[i] * fd[i];
       }
     }
-    std::printf("exact solution vs finite differences (4000 cells, t = 0.25 ... 1): relative L2 "
-                "difference %.2e\n", std::sqrt(err2 / ref2));
+    std::printf(
+        "exact solution vs finite differences (4000 cells, t = 0.25 ... 1): relative L2 "
+        "difference %.2e\n",
+        std::sqrt(err2 / ref2));
   }
 
   Generator gen(args.seed);
@@ -182,11 +188,14 @@ int main(int argc, char** argv) try {
   for (int i = 0; i < 100; ++i) pool.insert(pool.end(), {i / 99.0, -1.0, i / 99.0, 1.0});
   const int64_t pool_size = static_cast<int64_t>(pool.size() / 2);
   if (n_boundary < 1 || n_boundary > pool_size)
-    throw Error("--boundary: expected 1 to " + std::to_string(pool_size) + ", got " + args.get("boundary"));
-  if (n_collocation < 1) throw Error("--collocation: expected at least 1, got " + args.get("collocation"));
+    throw Error("--boundary: expected 1 to " + std::to_string(pool_size) + ", got " +
+                args.get("boundary"));
+  if (n_collocation < 1)
+    throw Error("--collocation: expected at least 1, got " + args.get("collocation"));
   Tensor pick = randperm(pool_size, int64, &gen).narrow(0, 0, n_boundary);
   Tensor tx_u = index_select(from_vector(pool, {pool_size, 2}, float64), 0, pick).to(dtype);
-  Tensor u_data = -sin(kPi * tx_u.index({Slice(), 1})) * (tx_u.index({Slice(), 0}) == 0.0).to(dtype);
+  Tensor u_data =
+      -sin(kPi * tx_u.index({Slice(), 1})) * (tx_u.index({Slice(), 0}) == 0.0).to(dtype);
   u_data = reshape(u_data, {-1, 1});
   Tensor tx_f = concat({latin_hypercube(n_collocation, gen).to(dtype), tx_u}, 0).requires_grad_();
 
@@ -215,10 +224,13 @@ int main(int argc, char** argv) try {
     }
   }
   const int64_t iterations = args.get_int("iterations");
-  optim::LBFGS lbfgs(net.parameters(),
-                     {.lr = args.lr, .max_iter = iterations, .max_eval = iterations * 5 / 4,
-                      .tolerance_grad = 1e-9, .tolerance_change = dtype == float64 ? 1e-14 : 1e-9,
-                      .history_size = 50, .line_search_fn = "strong_wolfe"});
+  optim::LBFGS lbfgs(net.parameters(), {.lr = args.lr,
+                                        .max_iter = iterations,
+                                        .max_eval = iterations * 5 / 4,
+                                        .tolerance_grad = 1e-9,
+                                        .tolerance_change = dtype == float64 ? 1e-14 : 1e-9,
+                                        .history_size = 50,
+                                        .line_search_fn = "strong_wolfe"});
   double last_loss = 0;
   lbfgs.step([&] {
     lbfgs.zero_grad();
@@ -240,7 +252,8 @@ int main(int argc, char** argv) try {
       grid.insert(grid.end(), {t, x});
       exact.push_back(exact_u(quadrature, t, x));
     }
-  const std::vector<double> predicted = net(from_vector(grid, {25600, 2}, float64).to(dtype)).to(float64).to_vector();
+  const std::vector<double> predicted =
+      net(from_vector(grid, {25600, 2}, float64).to(dtype)).to(float64).to_vector();
   double err2 = 0, ref2 = 0;
   for (std::size_t k = 0; k < exact.size(); ++k) {
     err2 += (predicted[k] - exact[k]) * (predicted[k] - exact[k]);
@@ -259,8 +272,10 @@ int main(int argc, char** argv) try {
       std::ofstream gp(script);
       gp << "set terminal png size 1100,420\nset output '" << args.plot << ".png'\n"
          << "set multiplot layout 1,2\nset xlabel 't'\nset ylabel 'x'\nset view map\n"
-         << "set title 'PINN u(t, x)'\nsplot '" << args.plot << ".dat' using 1:2:3 with pm3d notitle\n"
-         << "set title 'error u - exact'\nsplot '" << args.plot << ".dat' using 1:2:4 with pm3d notitle\n";
+         << "set title 'PINN u(t, x)'\nsplot '" << args.plot
+         << ".dat' using 1:2:3 with pm3d notitle\n"
+         << "set title 'error u - exact'\nsplot '" << args.plot
+         << ".dat' using 1:2:4 with pm3d notitle\n";
       gp.close();
       if (std::system(("gnuplot '" + script + "' 2>/dev/null").c_str()) == 0)
         std::printf("heat maps: %s.png\n", args.plot.c_str());

@@ -11,7 +11,8 @@ namespace xgrad::examples {
 
 std::string join_list(const std::vector<std::string>& items) {
   std::string s;
-  for (std::size_t i = 0; i < items.size(); ++i) s += (i ? std::string(1, kListSeparator) : "") + items[i];
+  for (std::size_t i = 0; i < items.size(); ++i)
+    s += (i ? std::string(1, kListSeparator) : "") + items[i];
   return s;
 }
 
@@ -109,7 +110,8 @@ TabularModel load_tabular_model(const std::string& dir) {
   make_activation(m.spec.activation);  // an unknown name is an error before anything is built
   m.spec.inputs = positive(meta("inputs"), "inputs");
   m.spec.outputs = positive(meta("outputs"), "outputs");
-  for (const std::string& h : split_list(meta("hidden"))) m.spec.hidden.push_back(positive(h, "hidden"));
+  for (const std::string& h : split_list(meta("hidden")))
+    m.spec.hidden.push_back(positive(h, "hidden"));
   m.target = meta("target");
   m.classes = split_list(meta("classes"));
   m.feature_names = split_list(meta("feature_names"));
@@ -142,7 +144,8 @@ TabularModel load_tabular_model(const std::string& dir) {
     throw Error(where + "names " + std::to_string(m.classes.size()) + " classes for " +
                 std::to_string(m.spec.outputs) + " outputs");
   if (m.spec.task == "regress" && m.spec.outputs != 1)
-    throw Error(where + "'outputs' must be 1 for regression, got " + std::to_string(m.spec.outputs));
+    throw Error(where + "'outputs' must be 1 for regression, got " +
+                std::to_string(m.spec.outputs));
   int64_t stored = 0;
   for (const auto& [name, t] : file.tensors) stored += t.numel();  // bounded by the file size
   const int64_t wanted = mlp_parameter_count(m.spec);

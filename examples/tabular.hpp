@@ -39,10 +39,10 @@ struct CsvLayout {
 struct TabularModel {
   MlpSpec spec;
   std::shared_ptr<nn::Sequential> model;
-  data::StandardScaler scaler;                          // over the `feature_names` columns
-  std::string target;                                   // the target column's name
-  std::vector<std::string> classes;                     // classify: one name per output
-  std::vector<std::string> feature_names;               // the model's input columns
+  data::StandardScaler scaler;             // over the `feature_names` columns
+  std::string target;                      // the target column's name
+  std::vector<std::string> classes;        // classify: one name per output
+  std::vector<std::string> feature_names;  // the model's input columns
   CsvLayout layout;
   std::map<std::string, data::CategoryMap> encodings;  // string columns, by name
 };

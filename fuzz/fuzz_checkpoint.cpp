@@ -14,7 +14,8 @@ namespace {
 StateDict snapshot(const nn::Module& model, const optim::Optimizer& opt) {
   StateDict all;
   for (const auto& [n, t] : model.state_dict()) all.emplace_back("model." + n, t.contiguous_copy());
-  for (const auto& [n, t] : opt.state_dict()) all.emplace_back("optimizer." + n, t.contiguous_copy());
+  for (const auto& [n, t] : opt.state_dict())
+    all.emplace_back("optimizer." + n, t.contiguous_copy());
   return all;
 }
 
@@ -45,10 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Tensor x = ones({2, 3});
   {
     Generator gen(0);
-    nn::Sequential model{std::make_shared<nn::Linear>(3, 4, true, &gen), std::make_shared<nn::ReLU>(),
+    nn::Sequential model{std::make_shared<nn::Linear>(3, 4, true, &gen),
+                         std::make_shared<nn::ReLU>(),
                          std::make_shared<nn::Linear>(4, 2, true, &gen)};
     auto opt = examples::make_optimizer(
-        optimizer_for(std::string(reinterpret_cast<const char*>(data), size)), model.parameters(), 0.01);
+        optimizer_for(std::string(reinterpret_cast<const char*>(data), size)), model.parameters(),
+        0.01);
     sum(model(x)).backward();  // the optimizer has state to overwrite
     opt->step();
     const StateDict before = snapshot(model, *opt);

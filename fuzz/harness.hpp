@@ -24,7 +24,8 @@ inline const std::filesystem::path& scratch_dir() {
     std::filesystem::path path;
     Dir() {
       namespace fs = std::filesystem;
-      const fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+      const fs::path base =
+          fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
       path = base / ("xgrad-fuzz." + std::to_string(::getpid()));
       fs::create_directories(path);
     }
@@ -60,12 +61,12 @@ bool succeeds(F&& f) {
 }
 
 // A property of an accepted input that must hold; a violation aborts (libFuzzer saves the input).
-#define XGRAD_FUZZ_CHECK(cond)                                                             \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
+#define XGRAD_FUZZ_CHECK(cond)                                                              \
+  do {                                                                                      \
+    if (!(cond)) {                                                                          \
       std::fprintf(stderr, "%s:%d: fuzz property failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                        \
-    }                                                                                      \
+      std::abort();                                                                         \
+    }                                                                                       \
   } while (0)
 
 // Same dtype, shape and bytes (NaNs compare by their bits).
@@ -75,7 +76,8 @@ inline bool same_tensor(const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype() || a.shape() != b.shape()) return false;
   if (a.numel() == 0) return true;
   const Tensor x = a.contiguous_copy(), y = b.contiguous_copy();
-  return std::memcmp(x.raw_data(), y.raw_data(), static_cast<std::size_t>(x.numel()) * dtype_size(x.dtype())) == 0;
+  return std::memcmp(x.raw_data(), y.raw_data(),
+                     static_cast<std::size_t>(x.numel()) * dtype_size(x.dtype())) == 0;
 }
 
 }  // namespace xgrad::fuzz

@@ -49,12 +49,14 @@ struct SidePads {
 SidePads resolve_padding(const char* op, const ConvPadding& p, int64_t explicit_size,
                          int64_t kernel, int64_t dilation) {
   switch (p.kind) {
-    case ConvPadding::Kind::valid: return {};
+    case ConvPadding::Kind::valid:
+      return {};
     case ConvPadding::Kind::same: {
       const int64_t total = dilation * (kernel - 1);
       return {total / 2, total - total / 2};
     }
-    case ConvPadding::Kind::size: break;
+    case ConvPadding::Kind::size:
+      break;
   }
   if (explicit_size < 0)
     throw Error(std::string(op) + ": padding must be non-negative, got " + p.str());
@@ -65,10 +67,14 @@ SidePads resolve_padding(const char* op, const ConvPadding& p, int64_t explicit_
 
 const char* pad_mode_name(PadMode mode) {
   switch (mode) {
-    case PadMode::constant: return "zeros";
-    case PadMode::reflect: return "reflect";
-    case PadMode::replicate: return "replicate";
-    case PadMode::circular: return "circular";
+    case PadMode::constant:
+      return "zeros";
+    case PadMode::reflect:
+      return "reflect";
+    case PadMode::replicate:
+      return "replicate";
+    case PadMode::circular:
+      return "circular";
   }
   return "?";
 }
@@ -85,9 +91,12 @@ ConvPadding::ConvPadding(const char* word) {
 
 std::string ConvPadding::str() const {
   switch (kind) {
-    case Kind::same: return "\"same\"";
-    case Kind::valid: return "\"valid\"";
-    case Kind::size: break;
+    case Kind::same:
+      return "\"same\"";
+    case Kind::valid:
+      return "\"valid\"";
+    case Kind::size:
+      break;
   }
   return size.str();
 }
@@ -103,8 +112,8 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, PadMode mode, doub
     const int64_t dim = x.dim() - 1 - static_cast<int64_t>(k);
     const int64_t before = pads[2 * k], after = pads[2 * k + 1], size = out.shape()[dim];
     const std::string where = "pad (" + std::string(pad_mode_name(mode)) + "): padding (" +
-                              std::to_string(before) + ", " + std::to_string(after) +
-                              ") of dim " + std::to_string(dim) + " of input " + str(x);
+                              std::to_string(before) + ", " + std::to_string(after) + ") of dim " +
+                              std::to_string(dim) + " of input " + str(x);
     if (mode == PadMode::constant) {
       if (before + size < 0 || after + size < 0 || before + after + size < 0)
         throw Error(where + " crops more than the dim holds");
@@ -157,7 +166,8 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, PadMode mode, doub
         parts.push_back(out);
         if (after > 0) parts.push_back(slice(out, dim, 0, after));
         break;
-      case PadMode::constant: break;
+      case PadMode::constant:
+        break;
     }
     out = concat(parts, dim);
   }
@@ -173,20 +183,21 @@ Tensor unfold(const Tensor& x, Size2 kernel_size, Size2 dilation, Size2 padding,
   if (padding.h < 0 || padding.w < 0)
     throw Error("unfold: padding must be non-negative, got " + padding.pair());
   const Tensor xb = x.dim() == 3 ? unsqueeze(x, 0) : x;
-  Window2d w{kernel_size.h, kernel_size.w, stride.h, stride.w, padding.h, padding.w,
-             dilation.h, dilation.w, 0, 0};
+  Window2d w{kernel_size.h, kernel_size.w, stride.h,   stride.w, padding.h,
+             padding.w,     dilation.h,    dilation.w, 0,        0};
   w.out_h = window_count(xb.shape()[2], 2 * padding.h, w.kernel_h, w.stride_h, w.dilation_h);
   w.out_w = window_count(xb.shape()[3], 2 * padding.w, w.kernel_w, w.stride_w, w.dilation_w);
   if (w.out_h < 1 || w.out_w < 1)
     throw Error("unfold: input " + str(x) + " with padding " + padding.pair() +
                 " is smaller than the dilated kernel " + kernel_size.pair());
   const int64_t n = xb.shape()[0], c = xb.shape()[1];
-  Tensor cols = transpose(reshape(im2col(xb, w), {n, w.out_h * w.out_w, c * w.kernel_h * w.kernel_w}), 1, 2);
+  Tensor cols =
+      transpose(reshape(im2col(xb, w), {n, w.out_h * w.out_w, c * w.kernel_h * w.kernel_w}), 1, 2);
   return x.dim() == 3 ? squeeze(cols, 0) : cols;
 }
 
-Tensor fold(const Tensor& cols, Size2 output_size, Size2 kernel_size, Size2 dilation,
-            Size2 padding, Size2 stride) {
+Tensor fold(const Tensor& cols, Size2 output_size, Size2 kernel_size, Size2 dilation, Size2 padding,
+            Size2 stride) {
   if (cols.dim() != 2 && cols.dim() != 3)
     throw Error("fold: expected input (N, C kh kw, L) or (C kh kw, L), got " + str(cols));
   check_positive("fold", "kernel_size", kernel_size);
@@ -196,14 +207,14 @@ Tensor fold(const Tensor& cols, Size2 output_size, Size2 kernel_size, Size2 dila
     throw Error("fold: padding and output_size must be non-negative, got " + padding.pair() +
                 " and " + output_size.pair());
   const Tensor cb = cols.dim() == 2 ? unsqueeze(cols, 0) : cols;
-  Window2d w{kernel_size.h, kernel_size.w, stride.h, stride.w, padding.h, padding.w,
-             dilation.h, dilation.w, 0, 0};
+  Window2d w{kernel_size.h, kernel_size.w, stride.h,   stride.w, padding.h,
+             padding.w,     dilation.h,    dilation.w, 0,        0};
   w.out_h = window_count(output_size.h, 2 * padding.h, w.kernel_h, w.stride_h, w.dilation_h);
   w.out_w = window_count(output_size.w, 2 * padding.w, w.kernel_w, w.stride_w, w.dilation_w);
   const int64_t kk = w.kernel_h * w.kernel_w, n = cb.shape()[0];
   if (cb.shape()[1] % kk != 0 || cb.shape()[2] != w.out_h * w.out_w || w.out_h < 1 || w.out_w < 1)
-    throw Error("fold: input " + str(cols) + " does not match output_size " +
-                output_size.pair() + " with kernel_size " + kernel_size.pair() + " (expected (N, C·" +
+    throw Error("fold: input " + str(cols) + " does not match output_size " + output_size.pair() +
+                " with kernel_size " + kernel_size.pair() + " (expected (N, C·" +
                 std::to_string(kk) + ", " + std::to_string(w.out_h * w.out_w) + "))");
   const int64_t c = cb.shape()[1] / kk;
   Tensor windows = reshape(transpose(cb, 1, 2), {n, w.out_h, w.out_w, c, w.kernel_h, w.kernel_w});
@@ -300,11 +311,14 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
                 dilation.pair());
   const int64_t n = xb.shape()[0], h = xb.shape()[2], wd = xb.shape()[3];
   const int64_t kh = weight.shape()[2], kw = weight.shape()[3];
-  const int64_t out_h = (h - 1) * stride.h - 2 * padding.h + dilation.h * (kh - 1) + output_padding.h + 1;
-  const int64_t out_w = (wd - 1) * stride.w - 2 * padding.w + dilation.w * (kw - 1) + output_padding.w + 1;
+  const int64_t out_h =
+      (h - 1) * stride.h - 2 * padding.h + dilation.h * (kh - 1) + output_padding.h + 1;
+  const int64_t out_w =
+      (wd - 1) * stride.w - 2 * padding.w + dilation.w * (kw - 1) + output_padding.w + 1;
   if (out_h < 1 || out_w < 1)
     throw Error("conv_transpose2d: input " + str(x) + " with padding " + padding.pair() +
-                " gives an empty output (" + std::to_string(out_h) + ", " + std::to_string(out_w) + ")");
+                " gives an empty output (" + std::to_string(out_h) + ", " + std::to_string(out_w) +
+                ")");
   // Each input pixel's channels times the weight give its window's contribution.
   Tensor rows = reshape(permute(xb, {0, 2, 3, 1}), {n * h * wd, c_in});
   const int64_t group_in = c_in / groups, patch = group_out * kh * kw;
@@ -314,9 +328,9 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   } else {
     std::vector<Tensor> parts;
     for (int64_t g = 0; g < groups; ++g)
-      parts.push_back(matmul(slice(rows, 1, g * group_in, (g + 1) * group_in),
-                             reshape(slice(weight, 0, g * group_in, (g + 1) * group_in),
-                                     {group_in, patch})));
+      parts.push_back(
+          matmul(slice(rows, 1, g * group_in, (g + 1) * group_in),
+                 reshape(slice(weight, 0, g * group_in, (g + 1) * group_in), {group_in, patch})));
     contributions = concat(parts, 1);
   }
   const Window2d w{kh, kw, stride.h, stride.w, padding.h, padding.w, dilation.h, dilation.w, h, wd};
@@ -325,18 +339,17 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   return x.dim() == 3 ? squeeze(y, 0) : y;
 }
 
-Tensor conv_transpose1d(const Tensor& x, const Tensor& weight, const Tensor& bias,
-                        int64_t stride, int64_t padding, int64_t output_padding, int64_t groups,
-                        int64_t dilation) {
+Tensor conv_transpose1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride,
+                        int64_t padding, int64_t output_padding, int64_t groups, int64_t dilation) {
   if (x.dim() != 2 && x.dim() != 3)
     throw Error("conv_transpose1d: expected input (N, C, L) or (C, L), got " + str(x));
   if (weight.dim() != 3)
     throw Error("conv_transpose1d: weight must be (C_in, C_out / groups, k), got " + str(weight));
   try {
-    return squeeze(conv_transpose2d(unsqueeze(x, -2), unsqueeze(weight, 2), bias,
-                                    Size2(1, stride), Size2(0, padding),
-                                    Size2(0, output_padding), groups, Size2(1, dilation)),
-                   -2);
+    return squeeze(
+        conv_transpose2d(unsqueeze(x, -2), unsqueeze(weight, 2), bias, Size2(1, stride),
+                         Size2(0, padding), Size2(0, output_padding), groups, Size2(1, dilation)),
+        -2);
   } catch (const Error& e) {
     rethrow_as("conv_transpose1d", "conv_transpose2d", e, x, weight);
   }
@@ -353,16 +366,17 @@ void init_conv(Tensor& weight, Tensor* bias, Generator* gen) {
   init::kaiming_uniform_(weight, std::sqrt(5.0), init::FanMode::fan_in,
                          init::Nonlinearity::leaky_relu, gen);
   if (bias) {
-    const double bound = 1.0 / std::sqrt(static_cast<double>(init::fan_in_and_fan_out(weight).first));
+    const double bound =
+        1.0 / std::sqrt(static_cast<double>(init::fan_in_and_fan_out(weight).first));
     init::uniform_(*bias, -bound, bound, gen);
   }
 }
 
 void check_channels(const char* layer, int64_t in, int64_t out, int64_t groups) {
   if (in <= 0 || out <= 0 || groups <= 0)
-    throw Error(std::string(layer) + ": channels and groups must be positive, got in=" +
-                std::to_string(in) + ", out=" + std::to_string(out) + ", groups=" +
-                std::to_string(groups));
+    throw Error(std::string(layer) +
+                ": channels and groups must be positive, got in=" + std::to_string(in) +
+                ", out=" + std::to_string(out) + ", groups=" + std::to_string(groups));
   if (in % groups != 0 || out % groups != 0)
     throw Error(std::string(layer) + ": groups=" + std::to_string(groups) +
                 " must divide in=" + std::to_string(in) + " and out=" + std::to_string(out));
@@ -380,9 +394,8 @@ void check_layer_input(const std::string& name, const Tensor& x, int64_t channel
   const bool ok = (dims == spatial + 2 && x.shape()[1] == channels) ||
                   (dims == spatial + 1 && x.shape()[0] == channels);
   if (ok) return;
-  const std::string expected =
-      spatial == 2 ? "(N, " + std::to_string(channels) + ", H, W)"
-                   : "(N, " + std::to_string(channels) + ", L)";
+  const std::string expected = spatial == 2 ? "(N, " + std::to_string(channels) + ", H, W)"
+                                            : "(N, " + std::to_string(channels) + ", L)";
   throw Error(name + ": expected input " + expected + ", got " + str(x));
 }
 
@@ -417,8 +430,8 @@ Tensor Conv2d::forward(const Tensor& x) {
                                       kernel_size.h, options.dilation.h);
   const SidePads pw = resolve_padding("Conv2d", options.padding, options.padding.size.w,
                                       kernel_size.w, options.dilation.w);
-  Tensor padded = functional::pad(x, {pw.before, pw.after, ph.before, ph.after},
-                                  options.padding_mode);
+  Tensor padded =
+      functional::pad(x, {pw.before, pw.after, ph.before, ph.after}, options.padding_mode);
   return functional::conv2d(padded, weight, bias, options.stride, 0, options.dilation,
                             options.groups);
 }
@@ -427,12 +440,15 @@ std::string Conv2d::extra_repr() const {
   const Conv2dOptions& o = options;
   return std::to_string(in_channels) + ", " + std::to_string(out_channels) +
          ", kernel_size=" + kernel_size.pair() + ", stride=" + o.stride.pair() +
-         pad_repr("padding", o.padding.kind == ConvPadding::Kind::size ? o.padding.size.pair() : o.padding.str(),
-                  o.padding.kind == ConvPadding::Kind::size && o.padding.size == Size2(0)) +
+         pad_repr(
+             "padding",
+             o.padding.kind == ConvPadding::Kind::size ? o.padding.size.pair() : o.padding.str(),
+             o.padding.kind == ConvPadding::Kind::size && o.padding.size == Size2(0)) +
          pad_repr("dilation", o.dilation.pair(), o.dilation == Size2(1)) +
          pad_repr("groups", std::to_string(o.groups), o.groups == 1) +
          pad_repr("bias", "false", o.bias) +
-         pad_repr("padding_mode", pad_mode_name(o.padding_mode), o.padding_mode == PadMode::constant);
+         pad_repr("padding_mode", pad_mode_name(o.padding_mode),
+                  o.padding_mode == PadMode::constant);
 }
 
 Conv1d::Conv1d(int64_t in, int64_t out, int64_t k, Conv1dOptions opts, Generator* gen)
@@ -442,7 +458,8 @@ Conv1d::Conv1d(int64_t in, int64_t out, int64_t k, Conv1dOptions opts, Generator
   check_positive("Conv1d", "stride", Size2(opts.stride));
   check_positive("Conv1d", "dilation", Size2(opts.dilation));
   if (opts.padding.kind == ConvPadding::Kind::same && opts.stride != 1)
-    throw Error("Conv1d: padding \"same\" needs stride 1, got stride " + std::to_string(opts.stride));
+    throw Error("Conv1d: padding \"same\" needs stride 1, got stride " +
+                std::to_string(opts.stride));
   Tensor w = empty({out, in / opts.groups, k});
   Tensor b = opts.bias ? empty({out}) : Tensor();
   init_conv(w, opts.bias ? &b : nullptr, gen);
@@ -451,28 +468,31 @@ Conv1d::Conv1d(int64_t in, int64_t out, int64_t k, Conv1dOptions opts, Generator
 }
 
 Tensor Conv1d::forward(const Tensor& x) {
-  check_layer_input(layer_name("Conv1d", in_channels, out_channels, std::to_string(kernel_size)),
-                    x, in_channels, 1);
+  check_layer_input(layer_name("Conv1d", in_channels, out_channels, std::to_string(kernel_size)), x,
+                    in_channels, 1);
   if (options.padding_mode == PadMode::constant)
     return functional::conv1d(x, weight, bias, options.stride, options.padding, options.dilation,
                               options.groups);
-  const SidePads p = resolve_padding("Conv1d", options.padding, options.padding.size.w,
-                                     kernel_size, options.dilation);
+  const SidePads p = resolve_padding("Conv1d", options.padding, options.padding.size.w, kernel_size,
+                                     options.dilation);
   return functional::conv1d(functional::pad(x, {p.before, p.after}, options.padding_mode), weight,
                             bias, options.stride, 0, options.dilation, options.groups);
 }
 
 std::string Conv1d::extra_repr() const {
   const Conv1dOptions& o = options;
-  return std::to_string(in_channels) + ", " + std::to_string(out_channels) +
-         ", kernel_size=(" + std::to_string(kernel_size) + ",), stride=(" +
-         std::to_string(o.stride) + ",)" +
-         pad_repr("padding", o.padding.kind == ConvPadding::Kind::size ? "(" + std::to_string(o.padding.size.w) + ",)" : o.padding.str(),
+  return std::to_string(in_channels) + ", " + std::to_string(out_channels) + ", kernel_size=(" +
+         std::to_string(kernel_size) + ",), stride=(" + std::to_string(o.stride) + ",)" +
+         pad_repr("padding",
+                  o.padding.kind == ConvPadding::Kind::size
+                      ? "(" + std::to_string(o.padding.size.w) + ",)"
+                      : o.padding.str(),
                   o.padding.kind == ConvPadding::Kind::size && o.padding.size.w == 0) +
          pad_repr("dilation", "(" + std::to_string(o.dilation) + ",)", o.dilation == 1) +
          pad_repr("groups", std::to_string(o.groups), o.groups == 1) +
          pad_repr("bias", "false", o.bias) +
-         pad_repr("padding_mode", pad_mode_name(o.padding_mode), o.padding_mode == PadMode::constant);
+         pad_repr("padding_mode", pad_mode_name(o.padding_mode),
+                  o.padding_mode == PadMode::constant);
 }
 
 ConvTranspose2d::ConvTranspose2d(int64_t in, int64_t out, Size2 k, ConvTranspose2dOptions opts,
@@ -490,19 +510,22 @@ ConvTranspose2d::ConvTranspose2d(int64_t in, int64_t out, Size2 k, ConvTranspose
 }
 
 Tensor ConvTranspose2d::forward(const Tensor& x) {
-  check_layer_input(layer_name("ConvTranspose2d", in_channels, out_channels, kernel_size.str()),
-                    x, in_channels, 2);
+  check_layer_input(layer_name("ConvTranspose2d", in_channels, out_channels, kernel_size.str()), x,
+                    in_channels, 2);
   return functional::conv_transpose2d(x, weight, bias, options.stride, options.padding,
                                       options.output_padding, options.groups, options.dilation);
 }
 
 Tensor ConvTranspose2d::forward(const Tensor& x, Size2 output_size) {
-  const std::string name = layer_name("ConvTranspose2d", in_channels, out_channels, kernel_size.str());
+  const std::string name =
+      layer_name("ConvTranspose2d", in_channels, out_channels, kernel_size.str());
   check_layer_input(name, x, in_channels, 2);
   const ConvTranspose2dOptions& o = options;
   const int64_t h = x.shape()[x.dim() - 2], w = x.shape()[x.dim() - 1];
-  const int64_t min_h = (h - 1) * o.stride.h - 2 * o.padding.h + o.dilation.h * (kernel_size.h - 1) + 1;
-  const int64_t min_w = (w - 1) * o.stride.w - 2 * o.padding.w + o.dilation.w * (kernel_size.w - 1) + 1;
+  const int64_t min_h =
+      (h - 1) * o.stride.h - 2 * o.padding.h + o.dilation.h * (kernel_size.h - 1) + 1;
+  const int64_t min_w =
+      (w - 1) * o.stride.w - 2 * o.padding.w + o.dilation.w * (kernel_size.w - 1) + 1;
   const Size2 extra(output_size.h - min_h, output_size.w - min_w);
   if (extra.h < 0 || extra.w < 0 || extra.h >= o.stride.h || extra.w >= o.stride.w)
     throw Error(name + ": output_size " + output_size.pair() + " is not reachable from input " +
@@ -539,20 +562,20 @@ ConvTranspose1d::ConvTranspose1d(int64_t in, int64_t out, int64_t k, ConvTranspo
 }
 
 Tensor ConvTranspose1d::forward(const Tensor& x) {
-  check_layer_input(layer_name("ConvTranspose1d", in_channels, out_channels,
-                               std::to_string(kernel_size)),
-                    x, in_channels, 1);
+  check_layer_input(
+      layer_name("ConvTranspose1d", in_channels, out_channels, std::to_string(kernel_size)), x,
+      in_channels, 1);
   return functional::conv_transpose1d(x, weight, bias, options.stride, options.padding,
                                       options.output_padding, options.groups, options.dilation);
 }
 
 std::string ConvTranspose1d::extra_repr() const {
   const ConvTranspose1dOptions& o = options;
-  return std::to_string(in_channels) + ", " + std::to_string(out_channels) +
-         ", kernel_size=(" + std::to_string(kernel_size) + ",), stride=(" +
-         std::to_string(o.stride) + ",)" +
+  return std::to_string(in_channels) + ", " + std::to_string(out_channels) + ", kernel_size=(" +
+         std::to_string(kernel_size) + ",), stride=(" + std::to_string(o.stride) + ",)" +
          pad_repr("padding", "(" + std::to_string(o.padding) + ",)", o.padding == 0) +
-         pad_repr("output_padding", "(" + std::to_string(o.output_padding) + ",)", o.output_padding == 0) +
+         pad_repr("output_padding", "(" + std::to_string(o.output_padding) + ",)",
+                  o.output_padding == 0) +
          pad_repr("dilation", "(" + std::to_string(o.dilation) + ",)", o.dilation == 1) +
          pad_repr("groups", std::to_string(o.groups), o.groups == 1) +
          pad_repr("bias", "false", o.bias);

@@ -104,8 +104,8 @@ struct ConvTranspose1dOptions {
 // fan_in = in / groups · kh · kw.
 class Conv2d : public Module {
  public:
-  Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size,
-         Conv2dOptions options = {}, Generator* gen = nullptr);
+  Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size, Conv2dOptions options = {},
+         Generator* gen = nullptr);
   Tensor forward(const Tensor& x) override;
   std::shared_ptr<Module> clone_empty() const override {
     return std::make_shared<Conv2d>(in_channels, out_channels, kernel_size, options);
@@ -119,8 +119,8 @@ class Conv2d : public Module {
 
 class Conv1d : public Module {
  public:
-  Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
-         Conv1dOptions options = {}, Generator* gen = nullptr);
+  Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size, Conv1dOptions options = {},
+         Generator* gen = nullptr);
   Tensor forward(const Tensor& x) override;
   std::shared_ptr<Module> clone_empty() const override {
     return std::make_shared<Conv1d>(in_channels, out_channels, kernel_size, options);

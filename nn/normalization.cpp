@@ -83,9 +83,9 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
                   const Tensor& bias, double eps) {
   const int64_t k = static_cast<int64_t>(normalized_shape.size());
-  const bool fits = k >= 1 && k <= x.dim() &&
-                    std::equal(normalized_shape.begin(), normalized_shape.end(),
-                               x.shape().end() - k);
+  const bool fits =
+      k >= 1 && k <= x.dim() &&
+      std::equal(normalized_shape.begin(), normalized_shape.end(), x.shape().end() - k);
   if (!fits)
     throw Error("layer_norm: input " + str(x) + " does not end in normalized_shape " +
                 format_shape(normalized_shape));
@@ -107,19 +107,18 @@ Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, con
   const int64_t n = x.shape()[0], c = x.shape()[1];
   if (num_groups < 1 || c % num_groups != 0)
     throw Error("group_norm: num_groups " + std::to_string(num_groups) +
-                " must be positive and divide the " + std::to_string(c) +
-                " channels of input " + str(x));
+                " must be positive and divide the " + std::to_string(c) + " channels of input " +
+                str(x));
   check_vector("group_norm", "weight", weight, c, x);
   check_vector("group_norm", "bias", bias, c, x);
   Tensor grouped = reshape(x, {n, num_groups, -1});
-  Tensor y = reshape(normalize(grouped, mean(grouped, {2}, true), var(grouped, {2}, false, true), eps),
-                     x.shape());
+  Tensor y = reshape(
+      normalize(grouped, mean(grouped, {2}, true), var(grouped, {2}, false, true), eps), x.shape());
   return affine(y, weight, bias, channel_shape(x.dim(), c));
 }
 
-Tensor instance_norm(const Tensor& x, Tensor running_mean, Tensor running_var,
-                     const Tensor& weight, const Tensor& bias, bool use_input_stats,
-                     double momentum, double eps) {
+Tensor instance_norm(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight,
+                     const Tensor& bias, bool use_input_stats, double momentum, double eps) {
   if (x.dim() < 3) throw Error("instance_norm: expected input (N, C, spatial...), got " + str(x));
   const int64_t c = x.shape()[1];
   check_vector("instance_norm", "running_mean", running_mean, c, x);
@@ -153,7 +152,8 @@ Tensor instance_norm(const Tensor& x, Tensor running_mean, Tensor running_var,
 
 NormBase::NormBase(const char* type, int64_t n, BatchNormOptions o)
     : num_features(n), options(o), type_(type) {
-  if (n <= 0) throw Error(std::string(type) + ": num_features must be positive, got " + std::to_string(n));
+  if (n <= 0)
+    throw Error(std::string(type) + ": num_features must be positive, got " + std::to_string(n));
   if (o.eps <= 0) throw Error(std::string(type) + ": eps must be positive");
   if (o.affine) {
     weight = register_parameter("weight", ones({n}));
@@ -186,8 +186,8 @@ void NormBase::check_input(const Tensor& x, int64_t dims, int64_t alt_dims,
   const std::string key = "C";
   for (std::size_t at; (at = want.find(key)) != std::string::npos;)
     want.replace(at, 1, std::to_string(num_features));
-  throw Error(std::string(type_) + "(" + std::to_string(num_features) + "): expected input " + want +
-              ", got " + str(x));
+  throw Error(std::string(type_) + "(" + std::to_string(num_features) + "): expected input " +
+              want + ", got " + str(x));
 }
 
 std::string NormBase::extra_repr() const {
@@ -219,8 +219,8 @@ Tensor InstanceNorm2d::forward(const Tensor& x) {
   const Tensor xb = x.dim() == 3 ? unsqueeze(x, 0) : x;
   const bool use_input_stats = is_training() || !running_mean.defined();
   const double m = is_training() ? step_momentum() : 0.0;
-  Tensor y = functional::instance_norm(xb, running_mean, running_var, weight, bias,
-                                       use_input_stats, m, options.eps);
+  Tensor y = functional::instance_norm(xb, running_mean, running_var, weight, bias, use_input_stats,
+                                       m, options.eps);
   return x.dim() == 3 ? squeeze(y, 0) : y;
 }
 

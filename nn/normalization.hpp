@@ -45,8 +45,8 @@ struct BatchNormOptions {
 class NormBase : public Module {
  public:
   std::string extra_repr() const override;
-  Tensor weight, bias;                                         // undefined unless affine
-  Tensor running_mean, running_var, num_batches_tracked;       // undefined unless tracked
+  Tensor weight, bias;                                    // undefined unless affine
+  Tensor running_mean, running_var, num_batches_tracked;  // undefined unless tracked
   int64_t num_features;
   BatchNormOptions options;
 

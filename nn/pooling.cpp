@@ -47,14 +47,14 @@ int64_t pooled_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool
   return out;
 }
 
-Geometry pool_geometry(const std::string& op, const Tensor& xb, Size2 k, Size2 s, Size2 p,
-                       Size2 d, bool ceil_mode) {
+Geometry pool_geometry(const std::string& op, const Tensor& xb, Size2 k, Size2 s, Size2 p, Size2 d,
+                       bool ceil_mode) {
   if (k.h < 1 || k.w < 1 || s.h < 1 || s.w < 1 || d.h < 1 || d.w < 1)
-    throw Error(op + ": kernel_size, stride and dilation must be positive, got " + k.pair() +
-                ", " + s.pair() + ", " + d.pair());
+    throw Error(op + ": kernel_size, stride and dilation must be positive, got " + k.pair() + ", " +
+                s.pair() + ", " + d.pair());
   if (p.h < 0 || p.w < 0 || 2 * p.h > k.h || 2 * p.w > k.w)
-    throw Error(op + ": padding " + p.pair() + " must be non-negative and at most half the kernel size " +
-                k.pair());
+    throw Error(op + ": padding " + p.pair() +
+                " must be non-negative and at most half the kernel size " + k.pair());
   const Geometry g{pooled_size(xb.shape()[2], k.h, s.h, p.h, d.h, ceil_mode),
                    pooled_size(xb.shape()[3], k.w, s.w, p.w, d.w, ceil_mode)};
   if (g.out_h < 1 || g.out_w < 1)
@@ -89,10 +89,8 @@ PoolResult gather_maxima(const Tensor& xb, const std::vector<Taps>& rows,
 }
 
 void check_adaptive(const std::string& op, const Tensor& xb, Size2 out) {
-  if (out.h < 1 || out.w < 1)
-    throw Error(op + ": output_size must be positive, got " + out.pair());
-  if (xb.shape()[2] < 1 || xb.shape()[3] < 1)
-    throw Error(op + ": empty input " + str(xb));
+  if (out.h < 1 || out.w < 1) throw Error(op + ": output_size must be positive, got " + out.pair());
+  if (xb.shape()[2] < 1 || xb.shape()[3] < 1) throw Error(op + ": empty input " + str(xb));
 }
 
 // (out, in) with 1/len over each adaptive window: the averaging map along one dim.
@@ -179,21 +177,23 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Size2 out) {
   check_adaptive("adaptive_avg_pool2d", xb, out);
   const int64_t n = xb.shape()[0], c = xb.shape()[1], h = xb.shape()[2], w = xb.shape()[3];
   // y = A_h x A_wᵀ per plane: first along W as one (N C H, W) product, then along H.
-  Tensor along_w = matmul(reshape(xb, {n * c * h, w}), transpose(averaging_matrix(w, out.w, xb.dtype()), 0, 1));
+  Tensor along_w =
+      matmul(reshape(xb, {n * c * h, w}), transpose(averaging_matrix(w, out.w, xb.dtype()), 0, 1));
   Tensor y = matmul(averaging_matrix(h, out.h, xb.dtype()), reshape(along_w, {n * c, h, out.w}));
   return like_input(x, reshape(y, {n, c, out.h, out.w}));
 }
 
 Tensor adaptive_avg_pool1d(const Tensor& x, int64_t out) {
-  return drop_row_dim(through_2d("adaptive_avg_pool1d", "adaptive_avg_pool2d", x,
-                                 [&](const Tensor& x2) { return adaptive_avg_pool2d(x2, Size2(1, out)); }));
+  return drop_row_dim(
+      through_2d("adaptive_avg_pool1d", "adaptive_avg_pool2d", x,
+                 [&](const Tensor& x2) { return adaptive_avg_pool2d(x2, Size2(1, out)); }));
 }
 
 PoolResult adaptive_max_pool2d_with_indices(const Tensor& x, Size2 out) {
   const Tensor xb = as_batch("adaptive_max_pool2d", x);
   check_adaptive("adaptive_max_pool2d", xb, out);
-  PoolResult r = gather_maxima(xb, adaptive_taps(xb.shape()[2], out.h),
-                               adaptive_taps(xb.shape()[3], out.w));
+  PoolResult r =
+      gather_maxima(xb, adaptive_taps(xb.shape()[2], out.h), adaptive_taps(xb.shape()[3], out.w));
   return {like_input(x, r.values), like_input(x, r.indices)};
 }
 
@@ -202,8 +202,9 @@ Tensor adaptive_max_pool2d(const Tensor& x, Size2 out) {
 }
 
 Tensor adaptive_max_pool1d(const Tensor& x, int64_t out) {
-  return drop_row_dim(through_2d("adaptive_max_pool1d", "adaptive_max_pool2d", x,
-                                 [&](const Tensor& x2) { return adaptive_max_pool2d(x2, Size2(1, out)); }));
+  return drop_row_dim(
+      through_2d("adaptive_max_pool1d", "adaptive_max_pool2d", x,
+                 [&](const Tensor& x2) { return adaptive_max_pool2d(x2, Size2(1, out)); }));
 }
 
 Tensor max_unpool2d(const Tensor& x, const Tensor& indices, Size2 k, std::optional<Size2> stride,
@@ -218,7 +219,8 @@ Tensor max_unpool2d(const Tensor& x, const Tensor& indices, Size2 k, std::option
       Size2((h - 1) * s.h - 2 * padding.h + k.h, (w - 1) * s.w - 2 * padding.w + k.w));
   if (out.h < 1 || out.w < 1)
     throw Error("max_unpool2d: output size " + out.pair() + " must be positive");
-  const Tensor flat_indices = reshape(indices.dim() == 3 ? unsqueeze(indices, 0) : indices, {n, c, h * w});
+  const Tensor flat_indices =
+      reshape(indices.dim() == 3 ? unsqueeze(indices, 0) : indices, {n, c, h * w});
   if (indices.numel() > 0) {
     const int64_t low = static_cast<int64_t>(amin(flat_indices).item());
     const int64_t high = static_cast<int64_t>(amax(flat_indices).item());
@@ -240,7 +242,9 @@ std::string opt_repr(const std::optional<Size2>& s, Size2 fallback) {
 }  // namespace
 
 MaxPool2d::MaxPool2d(Size2 k, MaxPool2dOptions o) : kernel_size(k), options(o) {}
-Tensor MaxPool2d::forward(const Tensor& x) { return functional::max_pool2d(x, kernel_size, options); }
+Tensor MaxPool2d::forward(const Tensor& x) {
+  return functional::max_pool2d(x, kernel_size, options);
+}
 PoolResult MaxPool2d::forward_with_indices(const Tensor& x) {
   return functional::max_pool2d_with_indices(x, kernel_size, options);
 }
@@ -251,7 +255,9 @@ std::string MaxPool2d::extra_repr() const {
 }
 
 MaxPool1d::MaxPool1d(int64_t k, MaxPool1dOptions o) : kernel_size(k), options(o) {}
-Tensor MaxPool1d::forward(const Tensor& x) { return functional::max_pool1d(x, kernel_size, options); }
+Tensor MaxPool1d::forward(const Tensor& x) {
+  return functional::max_pool1d(x, kernel_size, options);
+}
 std::string MaxPool1d::extra_repr() const {
   return "kernel_size=" + std::to_string(kernel_size) +
          ", stride=" + std::to_string(options.stride.value_or(kernel_size)) +
@@ -261,7 +267,9 @@ std::string MaxPool1d::extra_repr() const {
 }
 
 AvgPool2d::AvgPool2d(Size2 k, AvgPool2dOptions o) : kernel_size(k), options(o) {}
-Tensor AvgPool2d::forward(const Tensor& x) { return functional::avg_pool2d(x, kernel_size, options); }
+Tensor AvgPool2d::forward(const Tensor& x) {
+  return functional::avg_pool2d(x, kernel_size, options);
+}
 std::string AvgPool2d::extra_repr() const {
   return "kernel_size=" + kernel_size.pair() + ", stride=" + opt_repr(options.stride, kernel_size) +
          ", padding=" + options.padding.pair() +
@@ -270,7 +278,9 @@ std::string AvgPool2d::extra_repr() const {
 }
 
 AvgPool1d::AvgPool1d(int64_t k, AvgPool1dOptions o) : kernel_size(k), options(o) {}
-Tensor AvgPool1d::forward(const Tensor& x) { return functional::avg_pool1d(x, kernel_size, options); }
+Tensor AvgPool1d::forward(const Tensor& x) {
+  return functional::avg_pool1d(x, kernel_size, options);
+}
 std::string AvgPool1d::extra_repr() const {
   return "kernel_size=" + std::to_string(kernel_size) +
          ", stride=" + std::to_string(options.stride.value_or(kernel_size)) +

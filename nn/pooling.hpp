@@ -16,7 +16,7 @@ struct MaxPool2dOptions {
   std::optional<Size2> stride;  // the kernel size when unset
   Size2 padding = 0;            // -inf padding, at most half the kernel
   Size2 dilation = 1;
-  bool ceil_mode = false;       // count a last, partial window
+  bool ceil_mode = false;  // count a last, partial window
 };
 struct MaxPool1dOptions {
   std::optional<int64_t> stride;
@@ -28,7 +28,7 @@ struct AvgPool2dOptions {
   std::optional<Size2> stride;
   Size2 padding = 0;  // zero padding, at most half the kernel
   bool ceil_mode = false;
-  bool count_include_pad = true;           // divide by the window including its padding
+  bool count_include_pad = true;            // divide by the window including its padding
   std::optional<int64_t> divisor_override;  // divide by this instead
 };
 struct AvgPool1dOptions {

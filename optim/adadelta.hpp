@@ -10,6 +10,7 @@ struct AdadeltaOptions {
   double rho = 0.9;
   double eps = 1e-6;
   double weight_decay = 0.0;
+  void validate() const;  // an Error naming the option that is out of range
 };
 
 struct AdadeltaState {
@@ -24,8 +25,7 @@ struct AdadeltaState {
 
 class Adadelta : public StatefulOptimizer<AdadeltaOptions, AdadeltaState> {
  public:
-  Adadelta(std::vector<Tensor> params, AdadeltaOptions options = {});
-  explicit Adadelta(std::vector<GroupSpec<AdadeltaOptions>> groups);
+  using StatefulOptimizer::StatefulOptimizer;  // (params, options) or (groups)
   void step() override;
 
  protected:

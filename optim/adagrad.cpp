@@ -7,20 +7,14 @@
 
 namespace xgrad::optim {
 
-namespace {
-void validate(const AdagradOptions& o) {
+void AdagradOptions::validate() const {
+  const AdagradOptions& o = *this;
   detail::check_option("Adagrad", "lr", o.lr, 0);
   detail::check_option("Adagrad", "lr_decay", o.lr_decay, 0);
   detail::check_option("Adagrad", "weight_decay", o.weight_decay, 0);
   detail::check_option("Adagrad", "eps", o.eps, 0);
   detail::check_option("Adagrad", "initial_accumulator_value", o.initial_accumulator_value, 0);
 }
-}  // namespace
-
-Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions options)
-    : Adagrad({{std::move(params), options}}) {}
-Adagrad::Adagrad(std::vector<GroupSpec<AdagradOptions>> groups)
-    : StatefulOptimizer(std::move(groups), validate) {}
 
 AdagradState Adagrad::init_state(const Tensor& p, const AdagradOptions& o) const {
   return {0, full_like(p, o.initial_accumulator_value)};

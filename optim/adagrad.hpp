@@ -11,6 +11,7 @@ struct AdagradOptions {
   double weight_decay = 0.0;
   double initial_accumulator_value = 0.0;
   double eps = 1e-10;
+  void validate() const;  // an Error naming the option that is out of range
 };
 
 struct AdagradState {
@@ -24,8 +25,7 @@ struct AdagradState {
 
 class Adagrad : public StatefulOptimizer<AdagradOptions, AdagradState> {
  public:
-  Adagrad(std::vector<Tensor> params, AdagradOptions options = {});
-  explicit Adagrad(std::vector<GroupSpec<AdagradOptions>> groups);
+  using StatefulOptimizer::StatefulOptimizer;  // (params, options) or (groups)
   void step() override;
 
  protected:

@@ -13,6 +13,7 @@ struct AdamOptions {
   double eps = 1e-8;
   double weight_decay = 0.0;
   bool amsgrad = false;
+  void validate() const;  // an Error naming the option that is out of range
 };
 
 // PyTorch's names; max_exp_avg_sq only with amsgrad.
@@ -29,16 +30,12 @@ struct AdamState {
 
 class Adam : public StatefulOptimizer<AdamOptions, AdamState> {
  public:
-  Adam(std::vector<Tensor> params, AdamOptions options = {});
-  explicit Adam(std::vector<GroupSpec<AdamOptions>> groups);
+  using StatefulOptimizer::StatefulOptimizer;  // (params, options) or (groups)
   void step() override;
 
  protected:
-  Adam(std::vector<GroupSpec<AdamOptions>> groups, bool decoupled);
   AdamState init_state(const Tensor& param, const AdamOptions& options) const override;
-
- private:
-  bool decoupled_weight_decay_ = false;
+  bool decoupled_weight_decay_ = false;  // AdamW
 };
 
 // AdamW: p *= 1 - lr·wd before the Adam update; default weight_decay 0.01.

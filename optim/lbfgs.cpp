@@ -129,8 +129,10 @@ LineSearchResult strong_wolfe(Objective&& objective, double t, const Tensor& d, 
     if (f_new > f + c1 * t * gtd || f_new >= bracket_f[low]) {
       bracket[high] = t, bracket_f[high] = f_new, bracket_g[high] = g_new;
       bracket_gtd[high] = gtd_new;
-      if (bracket_f[0] <= bracket_f[1]) low = 0, high = 1;
-      else low = 1, high = 0;
+      if (bracket_f[0] <= bracket_f[1])
+        low = 0, high = 1;
+      else
+        low = 1, high = 0;
     } else {
       if (std::abs(gtd_new) <= -c2 * gtd) {
         done = true;
@@ -283,9 +285,8 @@ Tensor LBFGS::step(const Closure& closure) {
     bool optimal = false;
     if (o.line_search_fn == "strong_wolfe") {
       const std::vector<Tensor> x = clone_params();
-      LineSearchResult ls = strong_wolfe(
-          [&](double t) { return evaluate_at(closure, x, t, s.d); }, s.t, s.d, loss, g, gtd,
-          o.tolerance_change);
+      LineSearchResult ls = strong_wolfe([&](double t) { return evaluate_at(closure, x, t, s.d); },
+                                         s.t, s.d, loss, g, gtd, o.tolerance_change);
       loss = ls.loss;
       g = ls.flat_grad;
       s.t = ls.t;
@@ -327,7 +328,8 @@ StateDict LBFGS::state_dict() const {
   if (state_.d.defined()) sd.emplace_back(key("d"), state_.d.clone());
   if (state_.prev_flat_grad.defined())
     sd.emplace_back(key("prev_flat_grad"), state_.prev_flat_grad.clone());
-  sd.emplace_back(key("ro"), from_vector(state_.ro, {static_cast<int64_t>(state_.ro.size())}, float64));
+  sd.emplace_back(key("ro"),
+                  from_vector(state_.ro, {static_cast<int64_t>(state_.ro.size())}, float64));
   for (std::size_t i = 0; i < state_.old_dirs.size(); ++i) {
     sd.emplace_back(key("old_dirs." + std::to_string(i)), state_.old_dirs[i].clone());
     sd.emplace_back(key("old_stps." + std::to_string(i)), state_.old_stps[i].clone());

@@ -15,12 +15,12 @@ namespace xgrad::optim {
 
 struct LBFGSOptions {
   double lr = 1.0;
-  int64_t max_iter = 20;          // iterations per step()
-  int64_t max_eval = 0;           // loss evaluations per step(); 0 means max_iter * 5 / 4
-  double tolerance_grad = 1e-7;   // stop when max |gradient| is at most this
-  double tolerance_change = 1e-9; // stop when the step or the loss changes less than this
+  int64_t max_iter = 20;           // iterations per step()
+  int64_t max_eval = 0;            // loss evaluations per step(); 0 means max_iter * 5 / 4
+  double tolerance_grad = 1e-7;    // stop when max |gradient| is at most this
+  double tolerance_change = 1e-9;  // stop when the step or the loss changes less than this
   int64_t history_size = 100;
-  std::string line_search_fn;     // "" (a fixed step of lr) or "strong_wolfe"
+  std::string line_search_fn;  // "" (a fixed step of lr) or "strong_wolfe"
 };
 
 // PyTorch's state names (kept with the first parameter there, here as "state.0.0.<name>").

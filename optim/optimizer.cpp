@@ -103,8 +103,8 @@ Tensor detail::load_buffer(const Tensor& entry, const std::string& key, const Te
                            bool non_negative) {
   if (entry.shape() != param.shape() || entry.dtype() != param.dtype())
     throw Error("optimizer: state " + key + " has shape " + format_shape(entry.shape()) + " " +
-                dtype_name(entry.dtype()) + ", parameter has " + format_shape(param.shape()) +
-                " " + dtype_name(param.dtype()));
+                dtype_name(entry.dtype()) + ", parameter has " + format_shape(param.shape()) + " " +
+                dtype_name(param.dtype()));
   for (double v : entry.to_vector())
     if (!std::isfinite(v) || (non_negative && v < 0))
       throw Error("optimizer: state " + key + " holds " + number_text(v) +

@@ -83,7 +83,8 @@ Tensor load_buffer(const Tensor& entry, const std::string& key, const Tensor& pa
                    bool non_negative = false);
 }  // namespace detail
 
-// An optimizer with options of type Options per group and a State per parameter, created on the
+// An optimizer with options of type Options (with `void validate() const`) per group and a State
+// per parameter, created on the
 // parameter's first step by init_state. State has `int64_t step` and
 // `template <class V> void visit(V&& v)` calling v(name, tensor, non_negative) for each tensor it
 // holds (an undefined tensor, an option's unused buffer, is skipped; non_negative marks averages
@@ -91,6 +92,18 @@ Tensor load_buffer(const Tensor& entry, const std::string& key, const Tensor& pa
 template <class Options, class State>
 class StatefulOptimizer : public Optimizer {
  public:
+  // One group of params with options, or several groups; each group's options are validated
+  // (Options::validate raises an Error naming the option). Optimizers inherit these.
+  StatefulOptimizer(std::vector<Tensor> params, Options options = {})
+      : StatefulOptimizer(std::vector<GroupSpec<Options>>{{std::move(params), options}}) {}
+  explicit StatefulOptimizer(std::vector<GroupSpec<Options>> specs) : Optimizer(groups_of(specs)) {
+    for (const auto& spec : specs) {
+      spec.options.validate();
+      options_.push_back(spec.options);
+      state_.emplace_back(spec.params.size());
+    }
+  }
+
   // The group's options; lr is the group's current learning rate.
   Options options(std::size_t group = 0) const {
     Options o = options_.at(group);
@@ -98,7 +111,7 @@ class StatefulOptimizer : public Optimizer {
     return o;
   }
   void set_options(std::size_t group, const Options& options) {
-    validate_(options);
+    options.validate();
     options_.at(group) = options;
     groups_.at(group).lr = options.lr;
   }
@@ -155,15 +168,6 @@ class StatefulOptimizer : public Optimizer {
   }
 
  protected:
-  using Validate = void (*)(const Options&);
-  StatefulOptimizer(std::vector<GroupSpec<Options>> specs, Validate validate)
-      : Optimizer(groups_of(specs)), validate_(validate) {
-    for (const auto& spec : specs) {
-      validate_(spec.options);
-      options_.push_back(spec.options);
-      state_.emplace_back(spec.params.size());
-    }
-  }
   // The state of a parameter before its first step: step 0 and zero buffers for what the
   // options use.
   virtual State init_state(const Tensor& param, const Options& options) const = 0;
@@ -191,7 +195,6 @@ class StatefulOptimizer : public Optimizer {
     for (const auto& spec : specs) out.push_back({spec.params, spec.options.lr});
     return out;
   }
-  Validate validate_;
   std::vector<Options> options_;  // lr is groups_[g].lr, not options_[g].lr
   std::vector<std::vector<std::optional<State>>> state_;
 };

@@ -12,6 +12,7 @@ struct RMSpropOptions {
   double weight_decay = 0.0;
   double momentum = 0.0;
   bool centered = false;
+  void validate() const;  // an Error naming the option that is out of range
 };
 
 // grad_avg only when centered, momentum_buffer only with momentum.
@@ -28,8 +29,7 @@ struct RMSpropState {
 
 class RMSprop : public StatefulOptimizer<RMSpropOptions, RMSpropState> {
  public:
-  RMSprop(std::vector<Tensor> params, RMSpropOptions options = {});
-  explicit RMSprop(std::vector<GroupSpec<RMSpropOptions>> groups);
+  using StatefulOptimizer::StatefulOptimizer;  // (params, options) or (groups)
   void step() override;
 
  protected:

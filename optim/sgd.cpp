@@ -6,8 +6,8 @@
 
 namespace xgrad::optim {
 
-namespace {
-void validate(const SGDOptions& o) {
+void SGDOptions::validate() const {
+  const SGDOptions& o = *this;
   detail::check_option("SGD", "lr", o.lr, 0);
   detail::check_option("SGD", "momentum", o.momentum, 0);
   detail::check_option("SGD", "dampening", o.dampening, 0, 1);
@@ -15,11 +15,6 @@ void validate(const SGDOptions& o) {
   if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
     throw Error("SGD: nesterov needs momentum > 0 and dampening = 0");
 }
-}  // namespace
-
-SGD::SGD(std::vector<Tensor> params, SGDOptions options) : SGD({{std::move(params), options}}) {}
-SGD::SGD(std::vector<GroupSpec<SGDOptions>> groups)
-    : StatefulOptimizer(std::move(groups), validate) {}
 
 SGDState SGD::init_state(const Tensor& p, const SGDOptions& o) const {
   return {0, o.momentum != 0 ? zeros_like(p) : Tensor()};
@@ -33,18 +28,20 @@ void SGD::step() {
       s.momentum_buffer = zeros_like(p);
       first = true;
     }
-    detail::update(p, grad, {&s.momentum_buffer}, [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
-      const T lr = T(o.lr), wd = T(o.weight_decay), mu = T(o.momentum), damp = T(1 - o.dampening);
-      T* b = buf[0];
-      for (int64_t i = 0; i < n; ++i) {
-        T d = g[i] + wd * w[i];
-        if (o.momentum != 0) {
-          b[i] = first ? d : mu * b[i] + damp * d;
-          d = o.nesterov ? d + mu * b[i] : b[i];
-        }
-        w[i] -= lr * d;
-      }
-    });
+    detail::update(p, grad, {&s.momentum_buffer},
+                   [&]<class T>(int64_t n, T* w, const T* g, auto buf) {
+                     const T lr = T(o.lr), wd = T(o.weight_decay), mu = T(o.momentum),
+                             damp = T(1 - o.dampening);
+                     T* b = buf[0];
+                     for (int64_t i = 0; i < n; ++i) {
+                       T d = g[i] + wd * w[i];
+                       if (o.momentum != 0) {
+                         b[i] = first ? d : mu * b[i] + damp * d;
+                         d = o.nesterov ? d + mu * b[i] : b[i];
+                       }
+                       w[i] -= lr * d;
+                     }
+                   });
   });
 }
 

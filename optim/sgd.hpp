@@ -11,6 +11,7 @@ struct SGDOptions {
   double dampening = 0.0;
   double weight_decay = 0.0;
   bool nesterov = false;
+  void validate() const;  // an Error naming the option that is out of range
 };
 
 // momentum_buffer only with momentum.
@@ -25,8 +26,7 @@ struct SGDState {
 
 class SGD : public StatefulOptimizer<SGDOptions, SGDState> {
  public:
-  SGD(std::vector<Tensor> params, SGDOptions options = {});
-  explicit SGD(std::vector<GroupSpec<SGDOptions>> groups);
+  using StatefulOptimizer::StatefulOptimizer;  // (params, options) or (groups)
   void step() override;
 
  protected:

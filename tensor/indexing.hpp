@@ -22,8 +22,8 @@ class SliceBound {
  public:
   SliceBound(NoneIndex) {}  // NOLINT: implicit on purpose
   template <class T>
-    requires std::is_integral_v<T>
-  SliceBound(T v) : value_(static_cast<int64_t>(v)) {}  // NOLINT: implicit on purpose
+  requires std::is_integral_v<T> SliceBound(T v)
+      : value_(static_cast<int64_t>(v)) {}  // NOLINT: implicit on purpose
   const std::optional<int64_t>& value() const { return value_; }
 
  private:
@@ -42,13 +42,13 @@ class TensorIndex {
  public:
   enum class Kind { integer, slice, none, ellipsis, boolean, tensor };
   template <class T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-  TensorIndex(T i) : kind_(Kind::integer), integer_(static_cast<int64_t>(i)) {}  // NOLINT
-  TensorIndex(bool b) : kind_(Kind::boolean), boolean_(b) {}                   // NOLINT
-  TensorIndex(Slice s) : kind_(Kind::slice), slice_(s) {}                      // NOLINT
-  TensorIndex(NoneIndex) : kind_(Kind::none) {}                                // NOLINT
-  TensorIndex(EllipsisIndex) : kind_(Kind::ellipsis) {}                        // NOLINT
-  TensorIndex(Tensor t) : kind_(Kind::tensor), tensor_(std::move(t)) {}       // NOLINT
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) TensorIndex(T i)
+      : kind_(Kind::integer), integer_(static_cast<int64_t>(i)) {}       // NOLINT
+  TensorIndex(bool b) : kind_(Kind::boolean), boolean_(b) {}             // NOLINT
+  TensorIndex(Slice s) : kind_(Kind::slice), slice_(s) {}                // NOLINT
+  TensorIndex(NoneIndex) : kind_(Kind::none) {}                          // NOLINT
+  TensorIndex(EllipsisIndex) : kind_(Kind::ellipsis) {}                  // NOLINT
+  TensorIndex(Tensor t) : kind_(Kind::tensor), tensor_(std::move(t)) {}  // NOLINT
 
   Kind kind() const { return kind_; }
   int64_t integer() const { return integer_; }

@@ -175,7 +175,7 @@ Tensor nonzero(const Tensor& a);
 Tensor scatter(const Tensor& a, int64_t dim, const std::vector<int64_t>& index,
                const Shape& index_shape, const Tensor& src);
 Tensor scatter(const Tensor& a, int64_t dim, const std::vector<int64_t>& index,
-               const Shape& index_shape, const Scalar& value);  // value cast to a's dtype
+               const Shape& index_shape, const Scalar& value);   // value cast to a's dtype
 Tensor flip(const Tensor& a, const std::vector<int64_t>& dims);  // reversed along each of dims
 // Row-major flat positions of the true (non-zero) elements of mask.
 std::vector<int64_t> nonzero_positions(const Tensor& mask);
@@ -197,8 +197,7 @@ Tensor col2im(const Tensor& cols, int64_t height, int64_t width, const Window2d&
 // largest element among the rows rows[oh] and the columns cols[ow] (taps outside the image
 // are skipped; the first maximum wins, a NaN beats any number and the last NaN wins, as
 // PyTorch): int64 (N, C, rows, cols), contiguous.
-Tensor window_argmax(const Tensor& x, const std::vector<Taps>& rows,
-                     const std::vector<Taps>& cols);
+Tensor window_argmax(const Tensor& x, const std::vector<Taps>& rows, const std::vector<Taps>& cols);
 
 // Per (n, c) plane: out[n, c, i, j] = x[n, c].flat[indices[n, c, i, j]] with int64 indices
 // (N, C, h, w) into x's (H, W) planes, valid (window_argmax's); and its adjoint, src summed
@@ -219,8 +218,7 @@ Tensor conv2d_backward_data_onednn(const Tensor& dy, const Tensor& weight, int64
                                    int64_t width, const Window2d& w, int64_t groups);
 // {dweight, dbias (when with_bias)}.
 std::pair<Tensor, Tensor> conv2d_backward_weights_onednn(const Tensor& x, const Tensor& dy,
-                                                         const Shape& weight_shape,
-                                                         bool with_bias, const Window2d& w,
-                                                         int64_t groups);
+                                                         const Shape& weight_shape, bool with_bias,
+                                                         const Window2d& w, int64_t groups);
 
 }  // namespace xgrad::kernels

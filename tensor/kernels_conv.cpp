@@ -141,8 +141,10 @@ Tensor window_argmax(const Tensor& x, const std::vector<Taps>& rows,
           for (int64_t ow = 0; ow < out_w; ++ow) {
             const Taps& ct = cols[ow];
             const TapRange cr = col_taps[ow];
-            int64_t best_at = (rt.start + rr.first * rt.step) * width + ct.start + cr.first * ct.step;
-            T best = plane[(rt.start + rr.first * rt.step) * st[2] + (ct.start + cr.first * ct.step) * st[3]];
+            int64_t best_at =
+                (rt.start + rr.first * rt.step) * width + ct.start + cr.first * ct.step;
+            T best = plane[(rt.start + rr.first * rt.step) * st[2] +
+                           (ct.start + cr.first * ct.step) * st[3]];
             for (int64_t i = rr.first; i < rr.last; ++i) {
               const int64_t h = rt.start + i * rt.step;
               const T* row = plane + h * st[2];
@@ -280,9 +282,8 @@ Tensor conv2d_backward_data_onednn(const Tensor& dy, const Tensor& weight, int64
 }
 
 std::pair<Tensor, Tensor> conv2d_backward_weights_onednn(const Tensor& x, const Tensor& dy,
-                                                         const Shape& weight_shape,
-                                                         bool with_bias, const Window2d& w,
-                                                         int64_t groups) {
+                                                         const Shape& weight_shape, bool with_bias,
+                                                         const Window2d& w, int64_t groups) {
 #if XGRAD_HAVE_DNNL
   auto a = dnnl_geometry(x.shape(), weight_shape[0], weight_shape, w, groups, x.dtype(), with_bias);
   if (!a || dy.dtype() != Dtype::float32) return {};

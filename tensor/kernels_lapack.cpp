@@ -147,8 +147,8 @@ Tensor lu_solve(const LU& lu, const Tensor& b, bool transpose) {
         const int32_t* piv = lu.pivots.data<int32_t>();
         const T* src = dense_b.data<T>();
         T* dst = out.data<T>();
-        for (int64_t bi = 0; bi < batch_count(b); ++bi, m += n * n, piv += n, src += n * k,
-                     dst += n * k) {
+        for (int64_t bi = 0; bi < batch_count(b);
+             ++bi, m += n * n, piv += n, src += n * k, dst += n * k) {
           if (n == 0 || k == 0) continue;
           transpose_into(src, column_major.data(), n, k);
           // The factors are of Aᵀ, so A X = B is LAPACK's transposed solve.
@@ -359,7 +359,8 @@ std::pair<Tensor, Tensor> qr(const Tensor& a, bool complete) {
         std::vector<T> tau(static_cast<std::size_t>(std::max<int64_t>(k, 1)));
         T work_size = 0, work_size_q = 0;
         if (k > 0) {
-          cxxlapack::geqrf<int>(lm, lapack_int(op, n), buffer.data(), lm, tau.data(), &work_size, -1);
+          cxxlapack::geqrf<int>(lm, lapack_int(op, n), buffer.data(), lm, tau.data(), &work_size,
+                                -1);
           cxxlapack::orgqr<int>(lm, lapack_int(op, q_cols), lapack_int(op, k), buffer.data(), lm,
                                 tau.data(), &work_size_q, -1);
         }
@@ -367,13 +368,13 @@ std::pair<Tensor, Tensor> qr(const Tensor& a, bool complete) {
         const T* src = dense.data<T>();
         T* q_data = q.data<T>();
         T* r_data = r.data<T>();
-        for (int64_t b = 0; b < batch_count(a); ++b, src += m * n, q_data += m * q_cols,
-                     r_data += r_rows * n) {
+        for (int64_t b = 0; b < batch_count(a);
+             ++b, src += m * n, q_data += m * q_cols, r_data += r_rows * n) {
           if (m == 0) continue;
           transpose_into(src, buffer.data(), m, n);
           if (k > 0)
-            cxxlapack::geqrf<int>(lm, lapack_int(op, n), buffer.data(), lm, tau.data(),
-                                  work.data(), static_cast<int>(work.size()));
+            cxxlapack::geqrf<int>(lm, lapack_int(op, n), buffer.data(), lm, tau.data(), work.data(),
+                                  static_cast<int>(work.size()));
           for (int64_t i = 0; i < std::min(r_rows, m); ++i)
             for (int64_t j = i; j < n; ++j) r_data[i * n + j] = buffer[j * m + i];
           if (k > 0)

@@ -64,7 +64,8 @@ Tensor sum_one_dim(const Tensor& a, int64_t dim) {
       } else {
         std::fill(dst, dst + g.inner, T(0));
         for (int64_t j = 0; j < g.n; ++j)
-          for (int64_t k = 0; k < g.inner; ++k) dst[k] = static_cast<T>(dst[k] + src[j * g.inner + k]);
+          for (int64_t k = 0; k < g.inner; ++k)
+            dst[k] = static_cast<T>(dst[k] + src[j * g.inner + k]);
       }
     }
   });
@@ -127,7 +128,6 @@ Tensor sum_all(const Tensor& a_any) {
   });
   return out;
 }
-
 
 Tensor sum_dims(const Tensor& a_any, const Shape& dims, bool keepdim) {
   const Tensor a_in = as_dtype(a_any, sum_dtype(a_any.dtype()));
@@ -199,8 +199,8 @@ Tensor extreme_dim(const Tensor& a_in, int64_t dim, bool keepdim, bool is_min) {
 
 Tensor arg_extreme_dim(const Tensor& a_in, int64_t dim, bool keepdim, bool is_min) {
   if (const std::optional<Underneath> u = underneath(a_in))
-    return reduced_in_view_order(arg_extreme_dim(u->dense, u->where[dim], true, is_min), *u,
-                                 {dim}, keepdim);
+    return reduced_in_view_order(arg_extreme_dim(u->dense, u->where[dim], true, is_min), *u, {dim},
+                                 keepdim);
   detail::Dense a_dense(a_in);
   const Tensor& a = *a_dense;
   Around g = around(a.shape(), dim);
@@ -354,7 +354,9 @@ Tensor prod_dim(const Tensor& a_any, int64_t dim, bool keepdim) {
 
 Layout layout_of(const Tensor& a) { return {a.shape(), a.strides(), a.storage_offset()}; }
 Layout contiguous_layout(const Shape& shape) { return {shape, contiguous_strides(shape), 0}; }
-Tensor view_as(const Tensor& a, const Layout& l) { return make_view(a, l.shape, l.strides, l.offset); }
+Tensor view_as(const Tensor& a, const Layout& l) {
+  return make_view(a, l.shape, l.strides, l.offset);
+}
 
 Layout permute(const Layout& a, const std::vector<int64_t>& perm) {
   Layout r{Shape(perm.size()), Shape(perm.size()), a.offset};
@@ -555,8 +557,9 @@ Tensor scatter_add(const Shape& shape, int64_t dim, const std::vector<int64_t>& 
   dispatch(src.dtype(), [&]<class T>() {
     const T* s = src.data<T>();
     T* o = out.data<T>();
-    for_gather_positions(out.strides(), dim, index, index_shape,
-                         [&](int64_t pos, int64_t off) { o[off] = static_cast<T>(o[off] + s[pos]); });
+    for_gather_positions(out.strides(), dim, index, index_shape, [&](int64_t pos, int64_t off) {
+      o[off] = static_cast<T>(o[off] + s[pos]);
+    });
   });
   return out;
 }

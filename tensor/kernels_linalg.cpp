@@ -186,19 +186,22 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in) {
   Tensor bias = bias_in.defined() && !bias_in.is_contiguous() ? bias_in.contiguous_copy() : bias_in;
   const int64_t rows = X.rows, in = X.cols, outf = W.cols;
   Tensor out = empty({rows, outf}, x.dtype());
-  dispatch_floating(x.dtype(), [&]<class T>() {
-    T* c = out.data<T>();
-    if (run_dnnl<T>(X, W, 0, rows, outf, in, x.data<T>(), w.data<T>(),
-                    bias.defined() ? bias.data<T>() : nullptr, c))
-      return;  // the bias added by the primitive
-    T beta = T(0);
-    if (bias.defined()) {
-      const T* pb = bias.data<T>();
-      for (int64_t i = 0; i < rows; ++i) std::memcpy(c + i * outf, pb, outf * sizeof(T));
-      beta = T(1);
-    }
-    gemm<T>(X.trans, W.trans, rows, outf, in, x.data<T>(), X.ld, w.data<T>(), W.ld, beta, c);
-  }, "linear");
+  dispatch_floating(
+      x.dtype(),
+      [&]<class T>() {
+        T* c = out.data<T>();
+        if (run_dnnl<T>(X, W, 0, rows, outf, in, x.data<T>(), w.data<T>(),
+                        bias.defined() ? bias.data<T>() : nullptr, c))
+          return;  // the bias added by the primitive
+        T beta = T(0);
+        if (bias.defined()) {
+          const T* pb = bias.data<T>();
+          for (int64_t i = 0; i < rows; ++i) std::memcpy(c + i * outf, pb, outf * sizeof(T));
+          beta = T(1);
+        }
+        gemm<T>(X.trans, W.trans, rows, outf, in, x.data<T>(), X.ld, w.data<T>(), W.ld, beta, c);
+      },
+      "linear");
   return out;
 }
 

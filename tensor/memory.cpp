@@ -26,19 +26,28 @@ void system_free(void* p) noexcept { ::operator delete (p, std::align_val_t{kAli
 
 // Free blocks are kept in intrusive singly linked lists (a free block's first word points to
 // the next). All of it is trivially constructible, so thread_local access costs no guard.
-struct LargeList {
-  std::size_t size;
-  void* head;
-  std::size_t count;
+//
+// The policy, per size: a thread keeps a freed block only while it holds fewer free blocks than
+// the most it has had in use at once. A training step's sizes are all allocated by the thread
+// that frees them, so after the first step every block it needs is cached; a size the thread
+// only frees (the batches a prefetch thread makes) has a peak of 0 and is never hoarded. A block
+// freed here that another thread allocated still lowers `in_use` (clamped at 0), which can only
+// make the thread keep fewer.
+struct SizeStats {
+  std::uint32_t in_use, peak_in_use, cached;
 };
-constexpr std::size_t kLargeLists = 64;  // distinct sizes above 64 KiB remembered per thread
-// Blocks kept per large size. A step needs only a handful of each (the large MLP: 8 of its
-// 4 MiB activations), and the cap stops a thread that only frees a size (the consumer of a
-// DataLoader's prefetch thread) from hoarding them up to kMaxCachedBytes.
-constexpr std::size_t kMaxLargeBlocks = 16;
+struct FreeList {
+  void* head;
+  SizeStats stats;
+};
+struct LargeList {
+  std::size_t size;  // 0: unclaimed
+  FreeList list;
+};
+constexpr std::size_t kLargeLists = 64;  // distinct sizes above 64 KiB tracked per thread
 
 struct Cache {
-  void* small[kSmallClasses];
+  FreeList small[kSmallClasses];
   LargeList large[kLargeLists];
   std::size_t bytes;
   bool reaper_armed, gone;
@@ -59,10 +68,13 @@ void free_list(void*& head) noexcept {
 }
 
 void clear(Cache& c) noexcept {
-  for (void*& head : c.small) free_list(head);
-  for (LargeList& l : c.large) {
+  for (FreeList& l : c.small) {
     free_list(l.head);
-    l.size = l.count = 0;
+    l.stats.cached = 0;
+  }
+  for (LargeList& l : c.large) {
+    free_list(l.list.head);
+    l = LargeList{};
   }
   c.bytes = 0;
 }
@@ -78,18 +90,18 @@ thread_local Reaper reaper;
 
 bool is_small(std::size_t size) { return size <= kSmallClasses * kAlign; }
 
-// The large list for `size`; with `create`, claims an empty one for a new size. nullptr when
-// there is none.
-LargeList* large_list(std::size_t size, bool create) {
-  for (LargeList& l : cache.large)
-    if (l.size == size) return &l;
-  if (!create) return nullptr;
-  for (LargeList& l : cache.large)
-    if (!l.head) {
-      l.size = size;
-      return &l;
-    }
-  return nullptr;
+// The free list of `size`. For a large size without one, `claim` takes a slot that holds no
+// blocks (one not in use first); nullptr when there is none or `claim` is false.
+FreeList* list_for(std::size_t size, bool claim) {
+  if (is_small(size)) return &cache.small[size / kAlign - 1];
+  LargeList* idle = nullptr;
+  for (LargeList& l : cache.large) {
+    if (l.size == size) return &l.list;
+    if (!l.list.head && (!idle || (idle->list.stats.in_use && !l.list.stats.in_use))) idle = &l;
+  }
+  if (!claim || !idle) return nullptr;
+  *idle = LargeList{size, {}};
+  return &idle->list;
 }
 
 }  // namespace
@@ -97,15 +109,14 @@ LargeList* large_list(std::size_t size, bool create) {
 void* allocate_block(std::size_t bytes) {
   const std::size_t size = rounded(bytes == 0 ? 1 : bytes);
   if (kCacheEnabled && !cache.gone) {
-    void* p = nullptr;
-    if (is_small(size)) {
-      p = pop(cache.small[size / kAlign - 1]);
-    } else if (LargeList* l = large_list(size, false); l && (p = pop(l->head))) {
-      --l->count;
-    }
-    if (p) {
-      cache.bytes -= size;
-      return p;
+    if (FreeList* l = list_for(size, true)) {
+      SizeStats& s = l->stats;
+      if (++s.in_use > s.peak_in_use) s.peak_in_use = s.in_use;
+      if (void* p = pop(l->head)) {
+        --s.cached;
+        cache.bytes -= size;
+        return p;
+      }
     }
   }
   return system_allocate(size);
@@ -114,22 +125,20 @@ void* allocate_block(std::size_t bytes) {
 void free_block(void* p, std::size_t bytes) noexcept {
   if (!p) return;
   const std::size_t size = rounded(bytes == 0 ? 1 : bytes);
-  if (kCacheEnabled && !cache.gone && cache.bytes + size <= kMaxCachedBytes) {
-    if (!cache.reaper_armed) {
-      cache.reaper_armed = true;
-      static_cast<void>(&reaper);  // first use registers its destructor for this thread
-    }
-    void** head = nullptr;
-    if (is_small(size)) {
-      head = &cache.small[size / kAlign - 1];
-    } else if (LargeList* l = large_list(size, true); l && l->count < kMaxLargeBlocks) {
-      ++l->count;
-      head = &l->head;
-    }
-    if (head) {
-      push(*head, p);
-      cache.bytes += size;
-      return;
+  if (kCacheEnabled && !cache.gone) {
+    if (FreeList* l = list_for(size, false)) {
+      SizeStats& s = l->stats;
+      if (s.in_use) --s.in_use;
+      if (s.cached < s.peak_in_use && cache.bytes + size <= kMaxCachedBytes) {
+        if (!cache.reaper_armed) {
+          cache.reaper_armed = true;
+          static_cast<void>(&reaper);  // first use registers its destructor for this thread
+        }
+        push(l->head, p);
+        ++s.cached;
+        cache.bytes += size;
+        return;
+      }
     }
   }
   system_free(p);

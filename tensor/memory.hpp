@@ -1,9 +1,10 @@
 // Memory for tensors and the tape: a per-thread cache of freed blocks, keyed by size.
 // A training step allocates the same sizes every step (activations, gradients, nodes), so after
 // the first step they all come from the cache and the heap is not touched. Blocks are 64-byte
-// aligned. Memory freed by another thread joins that thread's cache. At most 256 MiB, and at
-// most 16 blocks of any one size above 64 KiB, stay cached per thread; release_cached_memory()
-// gives a thread's cache back to the system.
+// aligned. A thread keeps at most as many free blocks of a size as it has had in use at once
+// (allocated by it and not yet freed), so blocks it only frees, such as batches made by another
+// thread, go back to the system; and at most 256 MiB in all. release_cached_memory() gives a
+// thread's cache back to the system.
 // Under AddressSanitizer the cache is off, so every block is checked. memory_stats() counts the
 // bytes of tensor storage in use, for measuring what a model keeps alive.
 #pragma once

@@ -3,7 +3,6 @@
 
 #include "tensor/file_io.hpp"
 
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -212,8 +211,8 @@ SafetensorsFile load_safetensors(const std::string& path) {
       const auto& off = v.at("data_offsets");
       if (!off.is_array() || off.size() != 2 || !whole_number(off[0], e.begin) ||
           !whole_number(off[1], e.end))
-        fail(path, "tensor '" + e.name + "' needs two data_offsets that are whole byte counts, got " +
-                       off.dump());
+        fail(path, "tensor '" + e.name +
+                       "' needs two data_offsets that are whole byte counts, got " + off.dump());
       entries.push_back(e);
     } catch (const nlohmann::json::exception& ex) {
       fail(path, "bad entry for tensor '" + it.key() + "': " + ex.what());

@@ -31,11 +31,10 @@ class Scalar {
  public:
   enum class Kind { boolean, integral, floating };
   template <class T>
-    requires std::is_arithmetic_v<T>
-  Scalar(T v)  // NOLINT: implicit on purpose
-      : kind_(std::is_same_v<T, bool>      ? Kind::boolean
-              : std::is_integral_v<T>      ? Kind::integral
-                                           : Kind::floating),
+  requires std::is_arithmetic_v<T> Scalar(T v)  // NOLINT: implicit on purpose
+      : kind_(std::is_same_v<T, bool> ? Kind::boolean
+              : std::is_integral_v<T> ? Kind::integral
+                                      : Kind::floating),
         i_(std::is_integral_v<T> ? static_cast<int64_t>(v) : 0),
         d_(static_cast<double>(v)) {}
 

@@ -29,10 +29,7 @@ class Shape {
   Shape(std::initializer_list<int64_t> dims) { assign_range(dims.begin(), dims.end()); }
   Shape(const std::vector<int64_t>& dims) { assign_range(dims.begin(), dims.end()); }  // NOLINT
   template <class It>
-    requires(!std::is_integral_v<It>)
-  Shape(It first, It last) {
-    assign_range(first, last);
-  }
+  requires(!std::is_integral_v<It>) Shape(It first, It last) { assign_range(first, last); }
   Shape(const Shape& other) { assign_range(other.begin(), other.end()); }
   Shape(Shape&& other) noexcept { steal(other); }
   Shape& operator=(const Shape& other) {
@@ -89,8 +86,7 @@ class Shape {
     return insert(pos, values.begin(), values.end());
   }
   template <class It>
-    requires(!std::is_integral_v<It>)
-  iterator insert(const_iterator pos, It first, It last) {
+  requires(!std::is_integral_v<It>) iterator insert(const_iterator pos, It first, It last) {
     const std::size_t at = static_cast<std::size_t>(pos - begin());
     const std::size_t n = static_cast<std::size_t>(std::distance(first, last));
     // Copy the new values first: they may come from this shape itself.

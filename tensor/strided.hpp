@@ -38,8 +38,7 @@ inline Shape broadcast_strides(const Tensor& t, const Shape& out) {
   const Shape& strides = t.strides();
   const std::size_t rank = out.size(), lead = rank - shape.size();
   Shape s(rank, 0);
-  for (std::size_t d = lead; d < rank; ++d)
-    s[d] = shape[d - lead] == 1 ? 0 : strides[d - lead];
+  for (std::size_t d = lead; d < rank; ++d) s[d] = shape[d - lead] == 1 ? 0 : strides[d - lead];
   return s;
 }
 
@@ -113,8 +112,7 @@ void for_each_row(const Shape& shape, const std::array<Shape, K>& strides, F&& f
           const int64_t len = std::min(tile, cols - j0);
           for (int64_t i = i0; i < std::min(rows, i0 + tile); ++i) {
             std::array<int64_t, K> at = off;
-            for (std::size_t k = 0; k < K; ++k)
-              at[k] += i * w.strides[k][rank - 2] + j0 * step[k];
+            for (std::size_t k = 0; k < K; ++k) at[k] += i * w.strides[k][rank - 2] + j0 * step[k];
             f(at, len, step);
           }
         }

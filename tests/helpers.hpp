@@ -6,11 +6,21 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "xgrad.hpp"
 
 namespace xgrad::testing {
+
+// gradcheck (and, unless told otherwise, gradgradcheck) of a one-input function at x, labelled.
+inline void check_unary(const std::string& name, const std::function<Tensor(const Tensor&)>& f,
+                        Tensor x, bool second_order = true) {
+  INFO(name);
+  auto fn = [f](const std::vector<Tensor>& v) { return f(v[0]); };
+  CHECK(gradcheck(fn, {x}));
+  if (second_order) CHECK(gradgradcheck(fn, {x}));
+}
 
 // Random float64 leaf in [low, high) that requires grad.
 inline Tensor input(const Shape& shape, double low = -1.0, double high = 1.0, uint64_t seed = 1) {

@@ -30,11 +30,11 @@ struct Key {
 };
 
 Key key_of(const ConvArgs& a) {
-  return {{a.n, a.c_in, a.h, a.w, a.c_out, a.out_h, a.out_w, a.kh, a.kw, a.stride_h, a.stride_w,
-           a.dilation_h, a.dilation_w, a.pad_top, a.pad_left, a.pad_bottom, a.pad_right, a.groups,
-           0},
-          a.bias,
-          omp_get_max_threads()};
+  return {
+      {a.n, a.c_in, a.h, a.w, a.c_out, a.out_h, a.out_w, a.kh, a.kw, a.stride_h, a.stride_w,
+       a.dilation_h, a.dilation_w, a.pad_top, a.pad_left, a.pad_bottom, a.pad_right, a.groups, 0},
+      a.bias,
+      omp_get_max_threads()};
 }
 
 struct Entry {
@@ -101,11 +101,10 @@ void create_forward(Entry& e, const ConvArgs& a, const Context& ctx) {
   const Geometry g = geometry(a);
   const memory::desc bias = a.bias ? memory::desc({a.c_out}, f32, tag::x) : memory::desc();
   try {
-    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training,
-                                      dnnl::algorithm::convolution_direct,
-                                      any_desc(image_dims(a, true)), any_desc(weight_dims(a)), bias,
-                                      any_desc(image_dims(a, false)), g.strides, g.dilates, g.pad_l,
-                                      g.pad_r);
+    dnnl::convolution_forward::desc d(
+        dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+        any_desc(image_dims(a, true)), any_desc(weight_dims(a)), bias,
+        any_desc(image_dims(a, false)), g.strides, g.dilates, g.pad_l, g.pad_r);
     e.fwd_pd.emplace(d, user_scratchpad(), ctx.engine);
     e.fwd = dnnl::convolution_forward(*e.fwd_pd);
     e.supported = true;
@@ -195,8 +194,7 @@ bool conv_forward(const ConvArgs& a, const float* x, const float* weights, const
                                        {DNNL_ARG_DST, out},
                                        {DNNL_ARG_SCRATCHPAD, scratch(pd.scratchpad_desc(), ctx)}};
   if (a.bias)
-    args.emplace(DNNL_ARG_BIAS,
-                 memory(pd.bias_desc(), ctx.engine, const_cast<float*>(bias)));
+    args.emplace(DNNL_ARG_BIAS, memory(pd.bias_desc(), ctx.engine, const_cast<float*>(bias)));
   e.fwd.execute(ctx.stream, args);
   finish_output(out, dst_user, dst, ctx);
   return true;

@@ -86,9 +86,8 @@ TEST_CASE("inside modules the message gives the module path and the line in the 
   CHECK(message.find("test_anomaly.cpp:" + std::to_string(root->line)) != std::string::npos);
   CHECK(message.find("in module Sequential.1") != std::string::npos);
   // Nested Sequentials give the dotted path.
-  nn::Sequential outer{std::make_shared<nn::Sequential>(
-      std::vector<std::shared_ptr<nn::Module>>{std::make_shared<nn::Identity>(),
-                                               std::make_shared<SquareRoot>()})};
+  nn::Sequential outer{std::make_shared<nn::Sequential>(std::vector<std::shared_ptr<nn::Module>>{
+      std::make_shared<nn::Identity>(), std::make_shared<SquareRoot>()})};
   const std::string nested = error_of([&] { outer(x).sum().backward(); });
   CHECK(nested.find("in module Sequential.0.1") != std::string::npos);
 }

@@ -121,8 +121,12 @@ TEST_CASE("a chain of 1,000,000 ops backpropagates and is destroyed without stac
   CHECK(x.grad().item() == 1.0);
   Tensor z = x;
   for (int i = 0; i < 1000000; ++i) z = z + 0.0;
-  z = Tensor();  // destroyed without backward: iterative release
-  CHECK(x.requires_grad());
+  std::weak_ptr<Node> last = z.grad_fn();
+  std::weak_ptr<TensorImpl> last_value = z.impl_ptr();
+  z = Tensor();  // destroyed without backward: iterative release, every node freed
+  CHECK(last.expired());
+  CHECK(last_value.expired());
+  CHECK(x.grad().item() == 1.0);  // the leaf and its gradient are untouched
 }
 
 TEST_CASE("a graph's memory is freed when its tensors die (no reference cycles)") {

@@ -45,8 +45,7 @@ TEST_CASE("hooks on leaves run before accumulation, and in grad() too") {
 
 TEST_CASE("post-accumulate hooks run after .grad() is written: per-layer gradient norms") {
   Generator gen(0);
-  nn::Sequential model{std::make_shared<nn::Linear>(4, 8, true, &gen),
-                       std::make_shared<nn::ReLU>(),
+  nn::Sequential model{std::make_shared<nn::Linear>(4, 8, true, &gen), std::make_shared<nn::ReLU>(),
                        std::make_shared<nn::Linear>(8, 3, true, &gen)};
   std::map<std::string, double> norms;
   std::vector<HookHandle> handles;
@@ -69,8 +68,9 @@ TEST_CASE("post-accumulate hooks run after .grad() is written: per-layer gradien
 
 TEST_CASE("hook errors name what was wrong") {
   Tensor plain = ones({2});
-  CHECK_ERROR_MESSAGE(plain.register_hook([](const Tensor& g) { return g; }),
-                      "register_hook: cannot register a hook on a tensor that does not require grad");
+  CHECK_ERROR_MESSAGE(
+      plain.register_hook([](const Tensor& g) { return g; }),
+      "register_hook: cannot register a hook on a tensor that does not require grad");
   Tensor x = ones({2}, {float32, true});
   Tensor y = x * 2.0;
   CHECK_ERROR_MESSAGE(y.register_post_accumulate_grad_hook([](Tensor&) {}),

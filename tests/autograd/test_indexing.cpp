@@ -18,8 +18,7 @@ TEST_CASE("basic indexing gives views with numpy's shapes") {
   CHECK(a.shape() == Shape{3, 4});
   CHECK(a.is_alias_of(x));
   CHECK(x.index({Slice(), 1}).shape() == Shape{2, 4});
-  CHECK(x.index({Slice(), 1, Slice(None, None, 2)}).to_vector() ==
-        values({4, 6, 16, 18}));
+  CHECK(x.index({Slice(), 1, Slice(None, None, 2)}).to_vector() == values({4, 6, 16, 18}));
   CHECK(x.index({Ellipsis, -1}).to_vector() == values({3, 7, 11, 15, 19, 23}));
   CHECK(x.index({1, Ellipsis, 2}).to_vector() == values({14, 18, 22}));
   CHECK(x.index({None, 0, Slice(1, 3)}).shape() == Shape{1, 2, 4});
@@ -54,7 +53,9 @@ TEST_CASE("index and index_put_ are differentiable") {
   CHECK(gradcheck([](auto& v) { return v[0].index({Slice(1), tensor({0, 2, 2}, int64)}); }, {x}));
   CHECK(gradcheck([](auto& v) { return v[0].index({gt(v[0].detach(), 0.0)}); }, {x}));
   CHECK(gradgradcheck(
-      [](auto& v) { return (v[0] * v[0]).index({tensor({2, 0}, int64), Slice(None, None, 2)}); },
+      [](auto& v) {
+        return (v[0] * v[0]).index({tensor({2, 0}, int64), Slice(None, None, 2)});
+      },
       {x}));
   Tensor vals = testing::input({2}, -1, 1, 7);
   auto put = [](bool accumulate) {
@@ -71,7 +72,7 @@ TEST_CASE("index and index_put_ are differentiable") {
   z.index_put_({Slice(), 1}, 5.0);
   CHECK(z.to_vector() == values({0, 5, 0, 0, 5, 0}));
   z.index_put_({tensor({0, 0}, int64), tensor({0, 0}, int64)}, tensor({1.0, 2.0}, float64), true);
-  CHECK(z.at({0, 0}) == 3);  // accumulate adds duplicates
+  CHECK(z.at({0, 0}) == 3);     // accumulate adds duplicates
   Tensor t = iota({2, 3}).t();  // a strided destination
   t.index_put_({0}, tensor({-1.0, -2.0}, float64));
   CHECK(t.to_vector() == values({-1, -2, 1, 4, 2, 5}));
@@ -90,6 +91,7 @@ TEST_CASE("indexing errors name the problem") {
                       "index: mask of shape (3,) does not match the indexed dims of shape (2, 3) "
                       "at dim 0");
   CHECK_ERROR_MESSAGE(x.index({Slice(0, 2, 0)}), "index: slice step must be positive, got 0");
-  CHECK_ERROR_MESSAGE(x.index_put_({0}, ones({4}, float64)),
-                      "index_put_: values of shape (4,) do not broadcast to the indexed shape (3,)");
+  CHECK_ERROR_MESSAGE(
+      x.index_put_({0}, ones({4}, float64)),
+      "index_put_: values of shape (4,) do not broadcast to the indexed shape (3,)");
 }

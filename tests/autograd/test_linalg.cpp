@@ -58,7 +58,8 @@ TEST_CASE("cholesky: values, upper, gradients through an SPD parametrisation") {
 }
 
 TEST_CASE("cholesky errors name the batch element and the leading minor; cholesky_ex reports") {
-  Tensor batch = stack({eye(3, float64), tensor({{1.0, 2.0, 0.0}, {2.0, 1.0, 0.0}, {0.0, 0.0, 1.0}}, float64)}, 0);
+  Tensor batch = stack(
+      {eye(3, float64), tensor({{1.0, 2.0, 0.0}, {2.0, 1.0, 0.0}, {0.0, 0.0, 1.0}}, float64)}, 0);
   CHECK(error_of([&] { linalg::cholesky(batch); }) ==
         "linalg.cholesky: (Batch element 1): the factorization could not be completed because "
         "the input is not positive-definite (the leading minor of order 2 is not "
@@ -66,12 +67,16 @@ TEST_CASE("cholesky errors name the batch element and the leading minor; cholesk
   auto [factor, info] = linalg::cholesky_ex(batch);
   CHECK(info.dtype() == int32);
   CHECK(info.to_vector() == std::vector<double>{0.0, 2.0});
-  CHECK(error_of([&] { linalg::cholesky(tensor({{1.0, NAN}, {NAN, 1.0}}, float64)); }) ==
-        "linalg.cholesky: the input has a NaN at flat index 1");
-  CHECK(error_of([&] { linalg::cholesky(zeros({2, 3}, float64)); }) ==
+  CHECK(error_of([&] {
+          linalg::cholesky(tensor({{1.0, NAN}, {NAN, 1.0}}, float64));
+        }) == "linalg.cholesky: the input has a NaN at flat index 1");
+  CHECK(error_of([&] {
+          linalg::cholesky(zeros({2, 3}, float64));
+        }) ==
         "linalg.cholesky: A must be batches of square matrices, but they are 2 by 3 matrices");
-  CHECK(error_of([&] { linalg::cholesky(zeros({3, 3}, int64)); }) ==
-        "linalg.cholesky: expected a float32 or float64 tensor, got int64");
+  CHECK(error_of([&] {
+          linalg::cholesky(zeros({3, 3}, int64));
+        }) == "linalg.cholesky: expected a float32 or float64 tensor, got int64");
 }
 
 TEST_CASE("solve_triangular: every option, batched, gradients in both operands") {
@@ -92,8 +97,9 @@ TEST_CASE("solve_triangular: every option, batched, gradients in both operands")
         CHECK(gradcheck(fn, {x, rhs}));
         CHECK(gradgradcheck(fn, {x, rhs}));
       }
-  CHECK(error_of([&] { linalg::solve_triangular(a, zeros({3, 1}, float64), false); }) ==
-        "linalg.solve_triangular: incompatible shapes of A (2, 2) and B (3, 1) (A X = B)");
+  CHECK(error_of([&] {
+          linalg::solve_triangular(a, zeros({3, 1}, float64), false);
+        }) == "linalg.solve_triangular: incompatible shapes of A (2, 2) and B (3, 1) (A X = B)");
 }
 
 TEST_CASE("cholesky_solve solves with the factor; gradients reach the factor and B") {
@@ -120,7 +126,9 @@ TEST_CASE("solve: left and right, vector right-hand sides, broadcasting, gradien
   for (bool left : {false, true}) {
     Tensor x = testing::input({2, 3, 3}, -1, 1, 9);
     Tensor rhs = testing::input(left ? Shape{3, 4} : Shape{4, 3}, -1, 1, 10);
-    auto fn = [left](const std::vector<Tensor>& v) { return linalg::solve(shifted(v[0]), v[1], left); };
+    auto fn = [left](const std::vector<Tensor>& v) {
+      return linalg::solve(shifted(v[0]), v[1], left);
+    };
     CHECK(gradcheck(fn, {x, rhs}));
     CHECK(gradgradcheck(fn, {x, rhs}));
   }
@@ -142,7 +150,9 @@ TEST_CASE("inv: a 2x2 inverse, batched gradients, singular matrices named, inv_e
   CHECK(error_of([&] { linalg::inv(singular); }) ==
         "linalg.inv: (Batch element 1): The diagonal element 2 is zero, the inversion could not "
         "be completed because the input matrix is singular.");
-  CHECK(error_of([&] { linalg::solve(singular, ones({2, 2, 1}, float64)); }) ==
+  CHECK(error_of([&] {
+          linalg::solve(singular, ones({2, 2, 1}, float64));
+        }) ==
         "linalg.solve: (Batch element 1): The solver failed because the input matrix is singular "
         "(the diagonal element 2 of its LU factorization is zero).");
   auto [inverse, info] = linalg::inv_ex(singular);
@@ -165,7 +175,9 @@ TEST_CASE("det, slogdet and logdet: values, signs, gradients, singular inputs") 
   CHECK(std::isinf(linalg::logdet(singular).item()));
   Tensor x = testing::input({2, 3, 3}, -1, 1, 14);
   auto det_fn = [](const std::vector<Tensor>& v) { return linalg::det(shifted(v[0])); };
-  auto logabs_fn = [](const std::vector<Tensor>& v) { return linalg::slogdet(shifted(v[0])).second; };
+  auto logabs_fn = [](const std::vector<Tensor>& v) {
+    return linalg::slogdet(shifted(v[0])).second;
+  };
   auto logdet_fn = [](const std::vector<Tensor>& v) { return linalg::logdet(spd(v[0])); };
   for (const auto& fn : {DifferentiableFunction(det_fn), DifferentiableFunction(logabs_fn),
                          DifferentiableFunction(logdet_fn)}) {
@@ -219,7 +231,8 @@ TEST_CASE("trace and diag_embed, with offsets and dims, and their gradients") {
   CHECK(moved.shape() == Shape{3, 2, 3});
   CHECK(moved.index({1, 0, 1}).item() == batch.index({0, 1}).item());
   auto fn = [](const std::vector<Tensor>& t) {
-    return linalg::trace(linalg::diag_embed(t[0], 1) * 3.0) + linalg::diag_embed(t[0], -1, 0, 2).sum();
+    return linalg::trace(linalg::diag_embed(t[0], 1) * 3.0) +
+           linalg::diag_embed(t[0], -1, 0, 2).sum();
   };
   CHECK(gradcheck(fn, {batch}));
   CHECK(gradgradcheck(fn, {batch}));
@@ -247,10 +260,12 @@ TEST_CASE("svd and svdvals: reconstruction, full_matrices, gradients of sign-inv
     const int64_t m = shape[shape.size() - 2], n = shape[shape.size() - 1];
     CHECK(full.U.shape()[full.U.dim() - 1] == m);
     CHECK(full.Vh.shape()[full.Vh.dim() - 2] == n);
-    CHECK(allclose(matmul(transpose(full.U, -2, -1), full.U), expand(eye(m, float64), full.U.shape()), 1e-10));
+    CHECK(allclose(matmul(transpose(full.U, -2, -1), full.U),
+                   expand(eye(m, float64), full.U.shape()), 1e-10));
     CHECK(allclose(linalg::svdvals(a), f.S, 1e-12));
   }
-  CHECK(allclose(linalg::svdvals(tensor({{3.0, 0.0}, {0.0, -4.0}}, float64)), tensor({4.0, 3.0}, float64)));
+  CHECK(allclose(linalg::svdvals(tensor({{3.0, 0.0}, {0.0, -4.0}}, float64)),
+                 tensor({4.0, 3.0}, float64)));
   for (Shape shape : {Shape{4, 3}, Shape{3, 4}, Shape{2, 3, 3}}) {
     Tensor x = testing::input(shape, -1, 1, 19);
     auto values = [](const std::vector<Tensor>& t) { return linalg::svdvals(t[0]); };
@@ -331,8 +346,10 @@ TEST_CASE("pinv and lstsq: closed forms, minimum norm, gradients") {
   auto fn = [](const std::vector<Tensor>& t) { return linalg::lstsq(t[0], t[1]).solution; };
   CHECK(gradcheck(fn, {x, b}));
   CHECK(gradgradcheck(fn, {x, b}));
-  CHECK(error_of([&] { linalg::lstsq(tensor({{1.0, 2.0}, {2.0, 4.0}, {3.0, 6.0}}, float64), b.detach().narrow(0, 0, 3)); })
-            .find("linalg.lstsq: A does not have full column rank (rank 1 < 2)") == 0);
+  CHECK(error_of([&] {
+          linalg::lstsq(tensor({{1.0, 2.0}, {2.0, 4.0}, {3.0, 6.0}}, float64),
+                        b.detach().narrow(0, 0, 3));
+        }).find("linalg.lstsq: A does not have full column rank (rank 1 < 2)") == 0);
 }
 
 TEST_CASE("matrix and vector norms, matrix_exp: closed forms and gradients") {
@@ -355,12 +372,21 @@ TEST_CASE("matrix and vector norms, matrix_exp: closed forms and gradients") {
                  tensor({{std::exp(1.0), 0.0}, {0.0, std::exp(-2.0)}}, float64), 1e-12));
   const double t = 2.5;
   CHECK(allclose(linalg::matrix_exp(tensor({{0.0, -t}, {t, 0.0}}, float64)),
-                 tensor({{std::cos(t), -std::sin(t)}, {std::sin(t), std::cos(t)}}, float64), 1e-12));
+                 tensor({{std::cos(t), -std::sin(t)}, {std::sin(t), std::cos(t)}}, float64),
+                 1e-12));
   Tensor x = testing::input({2, 3, 3}, -1, 1, 27);
-  for (const auto& fn : {DifferentiableFunction([](const std::vector<Tensor>& v) { return linalg::matrix_norm(v[0]); }),
-                         DifferentiableFunction([](const std::vector<Tensor>& v) { return linalg::matrix_norm(v[0], "nuc"); }),
-                         DifferentiableFunction([](const std::vector<Tensor>& v) { return linalg::matrix_norm(v[0], 2.0); }),
-                         DifferentiableFunction([](const std::vector<Tensor>& v) { return linalg::matrix_exp(v[0] * 3.0); })}) {
+  for (const auto& fn : {DifferentiableFunction([](const std::vector<Tensor>& v) {
+                           return linalg::matrix_norm(v[0]);
+                         }),
+                         DifferentiableFunction([](const std::vector<Tensor>& v) {
+                           return linalg::matrix_norm(v[0], "nuc");
+                         }),
+                         DifferentiableFunction([](const std::vector<Tensor>& v) {
+                           return linalg::matrix_norm(v[0], 2.0);
+                         }),
+                         DifferentiableFunction([](const std::vector<Tensor>& v) {
+                           return linalg::matrix_exp(v[0] * 3.0);
+                         })}) {
     CHECK(gradcheck(fn, {x}));
     CHECK(gradgradcheck(fn, {x}));
   }

@@ -36,8 +36,7 @@ TEST_CASE("a no-grad write to a leaf used by the graph raises") {
     w.add_(1.0);
   }
   CHECK_THROWS_WITH_AS(y.backward(),
-                       doctest::Contains("mul: input 1 of shape (1,), saved for backward"),
-                       Error);
+                       doctest::Contains("mul: input 1 of shape (1,), saved for backward"), Error);
 }
 
 TEST_CASE("a write through a view of a saved tensor raises; the output is checked too") {
@@ -196,8 +195,9 @@ TEST_CASE("in-place errors: leaves, views, saved data") {
   e.add_(1.0);  // exp saved its output, which add_ overwrote
   CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("exp: its output of shape (2,)"), Error);
   Tensor i = ones({2}, int64);
-  CHECK_ERROR_MESSAGE(i.div_(2), "div_: result type float32 cannot be stored in place in a int64 "
-                                 "tensor");
+  CHECK_ERROR_MESSAGE(i.div_(2),
+                      "div_: result type float32 cannot be stored in place in a int64 "
+                      "tensor");
   Tensor before = w * 1.0;
   const auto fn = before.grad_fn();
   CHECK_THROWS_AS(before.masked_fill_(ones({3}, bool_), 0.0), Error);
@@ -225,7 +225,7 @@ TEST_CASE("in-place ops on a view of a tensor in the graph reach the base (CopyS
         Tensor t = v[0] * 1.0;
         Tensor col = slice(t, 1, 1, 3);
         col.mul_(v[1].index({indexing::Slice(0, 2)}));  // an operand that requires grad too
-        return t * col.sum();  // the view after the write, and the base
+        return t * col.sum();                           // the view after the write, and the base
       },
       {x, y}));
   CHECK(gradgradcheck(

@@ -58,8 +58,10 @@ TEST_CASE("the profiler counts each op's forward and backward calls and nests se
   for (const profiler::Event& e : events) {
     CHECK(e.end_ns >= e.start_ns);
     CHECK(e.self_ns <= e.end_ns - e.start_ns);
-    if (e.phase == Phase::user) step_end = e.end_ns;
-    else CHECK(e.end_ns <= step_end);
+    if (e.phase == Phase::user)
+      step_end = e.end_ns;
+    else
+      CHECK(e.end_ns <= step_end);
   }
 }
 

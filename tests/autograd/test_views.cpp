@@ -23,40 +23,79 @@ void check_view(const std::string& name, const std::function<Tensor(const Tensor
 
 TEST_CASE("view ops pass gradcheck and gradgradcheck") {
   Tensor x = input({3, 4});
-  check_view("slice with step", [](const Tensor& t) { return slice(t, 1, 1, 4, 2); }, x);
-  check_view("select", [](const Tensor& t) { return select(t, 0, -1); }, x);
-  check_view("narrow", [](const Tensor& t) { return narrow(t, 1, 1, 2); }, x);
-  check_view("transpose", [](const Tensor& t) { return t.t(); }, x);
-  check_view("permute", [](const Tensor& t) { return permute(t, {1, 0}); }, x);
-  check_view("expand", [](const Tensor& t) { return expand(unsqueeze(t, 0), {2, 3, 4}); }, x);
-  check_view("diagonal", [](const Tensor& t) { return diagonal(t); }, x);
-  check_view("diagonal above", [](const Tensor& t) { return diagonal(t, 1); }, x);
-  check_view("diagonal below", [](const Tensor& t) { return diagonal(t, -1); }, x);
-  check_view("unfold with overlap", [](const Tensor& t) { return unfold(t, 1, 3, 1); }, x);
-  check_view("unfold with gaps", [](const Tensor& t) { return unfold(t, 1, 1, 2); }, x);
-  check_view("as_strided with overlap",
-             [](const Tensor& t) { return as_strided(t, {3, 3}, {1, 2}, 1); }, x);
-  check_view("view", [](const Tensor& t) { return view(t, {2, 6}); }, x);
-  check_view("reshape of a transpose (a copy)", [](const Tensor& t) { return reshape(t.t(), {12}); },
-             x);
-  check_view("contiguous", [](const Tensor& t) { return t.t().contiguous(); }, x);
-  check_view("squeeze and unsqueeze",
-             [](const Tensor& t) { return squeeze(unsqueeze(t, 1), 1); }, x);
+  check_view(
+      "slice with step", [](const Tensor& t) { return slice(t, 1, 1, 4, 2); }, x);
+  check_view(
+      "select", [](const Tensor& t) { return select(t, 0, -1); }, x);
+  check_view(
+      "narrow", [](const Tensor& t) { return narrow(t, 1, 1, 2); }, x);
+  check_view(
+      "transpose", [](const Tensor& t) { return t.t(); }, x);
+  check_view(
+      "permute",
+      [](const Tensor& t) {
+        return permute(t, {1, 0});
+      },
+      x);
+  check_view(
+      "expand",
+      [](const Tensor& t) {
+        return expand(unsqueeze(t, 0), {2, 3, 4});
+      },
+      x);
+  check_view(
+      "diagonal", [](const Tensor& t) { return diagonal(t); }, x);
+  check_view(
+      "diagonal above", [](const Tensor& t) { return diagonal(t, 1); }, x);
+  check_view(
+      "diagonal below", [](const Tensor& t) { return diagonal(t, -1); }, x);
+  check_view(
+      "unfold with overlap", [](const Tensor& t) { return unfold(t, 1, 3, 1); }, x);
+  check_view(
+      "unfold with gaps", [](const Tensor& t) { return unfold(t, 1, 1, 2); }, x);
+  check_view(
+      "as_strided with overlap",
+      [](const Tensor& t) {
+        return as_strided(t, {3, 3}, {1, 2}, 1);
+      },
+      x);
+  check_view(
+      "view",
+      [](const Tensor& t) {
+        return view(t, {2, 6});
+      },
+      x);
+  check_view(
+      "reshape of a transpose (a copy)", [](const Tensor& t) { return reshape(t.t(), {12}); }, x);
+  check_view(
+      "contiguous", [](const Tensor& t) { return t.t().contiguous(); }, x);
+  check_view(
+      "squeeze and unsqueeze", [](const Tensor& t) { return squeeze(unsqueeze(t, 1), 1); }, x);
 }
 
 TEST_CASE("chains of views pass gradcheck") {
   Tensor x = input({2, 3, 4});
-  check_view("transpose, slice, select",
-             [](const Tensor& t) { return select(slice(transpose(t, 0, 2), 0, 1, 4), 2, 1); }, x);
-  check_view("permute, diagonal, unfold",
-             [](const Tensor& t) { return unfold(diagonal(permute(t, {2, 1, 0}), 0, 0, 1), 1, 2, 1); },
-             x);
-  check_view("expand, transpose, reshape",
-             [](const Tensor& t) {
-               return reshape(transpose(expand(select(t, 0, 0), {2, 3, 4}), 1, 2), {8, 3});
-             },
-             x);
-  check_view("view of a slice", [](const Tensor& t) { return view(slice(t, 2, 0, 2), {6, 2}); }, x);
+  check_view(
+      "transpose, slice, select",
+      [](const Tensor& t) { return select(slice(transpose(t, 0, 2), 0, 1, 4), 2, 1); }, x);
+  check_view(
+      "permute, diagonal, unfold",
+      [](const Tensor& t) {
+        return unfold(diagonal(permute(t, {2, 1, 0}), 0, 0, 1), 1, 2, 1);
+      },
+      x);
+  check_view(
+      "expand, transpose, reshape",
+      [](const Tensor& t) {
+        return reshape(transpose(expand(select(t, 0, 0), {2, 3, 4}), 1, 2), {8, 3});
+      },
+      x);
+  check_view(
+      "view of a slice",
+      [](const Tensor& t) {
+        return view(slice(t, 2, 0, 2), {6, 2});
+      },
+      x);
 }
 
 TEST_CASE("strided operands through differentiable ops") {

@@ -88,25 +88,33 @@ TEST_CASE("a model folder whose parts disagree is refused, naming the field") {
   // Layer sizes from the metadata used to be allocated before the weights were compared:
   // 2^62 hidden units ran out of memory instead of failing.
   refused("hidden", "4611686018427387904",
-          model_file(dir) + ": the layer sizes in the metadata need more parameters than int64 "
-                            "counts, the file holds 17");
-  refused("hidden", "4", model_file(dir) + ": the layer sizes in the metadata need 22 parameters, "
-                                           "the file holds 17");
+          model_file(dir) +
+              ": the layer sizes in the metadata need more parameters than int64 "
+              "counts, the file holds 17");
+  refused("hidden", "4",
+          model_file(dir) +
+              ": the layer sizes in the metadata need 22 parameters, "
+              "the file holds 17");
   refused("hidden", "0", where + "'hidden' must be positive, got '0'");
   refused("inputs", "-2", where + "'inputs' must be positive, got '-2'");
   refused("outputs", "two", where + "'outputs': expected an integer, got 'two'");
   refused("task", "cluster", where + "'task' must be classify or regress, got 'cluster'");
   refused("activation", "swish",
           "unknown activation 'swish' (relu, tanh, sigmoid, gelu, silu, elu, leaky_relu)");
-  refused("delimiter", ";;", where + "'delimiter' must be one character other than a quote or a line break");
+  refused("delimiter", ";;",
+          where + "'delimiter' must be one character other than a quote or a line break");
   refused("no_header", "yes", where + "'no_header' must be 0 or 1, got 'yes'");
   refused("skip_lines", "-1", where + "'skip_lines' must be >= 0, got -1");
   // CategoryMap::code binary-searches: an unsorted list would give wrong codes silently.
-  refused("encoding.color", "red\x1f" "blue", where + "'encoding.color' must list distinct categories in sorted order");
+  refused("encoding.color",
+          "red\x1f"
+          "blue",
+          where + "'encoding.color' must list distinct categories in sorted order");
   refused("target", "", where + "lacks 'target'");
   // Regression has one output.
   set_meta(dir, "task", "regress");
-  CHECK_ERROR_MESSAGE(load_tabular_model(dir), (where + "'outputs' must be 1 for regression, got 2").c_str());
+  CHECK_ERROR_MESSAGE(load_tabular_model(dir),
+                      (where + "'outputs' must be 1 for regression, got 2").c_str());
   set_meta(dir, "task", "classify");
   CHECK_NOTHROW(load_tabular_model(dir));
 }
@@ -116,13 +124,15 @@ TEST_CASE("a model folder with a scaler of another width or non-finite weights i
   data::StandardScaler wide;
   wide.fit(ones({2, 5}, float64));
   wide.save(dir + "/scaler.safetensors");
-  CHECK_ERROR_MESSAGE(load_tabular_model(dir),
-                      (dir + "/scaler.safetensors: the scaler has 5 columns, the model 2 inputs").c_str());
+  CHECK_ERROR_MESSAGE(
+      load_tabular_model(dir),
+      (dir + "/scaler.safetensors: the scaler has 5 columns, the model 2 inputs").c_str());
   const std::string nan_dir = saved_model("nan");
   SafetensorsFile f = load_safetensors(model_file(nan_dir));
   for (auto& [name, t] : f.tensors)
     if (name == "0.bias") t = full({3}, std::nan(""));
   save_safetensors(model_file(nan_dir), f.tensors, f.metadata);
-  CHECK_ERROR_MESSAGE(load_tabular_model(nan_dir),
-                      (model_file(nan_dir) + ": parameter 0.bias holds nan (a diverged training run?)").c_str());
+  CHECK_ERROR_MESSAGE(
+      load_tabular_model(nan_dir),
+      (model_file(nan_dir) + ": parameter 0.bias holds nan (a diverged training run?)").c_str());
 }

@@ -66,14 +66,17 @@ TEST_CASE("conv2d matches the direct loops over stride, padding, dilation and gr
     bool bias;
   };
   const Case cases[] = {
-      {3, 4, 3, 3, 1, 0, 1, 1, true},  {3, 4, 3, 3, 2, 1, 1, 1, false},
+      {3, 4, 3, 3, 1, 0, 1, 1, true},
+      {3, 4, 3, 3, 2, 1, 1, 1, false},
       {2, 6, 3, 2, {2, 1}, {1, 0}, {1, 2}, 1, true},
-      {4, 6, 3, 3, 1, 1, 2, 2, true},  {4, 4, 3, 3, 1, 1, 1, 4, true},  // depthwise
+      {4, 6, 3, 3, 1, 1, 2, 2, true},
+      {4, 4, 3, 3, 1, 1, 1, 4, true},  // depthwise
       {1, 2, 5, 5, 1, 2, 1, 1, true},
   };
   uint64_t seed = 10;
   for (const Case& c : cases) {
-    Tensor x = plain({2, c.cin, 7, 8}, seed++), w = plain({c.cout, c.cin / c.groups, c.kh, c.kw}, seed++);
+    Tensor x = plain({2, c.cin, 7, 8}, seed++),
+           w = plain({c.cout, c.cin / c.groups, c.kh, c.kw}, seed++);
     Tensor b = c.bias ? plain({c.cout}, seed++) : Tensor();
     Tensor y = F::conv2d(x, w, b, c.s, nn::ConvPadding(c.p), c.d, c.groups);
     CHECK(allclose(y, reference_conv2d(x, w, b, c.s, c.p, c.d, c.groups), 1e-12, 1e-12));
@@ -105,16 +108,21 @@ TEST_CASE("conv2d, conv1d: gradcheck and gradgradcheck for every option") {
     Size2 d;
     int64_t groups;
   };
-  const Case cases[] = {{1, 0, 1, 1}, {2, 1, 1, 1}, {1, "same", 1, 1}, {1, 1, 2, 1}, {{2, 1}, {0, 1}, 1, 2}};
+  const Case cases[] = {
+      {1, 0, 1, 1}, {2, 1, 1, 1}, {1, "same", 1, 1}, {1, 1, 2, 1}, {{2, 1}, {0, 1}, 1, 2}};
   uint64_t seed = 40;
   for (const Case& c : cases) {
-    Tensor x = input({2, 2, 5, 4}, -1, 1, seed++), w = input({2, 2 / c.groups, 3, 2}, -1, 1, seed++);
+    Tensor x = input({2, 2, 5, 4}, -1, 1, seed++),
+           w = input({2, 2 / c.groups, 3, 2}, -1, 1, seed++);
     Tensor b = input({2}, -1, 1, seed++);
-    auto f = [c](const std::vector<Tensor>& v) { return F::conv2d(v[0], v[1], v[2], c.s, c.p, c.d, c.groups); };
+    auto f = [c](const std::vector<Tensor>& v) {
+      return F::conv2d(v[0], v[1], v[2], c.s, c.p, c.d, c.groups);
+    };
     CHECK(gradcheck(f, {x, w, b}));
     CHECK(gradgradcheck(f, {x, w, b}));
   }
-  Tensor x = input({2, 2, 7}, -1, 1, 60), w = input({4, 1, 3}, -1, 1, 61), b = input({4}, -1, 1, 62);
+  Tensor x = input({2, 2, 7}, -1, 1, 60), w = input({4, 1, 3}, -1, 1, 61),
+         b = input({4}, -1, 1, 62);
   auto f1 = [](const std::vector<Tensor>& v) { return F::conv1d(v[0], v[1], v[2], 2, 1, 2, 2); };
   CHECK(gradcheck(f1, {x, w, b}));
   CHECK(gradgradcheck(f1, {x, w, b}));
@@ -156,7 +164,8 @@ TEST_CASE("conv_transpose2d, conv_transpose1d: gradcheck and gradgradcheck") {
   const Case cases[] = {{1, 0, 0, 1, 1}, {2, 1, 1, 1, 1}, {{2, 1}, {0, 1}, 0, {1, 2}, 2}};
   uint64_t seed = 90;
   for (const Case& c : cases) {
-    Tensor x = input({2, 2, 3, 4}, -1, 1, seed++), w = input({2, 4 / c.groups, 2, 3}, -1, 1, seed++);
+    Tensor x = input({2, 2, 3, 4}, -1, 1, seed++),
+           w = input({2, 4 / c.groups, 2, 3}, -1, 1, seed++);
     Tensor b = input({4}, -1, 1, seed++);
     auto f = [c](const std::vector<Tensor>& v) {
       return F::conv_transpose2d(v[0], v[1], v[2], c.s, c.p, c.op, c.groups, c.d);
@@ -165,7 +174,9 @@ TEST_CASE("conv_transpose2d, conv_transpose1d: gradcheck and gradgradcheck") {
     CHECK(gradgradcheck(f, {x, w, b}));
   }
   Tensor x = input({2, 3, 5}, -1, 1, 99), w = input({3, 2, 3}, -1, 1, 98);
-  auto f1 = [](const std::vector<Tensor>& v) { return F::conv_transpose1d(v[0], v[1], Tensor(), 2, 1, 1); };
+  auto f1 = [](const std::vector<Tensor>& v) {
+    return F::conv_transpose1d(v[0], v[1], Tensor(), 2, 1, 1);
+  };
   CHECK(F::conv_transpose1d(x, w, Tensor(), 2, 1, 1).shape() == Shape{2, 2, 10});
   CHECK(gradcheck(f1, {x, w}));
   CHECK(gradgradcheck(f1, {x, w}));
@@ -195,8 +206,9 @@ TEST_CASE("pad: constant, reflect, replicate, circular") {
   CHECK_ERROR_MESSAGE(F::pad(x, {3, 0}, nn::PadMode::reflect),
                       "pad (reflect): padding (3, 0) of dim 2 of input (1, 2, 3): each pad must be "
                       "smaller than the dim's size 3");
-  CHECK_ERROR_MESSAGE(F::pad(x, {1}), "pad: expected (before, after) pairs for at most 3 dims of "
-                                      "input (1, 2, 3), got 1 numbers");
+  CHECK_ERROR_MESSAGE(F::pad(x, {1}),
+                      "pad: expected (before, after) pairs for at most 3 dims of "
+                      "input (1, 2, 3), got 1 numbers");
 }
 
 TEST_CASE("padding modes of Conv2d equal pad + conv2d") {
@@ -225,11 +237,14 @@ TEST_CASE("unfold and fold: PyTorch's layout, adjoint, gradients") {
   CHECK(gradcheck(uf, {a}));
   CHECK(gradgradcheck(uf, {a}));
   Tensor c = input({2, 3 * 6, 6}, -1, 1, 12);
-  auto ff = [](const std::vector<Tensor>& v) { return F::fold(v[0], {4, 5}, {2, 3}, 1, 0, {2, 1}); };
+  auto ff = [](const std::vector<Tensor>& v) {
+    return F::fold(v[0], {4, 5}, {2, 3}, 1, 0, {2, 1});
+  };
   CHECK(gradcheck(ff, {c}));
   CHECK(gradgradcheck(ff, {c}));
-  CHECK_ERROR_MESSAGE(F::fold(c, 4, 2), "fold: input (2, 18, 6) does not match output_size (4, 4) "
-                                        "with kernel_size (2, 2) (expected (N, C·4, 9))");
+  CHECK_ERROR_MESSAGE(F::fold(c, 4, 2),
+                      "fold: input (2, 18, 6) does not match output_size (4, 4) "
+                      "with kernel_size (2, 2) (expected (N, C·4, 9))");
 }
 
 TEST_CASE("Conv layers: PyTorch's parameter names, shapes, initialisation bounds and errors") {
@@ -249,11 +264,11 @@ TEST_CASE("Conv layers: PyTorch's parameter names, shapes, initialisation bounds
   CHECK(nn::Conv1d(2, 5, 4).weight.shape() == Shape{5, 2, 4});
   CHECK(nn::ConvTranspose1d(2, 5, 4).weight.shape() == Shape{2, 5, 4});
   CHECK(conv.extra_repr() == "3, 16, kernel_size=(3, 3), stride=(1, 1)");
-  CHECK(grouped.extra_repr() ==
-        "4, 8, kernel_size=(3, 5), stride=(2, 2), groups=2, bias=false");
+  CHECK(grouped.extra_repr() == "4, 8, kernel_size=(3, 5), stride=(2, 2), groups=2, bias=false");
   CHECK(conv(zeros({8, 3, 28, 28})).shape() == Shape{8, 16, 26, 26});
-  CHECK_ERROR_MESSAGE(conv(zeros({8, 1, 28, 28})),
-                      "Conv2d(3, 16, kernel_size=3): expected input (N, 3, H, W), got (8, 1, 28, 28)");
+  CHECK_ERROR_MESSAGE(
+      conv(zeros({8, 1, 28, 28})),
+      "Conv2d(3, 16, kernel_size=3): expected input (N, 3, H, W), got (8, 1, 28, 28)");
   CHECK_ERROR_MESSAGE(nn::Conv1d(2, 5, 4)(zeros({3, 5})),
                       "Conv1d(2, 5, kernel_size=4): expected input (N, 2, L), got (3, 5)");
   CHECK_ERROR_MESSAGE(nn::Conv2d(3, 4, 3, {.groups = 2}),
@@ -268,26 +283,31 @@ TEST_CASE("Conv layers: PyTorch's parameter names, shapes, initialisation bounds
   CHECK_ERROR_MESSAGE(F::conv2d(zeros({1, 1, 2, 2}), zeros({1, 1, 3, 3})),
                       "conv2d: input (1, 1, 2, 2) with padding 0 is smaller than the kernel (3, 3) "
                       "dilated by (1, 1)");
-  CHECK_ERROR_MESSAGE(F::conv2d(zeros({1, 1, 4, 4}), zeros({1, 1, 3, 3}, float64)),
-                      "conv2d: input, weight and bias need one floating dtype, got float32, float64");
-  CHECK_ERROR_MESSAGE(F::conv1d(zeros({1, 2, 4}), zeros({3, 1, 3})),
-                      "conv1d: input (1, 2, 4), weight (3, 1, 3): weight (3, 1, 1, 3) with groups 1 "
-                      "expects input with 1 channels, got (1, 2, 1, 4)");
-  CHECK_ERROR_MESSAGE(F::conv_transpose2d(zeros({1, 2, 4, 4}), zeros({2, 1, 3, 3}), Tensor(), 2, 0, 2),
-                      "conv_transpose2d: output_padding (2, 2) must be smaller than the stride (2, 2) "
-                      "or the dilation (1, 1)");
+  CHECK_ERROR_MESSAGE(
+      F::conv2d(zeros({1, 1, 4, 4}), zeros({1, 1, 3, 3}, float64)),
+      "conv2d: input, weight and bias need one floating dtype, got float32, float64");
+  CHECK_ERROR_MESSAGE(
+      F::conv1d(zeros({1, 2, 4}), zeros({3, 1, 3})),
+      "conv1d: input (1, 2, 4), weight (3, 1, 3): weight (3, 1, 1, 3) with groups 1 "
+      "expects input with 1 channels, got (1, 2, 1, 4)");
+  CHECK_ERROR_MESSAGE(
+      F::conv_transpose2d(zeros({1, 2, 4, 4}), zeros({2, 1, 3, 3}), Tensor(), 2, 0, 2),
+      "conv_transpose2d: output_padding (2, 2) must be smaller than the stride (2, 2) "
+      "or the dilation (1, 1)");
   nn::ConvTranspose2d up(2, 1, 3, {.stride = 2, .padding = 1});
   CHECK(up(zeros({1, 2, 4, 4})).shape() == Shape{1, 1, 7, 7});
   CHECK(up.forward(zeros({1, 2, 4, 4}), {8, 8}).shape() == Shape{1, 1, 8, 8});
-  CHECK_ERROR_MESSAGE(up.forward(zeros({1, 2, 4, 4}), {9, 8}),
-                      "ConvTranspose2d(2, 1, kernel_size=3): output_size (9, 8) is not reachable from "
-                      "input (1, 2, 4, 4) (sizes from (7, 7) to (8, 8))");
+  CHECK_ERROR_MESSAGE(
+      up.forward(zeros({1, 2, 4, 4}), {9, 8}),
+      "ConvTranspose2d(2, 1, kernel_size=3): output_size (9, 8) is not reachable from "
+      "input (1, 2, 4, 4) (sizes from (7, 7) to (8, 8))");
 }
 
 TEST_CASE("Conv2d weights round-trip through safetensors under PyTorch's names") {
   nn::Sequential net{std::make_shared<nn::Conv2d>(1, 2, 3), std::make_shared<nn::ReLU>(),
                      std::make_shared<nn::Conv2d>(2, 2, 3, nn::Conv2dOptions{.bias = false})};
-  const std::string path = (std::filesystem::temp_directory_path() / "xgrad_conv_test.safetensors").string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "xgrad_conv_test.safetensors").string();
   nn::save(net, path);
   nn::Sequential other{std::make_shared<nn::Conv2d>(1, 2, 3), std::make_shared<nn::ReLU>(),
                        std::make_shared<nn::Conv2d>(2, 2, 3, nn::Conv2dOptions{.bias = false})};
@@ -302,8 +322,10 @@ TEST_CASE("Conv2d weights round-trip through safetensors under PyTorch's names")
 
 TEST_CASE("a CNN with BatchNorm clones deeply (type names, running statistics, own storage)") {
   nn::Sequential net{std::make_shared<nn::Conv2d>(1, 4, 3, nn::Conv2dOptions{.padding = 1}),
-                     std::make_shared<nn::BatchNorm2d>(4), std::make_shared<nn::ReLU>(),
-                     std::make_shared<nn::MaxPool2d>(2), std::make_shared<nn::Flatten>(),
+                     std::make_shared<nn::BatchNorm2d>(4),
+                     std::make_shared<nn::ReLU>(),
+                     std::make_shared<nn::MaxPool2d>(2),
+                     std::make_shared<nn::Flatten>(),
                      std::make_shared<nn::Linear>(4 * 3 * 3, 2)};
   Tensor x = randn({5, 1, 6, 6});
   net(x);  // moves the running statistics away from (0, 1)
@@ -330,11 +352,14 @@ TEST_CASE("conv2d in float32: oneDNN's forward and gradients equal the composed 
     int64_t groups;
     bool bias;
   };
-  const Case cases[] = {{3, 8, 3, 1, 1, 1, 1, true},      {1, 6, 5, 1, 2, 1, 1, true},
-                        {4, 6, 3, 2, {1, 0}, {1, 2}, 2, false}, {6, 6, 3, 1, 1, 1, 6, true}};
+  const Case cases[] = {{3, 8, 3, 1, 1, 1, 1, true},
+                        {1, 6, 5, 1, 2, 1, 1, true},
+                        {4, 6, 3, 2, {1, 0}, {1, 2}, 2, false},
+                        {6, 6, 3, 1, 1, 1, 6, true}};
   uint64_t seed = 120;
   for (const Case& c : cases) {
-    Tensor x = plain({3, c.cin, 9, 10}, seed++), w = plain({c.cout, c.cin / c.groups, c.k, c.k}, seed++);
+    Tensor x = plain({3, c.cin, 9, 10}, seed++),
+           w = plain({c.cout, c.cin / c.groups, c.k, c.k}, seed++);
     Tensor b = plain({c.cout}, seed++);
     // float64 takes the composed path (im2col + GEMM): the reference.
     auto run = [&](Dtype dtype, kernels::GemmBackend backend) {
@@ -371,7 +396,8 @@ TEST_CASE("conv2d in float32 with create_graph: second derivatives through the c
     return sum(mul(gw, gw));
   };
   Tensor gx = grad({penalty(x, w)}, {x})[0];
-  Tensor x64 = x.to(float64).detach().requires_grad_(), w64 = w.to(float64).detach().requires_grad_();
+  Tensor x64 = x.to(float64).detach().requires_grad_(),
+         w64 = w.to(float64).detach().requires_grad_();
   Tensor gx64 = grad({penalty(x64, w64)}, {x64})[0];
   CHECK(allclose(gx.to(float64), gx64, 1e-3, 1e-3));
 }

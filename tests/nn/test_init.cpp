@@ -54,7 +54,12 @@ TEST_CASE("distributions have the documented bounds and spreads") {
   CHECK(max_abs(w) == 0);
   init::ones_(w);
   CHECK(sum(w).item() == 120000);
+  // On a leaf that requires grad, init runs under no-grad: the values change, no graph is
+  // recorded and the tensor stays a leaf.
   Tensor p = ones({2, 2}, {float32, true});
-  init::normal_(p);  // runs under no-grad internally
+  init::normal_(p);
+  CHECK(max_abs(p - 1.0) > 0);
+  CHECK(p.is_leaf());
+  CHECK(p.grad_fn() == nullptr);
   CHECK(p.requires_grad());
 }

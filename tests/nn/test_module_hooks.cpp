@@ -47,8 +47,8 @@ TEST_CASE("pre-hooks may replace the input and forward hooks the output") {
   nn::Identity id;
   Tensor x = tensor({1.0, 2.0}, float64);
   id.register_forward_pre_hook([](nn::Module&, const Tensor& in) { return in * 10.0; });
-  HookHandle out_hook = id.register_forward_hook(
-      [](nn::Module&, const Tensor& in, const Tensor& out) {
+  HookHandle out_hook =
+      id.register_forward_hook([](nn::Module&, const Tensor& in, const Tensor& out) {
         CHECK(in.to_vector() == std::vector<double>{10.0, 20.0});  // what forward was given
         return out + 1.0;
       });
@@ -151,8 +151,8 @@ TEST_CASE("a hook may remove itself; hooks outlive nothing") {
 
 TEST_CASE("module hook errors name the module and the shapes") {
   nn::Identity id;
-  CHECK_THROWS_WITH_AS(id.register_forward_hook(nullptr), "register_forward_hook: the hook is empty",
-                       Error);
+  CHECK_THROWS_WITH_AS(id.register_forward_hook(nullptr),
+                       "register_forward_hook: the hook is empty", Error);
   Tensor x = tensor({1.0, 2.0}, {float64, true});
   id.register_full_backward_hook(
       [](nn::Module&, const Tensor&, const Tensor&) { return zeros({3}, float64); });

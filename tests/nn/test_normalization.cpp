@@ -54,9 +54,7 @@ TEST_CASE("normalisation: gradcheck and gradgradcheck") {
   auto bn_eval = [&](const std::vector<Tensor>& v) {
     return F::batch_norm(v[0], rm, rv, v[1], v[2], false);
   };
-  auto ln = [](const std::vector<Tensor>& v) {
-    return F::layer_norm(v[0], {2, 3}, v[1], v[2]);
-  };
+  auto ln = [](const std::vector<Tensor>& v) { return F::layer_norm(v[0], {2, 3}, v[1], v[2]); };
   Tensor lw = input({2, 3}, 0.5, 1.5, 10), lb = input({2, 3}, -1, 1, 11);
   auto gn = [](const std::vector<Tensor>& v) { return F::group_norm(v[0], 2, v[1], v[2]); };
   auto in = [](const std::vector<Tensor>& v) {
@@ -93,8 +91,9 @@ TEST_CASE("layer, group and instance norm: values from their formulas") {
   nn::GroupNorm gn(2, 4);
   gn.to(float64);
   Tensor halves = reshape(x, {2, 2, 6});
-  Tensor expected = reshape(div(sub(halves, mean(halves, {2}, true)),
-                                sqrt(add(var(halves, {2}, false, true), 1e-5))), {2, 4, 3});
+  Tensor expected = reshape(
+      div(sub(halves, mean(halves, {2}, true)), sqrt(add(var(halves, {2}, false, true), 1e-5))),
+      {2, 4, 3});
   CHECK(allclose(gn(x), expected, 1e-12));
   nn::InstanceNorm2d inst(4, {.momentum = 0.5, .affine = true, .track_running_stats = true});
   inst.to(float64);
@@ -116,8 +115,9 @@ TEST_CASE("normalisation errors name the layer and the shapes") {
                       "(1, 3)");
   CHECK_ERROR_MESSAGE(nn::LayerNorm({4})(zeros({2, 3})),
                       "layer_norm: input (2, 3) does not end in normalized_shape (4,)");
-  CHECK_ERROR_MESSAGE(nn::GroupNorm(3, 4), "GroupNorm: num_groups 3 must be positive and divide "
-                                           "num_channels 4");
+  CHECK_ERROR_MESSAGE(nn::GroupNorm(3, 4),
+                      "GroupNorm: num_groups 3 must be positive and divide "
+                      "num_channels 4");
   CHECK_ERROR_MESSAGE(nn::GroupNorm(2, 4)(zeros({2, 3, 5})),
                       "GroupNorm(2, 4): expected input (N, 4, ...), got (2, 3, 5)");
   CHECK_ERROR_MESSAGE(nn::InstanceNorm2d(2)(zeros({2, 2, 1, 1})),

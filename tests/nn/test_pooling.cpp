@@ -77,15 +77,30 @@ TEST_CASE("pooling: gradcheck and gradgradcheck for every option") {
   Tensor x = reshape(randperm(2 * 2 * 5 * 6).to(float64), {2, 2, 5, 6}).div(10.0).requires_grad_();
   std::vector<std::function<Tensor(const Tensor&)>> fns = {
       [](const Tensor& t) { return F::max_pool2d(t, 2); },
-      [](const Tensor& t) { return F::max_pool2d(t, 3, {.stride = 2, .padding = 1, .ceil_mode = true}); },
-      [](const Tensor& t) { return F::max_pool2d(t, {2, 3}, {.stride = 1, .dilation = {2, 1}}); },
+      [](const Tensor& t) {
+        return F::max_pool2d(t, 3, {.stride = 2, .padding = 1, .ceil_mode = true});
+      },
+      [](const Tensor& t) {
+        return F::max_pool2d(t, {2, 3}, {.stride = 1, .dilation = {2, 1}});
+      },
       [](const Tensor& t) { return F::avg_pool2d(t, 2, {.padding = 1}); },
-      [](const Tensor& t) { return F::avg_pool2d(t, 3, {.stride = 2, .padding = 1, .ceil_mode = true, .count_include_pad = false}); },
+      [](const Tensor& t) {
+        return F::avg_pool2d(
+            t, 3, {.stride = 2, .padding = 1, .ceil_mode = true, .count_include_pad = false});
+      },
       [](const Tensor& t) { return F::avg_pool2d(t, 2, {.divisor_override = 3}); },
-      [](const Tensor& t) { return F::adaptive_avg_pool2d(t, {3, 4}); },
-      [](const Tensor& t) { return F::adaptive_max_pool2d(t, {2, 4}); },
-      [](const Tensor& t) { return F::max_pool1d(reshape(t, {2, 2, 30}), 4, {.stride = 3, .padding = 2}); },
-      [](const Tensor& t) { return F::avg_pool1d(reshape(t, {2, 2, 30}), 4, {.stride = 3, .padding = 1}); },
+      [](const Tensor& t) {
+        return F::adaptive_avg_pool2d(t, {3, 4});
+      },
+      [](const Tensor& t) {
+        return F::adaptive_max_pool2d(t, {2, 4});
+      },
+      [](const Tensor& t) {
+        return F::max_pool1d(reshape(t, {2, 2, 30}), 4, {.stride = 3, .padding = 2});
+      },
+      [](const Tensor& t) {
+        return F::avg_pool1d(reshape(t, {2, 2, 30}), 4, {.stride = 3, .padding = 1});
+      },
   };
   for (std::size_t i = 0; i < fns.size(); ++i) {
     CAPTURE(i);
@@ -116,8 +131,10 @@ TEST_CASE("pooling layers and errors") {
   nn::MaxPool2d pool(2);
   CHECK(pool(zeros({8, 6, 28, 28})).shape() == Shape{8, 6, 14, 14});
   CHECK(pool(zeros({6, 28, 28})).shape() == Shape{6, 14, 14});
-  CHECK(pool.extra_repr() == "kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1), ceil_mode=false");
-  CHECK(nn::AvgPool2d(3, {.stride = 1, .padding = 1})(zeros({1, 2, 5, 5})).shape() == Shape{1, 2, 5, 5});
+  CHECK(pool.extra_repr() ==
+        "kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1), ceil_mode=false");
+  CHECK(nn::AvgPool2d(3, {.stride = 1, .padding = 1})(zeros({1, 2, 5, 5})).shape() ==
+        Shape{1, 2, 5, 5});
   CHECK(nn::AdaptiveAvgPool2d({7, 7})(zeros({1, 2, 14, 15})).shape() == Shape{1, 2, 7, 7});
   CHECK(nn::AdaptiveMaxPool2d(1)(zeros({1, 2, 3, 3})).shape() == Shape{1, 2, 1, 1});
   CHECK(nn::MaxPool1d(2)(zeros({1, 2, 9})).shape() == Shape{1, 2, 4});
@@ -130,9 +147,10 @@ TEST_CASE("pooling layers and errors") {
   CHECK_ERROR_MESSAGE(F::avg_pool2d(zeros({1, 1, 2, 2}), 3),
                       "avg_pool2d: input (1, 1, 2, 2) is too small for kernel_size (3, 3) with "
                       "padding (0, 0) and dilation (1, 1) (output (0, 0))");
-  CHECK_ERROR_MESSAGE(F::max_pool1d(zeros({1, 1, 2}), 3),
-                      "max_pool1d: input (1, 1, 2): input (1, 1, 1, 2) is too small for kernel_size "
-                      "(1, 3) with padding (0, 0) and dilation (1, 1) (output (1, 0))");
+  CHECK_ERROR_MESSAGE(
+      F::max_pool1d(zeros({1, 1, 2}), 3),
+      "max_pool1d: input (1, 1, 2): input (1, 1, 1, 2) is too small for kernel_size "
+      "(1, 3) with padding (0, 0) and dilation (1, 1) (output (1, 0))");
   CHECK_ERROR_MESSAGE(F::adaptive_avg_pool2d(zeros({1, 1, 2, 2}), {0, 1}),
                       "adaptive_avg_pool2d: output_size must be positive, got (0, 1)");
 }

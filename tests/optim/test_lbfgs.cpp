@@ -29,8 +29,11 @@ struct Problem {
 TEST_CASE("L-BFGS reaches Rosenbrock's minimum (1, 1) with and without the line search") {
   for (const char* search : {"strong_wolfe", ""}) {
     Problem p;
-    LBFGS opt({p.x}, {.lr = 1.0, .max_iter = 500,
-                      .max_eval = 2000, .tolerance_grad = 1e-12, .tolerance_change = 1e-15,
+    LBFGS opt({p.x}, {.lr = 1.0,
+                      .max_iter = 500,
+                      .max_eval = 2000,
+                      .tolerance_grad = 1e-12,
+                      .tolerance_change = 1e-15,
                       .line_search_fn = search});
     const LBFGS::Closure closure = p.closure(opt);
     for (int s = 0; s < 20; ++s) opt.step(closure);
@@ -101,12 +104,16 @@ TEST_CASE("L-BFGS state saves and restores: the run continues exactly") {
 TEST_CASE("L-BFGS errors") {
   Tensor x = tensor({1.0, 2.0}, {float64, true});
   LBFGS opt({x});
-  CHECK_ERROR_MESSAGE(opt.step(), "LBFGS: step() needs a closure that re-evaluates the loss: step(closure)");
+  CHECK_ERROR_MESSAGE(opt.step(),
+                      "LBFGS: step() needs a closure that re-evaluates the loss: step(closure)");
   CHECK_ERROR_MESSAGE(LBFGS({x}, {.line_search_fn = "armijo"}),
                       "LBFGS: line_search_fn must be \"\" or \"strong_wolfe\", got \"armijo\"");
-  CHECK_ERROR_MESSAGE(LBFGS({x}, {.history_size = 0}), "LBFGS: history_size must be at least 1, got 0");
+  CHECK_ERROR_MESSAGE(LBFGS({x}, {.history_size = 0}),
+                      "LBFGS: history_size must be at least 1, got 0");
   Tensor y = tensor({1.0f}, {float32, true});
-  CHECK_ERROR_MESSAGE(LBFGS({x, y}), "LBFGS: every parameter must have the same floating dtype, got float64 and float32");
+  CHECK_ERROR_MESSAGE(
+      LBFGS({x, y}),
+      "LBFGS: every parameter must have the same floating dtype, got float64 and float32");
   StateDict bad = {{"group.0.lr", scalar_tensor(1.0, float64)},
                    {"state.0.0.n_iter", scalar_tensor(2.0, float64)}};
   CHECK_ERROR_MESSAGE(opt.load_state_dict(bad), "optimizer: state is missing state.0.0.func_evals");

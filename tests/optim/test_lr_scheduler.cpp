@@ -102,8 +102,9 @@ TEST_CASE("scheduler state is checked before it is used") {
                       "scheduler: state last_epoch must be a whole number in [0, 9e15], got -1");
   CHECK_ERROR_MESSAGE(s.load_state_dict(state(2.5, 1.0)),
                       "scheduler: state last_epoch must be a whole number in [0, 9e15], got 2.5");
-  CHECK_ERROR_MESSAGE(s.load_state_dict(state(1e300, 1.0)),
-                      "scheduler: state last_epoch must be a whole number in [0, 9e15], got 1e+300");
+  CHECK_ERROR_MESSAGE(
+      s.load_state_dict(state(1e300, 1.0)),
+      "scheduler: state last_epoch must be a whole number in [0, 9e15], got 1e+300");
   CHECK_ERROR_MESSAGE(s.load_state_dict(state(3, nan)),
                       "scheduler: state: base_lr.0 must be a non-negative number, got nan");
   CHECK_ERROR_MESSAGE(s.load_state_dict({{"last_epoch", zeros({2}, float64)}}),

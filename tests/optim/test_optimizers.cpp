@@ -229,9 +229,9 @@ TEST_CASE("per-parameter state is named as in PyTorch and holds only what the op
   CHECK(adam.state(0, 0)->step == 1);
   CHECK(adam.state(0, 0)->exp_avg.defined());
   CHECK_FALSE(adam.state(0, 0)->max_exp_avg_sq.defined());  // amsgrad off: not allocated
-  CHECK(names(adam.state_dict()) ==
-        std::vector<std::string>{"group.0.lr", "state.0.0.step", "state.0.0.exp_avg",
-                                 "state.0.0.exp_avg_sq"});
+  CHECK(names(adam.state_dict()) == std::vector<std::string>{"group.0.lr", "state.0.0.step",
+                                                             "state.0.0.exp_avg",
+                                                             "state.0.0.exp_avg_sq"});
   Adam ams({p}, {.amsgrad = true});
   step(ams);
   CHECK(names(ams.state_dict()).back() == "state.0.0.max_exp_avg_sq");
@@ -243,9 +243,9 @@ TEST_CASE("per-parameter state is named as in PyTorch and holds only what the op
   CHECK(names(heavy.state_dict()).back() == "state.0.0.momentum_buffer");
   RMSprop centered({p}, {.centered = true});
   step(centered);
-  CHECK(names(centered.state_dict()) ==
-        std::vector<std::string>{"group.0.lr", "state.0.0.step", "state.0.0.square_avg",
-                                 "state.0.0.grad_avg"});
+  CHECK(names(centered.state_dict()) == std::vector<std::string>{"group.0.lr", "state.0.0.step",
+                                                                 "state.0.0.square_avg",
+                                                                 "state.0.0.grad_avg"});
   // Options by value with the group's current lr; set_options validates.
   adam.set_lr(0.05);
   CHECK(adam.options().lr == 0.05);
@@ -283,9 +283,10 @@ TEST_CASE("a refused optimizer state leaves the optimizer as it was") {
     return sd;
   };
   const std::vector<double> m_before = opt.state_dict()[2].second.to_vector();
-  CHECK_ERROR_MESSAGE(opt.load_state_dict(with("state.0.0.step", scalar_tensor(std::nan(""), float64))),
-                      "optimizer: state state.0.0.step must be a whole number of steps in [0, "
-                      "9e15], got nan");
+  CHECK_ERROR_MESSAGE(
+      opt.load_state_dict(with("state.0.0.step", scalar_tensor(std::nan(""), float64))),
+      "optimizer: state state.0.0.step must be a whole number of steps in [0, "
+      "9e15], got nan");
   CHECK_ERROR_MESSAGE(opt.load_state_dict(with("state.0.0.step", scalar_tensor(2.5, float64))),
                       "optimizer: state state.0.0.step must be a whole number of steps in [0, "
                       "9e15], got 2.500000");
@@ -295,10 +296,12 @@ TEST_CASE("a refused optimizer state leaves the optimizer as it was") {
                       "optimizer: state state.0.0.exp_avg has shape (3,) float64, parameter has "
                       "(2,) float64");
   // A NaN moment, or a negative average of squares, would make the parameters NaN at the next step.
-  CHECK_ERROR_MESSAGE(opt.load_state_dict(with("state.0.0.exp_avg", tensor({0.5, std::nan("")}, float64))),
-                      "optimizer: state state.0.0.exp_avg holds nan (must be finite)");
-  CHECK_ERROR_MESSAGE(opt.load_state_dict(with("state.0.0.exp_avg_sq", tensor({0.5, -0.25}, float64))),
-                      "optimizer: state state.0.0.exp_avg_sq holds -0.25 (must be finite and non-negative)");
+  CHECK_ERROR_MESSAGE(
+      opt.load_state_dict(with("state.0.0.exp_avg", tensor({0.5, std::nan("")}, float64))),
+      "optimizer: state state.0.0.exp_avg holds nan (must be finite)");
+  CHECK_ERROR_MESSAGE(
+      opt.load_state_dict(with("state.0.0.exp_avg_sq", tensor({0.5, -0.25}, float64))),
+      "optimizer: state state.0.0.exp_avg_sq holds -0.25 (must be finite and non-negative)");
   // Nothing of the refused states was taken: the learning rate and the moments are the old ones.
   CHECK(opt.lr() == 0.1);
   CHECK(opt.state_dict()[2].second.to_vector() == m_before);
@@ -309,7 +312,8 @@ TEST_CASE("every optimizer refuses a negative average of squares in its saved st
   Tensor p = tensor({1.0, 2.0}, {float64, true});
   std::vector<std::pair<std::string, std::unique_ptr<Optimizer>>> opts;
   opts.emplace_back("exp_avg_sq", std::make_unique<Adam>(std::vector<Tensor>{p}));
-  opts.emplace_back("max_exp_avg_sq", std::make_unique<Adam>(std::vector<Tensor>{p}, AdamOptions{.amsgrad = true}));
+  opts.emplace_back("max_exp_avg_sq",
+                    std::make_unique<Adam>(std::vector<Tensor>{p}, AdamOptions{.amsgrad = true}));
   opts.emplace_back("square_avg", std::make_unique<RMSprop>(std::vector<Tensor>{p}));
   opts.emplace_back("sum", std::make_unique<Adagrad>(std::vector<Tensor>{p}));
   opts.emplace_back("acc_delta", std::make_unique<Adadelta>(std::vector<Tensor>{p}));
@@ -322,9 +326,9 @@ TEST_CASE("every optimizer refuses a negative average of squares in its saved st
     StateDict sd = opt.state_dict();
     for (auto& [key, t] : sd)
       if (key == "state.0.0." + name) t = tensor({0.5, -1.0}, float64);
-    CHECK_ERROR_MESSAGE(opt.load_state_dict(sd),
-                        ("optimizer: state state.0.0." + name +
-                         " holds -1 (must be finite and non-negative)").c_str());
+    CHECK_ERROR_MESSAGE(opt.load_state_dict(sd), ("optimizer: state state.0.0." + name +
+                                                  " holds -1 (must be finite and non-negative)")
+                                                     .c_str());
   }
   // A momentum or a mean gradient may be negative.
   SGD sgd({p}, {.lr = 0.1, .momentum = 0.9});
@@ -363,8 +367,9 @@ TEST_CASE("optimizer state saves and restores so training resumes exactly") {
   StateDict wrong = saved;
   for (auto& [name, t] : wrong)
     if (name == "state.0.0.exp_avg") t = zeros({3}, float64);
-  CHECK_ERROR_MESSAGE(o3.load_state_dict(wrong),
-                      "optimizer: state state.0.0.exp_avg has shape (3,) float64, parameter has (2,) float64");
+  CHECK_ERROR_MESSAGE(
+      o3.load_state_dict(wrong),
+      "optimizer: state state.0.0.exp_avg has shape (3,) float64, parameter has (2,) float64");
 }
 
 TEST_CASE("gradient clipping") {

@@ -34,6 +34,11 @@ int find_dnnl(dl_phdr_info* info, std::size_t, void*) {
   return 1;
 }
 }  // namespace
+// The replacements below pair malloc with free themselves; GCC 12 sees the inlined free of a
+// pointer from `new` and warns (-Wmismatched-new-delete), which is wrong here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 void* operator new(std::size_t n) {
   const auto caller = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
   if (caller >= dnnl_begin && caller < dnnl_end)

@@ -19,22 +19,23 @@ TEST_CASE("dtypes: names, sizes, element types") {
   CHECK(i.dtype() == int64);
   CHECK(i.data<int64_t>()[2] == 3);
   CHECK(tensor({5}, int64).item<int64_t>() == 5);
-  CHECK_ERROR_MESSAGE(i.item<int64_t>(), "item: expected a tensor with one element, got shape (3,)");
+  CHECK_ERROR_MESSAGE(i.item<int64_t>(),
+                      "item: expected a tensor with one element, got shape (3,)");
 }
 
 TEST_CASE("type promotion follows PyTorch") {
   Tensor f = ones({2}), d = ones({2}, float64), l = ones({2}, int64), i = ones({2}, int32),
          u = ones({2}, uint8), b = ones({2}, bool_);
-  CHECK((l + f).dtype() == float32);       // int op float -> float
-  CHECK((b + i).dtype() == int32);         // bool op int -> int
+  CHECK((l + f).dtype() == float32);  // int op float -> float
+  CHECK((b + i).dtype() == int32);    // bool op int -> int
   CHECK((u + i).dtype() == int32);
   CHECK((i + l).dtype() == int64);
   CHECK((f + d).dtype() == float64);
-  CHECK((f * 2.5).dtype() == float32);     // a double scalar does not promote float32
-  CHECK((l * 2).dtype() == int64);         // an integer scalar keeps integers integral
-  CHECK((l * 2.5).dtype() == float32);     // a float scalar makes them float32
+  CHECK((f * 2.5).dtype() == float32);  // a double scalar does not promote float32
+  CHECK((l * 2).dtype() == int64);      // an integer scalar keeps integers integral
+  CHECK((l * 2.5).dtype() == float32);  // a float scalar makes them float32
   CHECK((b + true).dtype() == bool_);
-  CHECK((l / l).dtype() == float32);       // true division
+  CHECK((l / l).dtype() == float32);  // true division
   CHECK((l / 2).to_vector() == std::vector<double>{0.5, 0.5});
   // 0-d tensors decide only the category: dimensioned tensors keep their width.
   CHECK((f + scalar_tensor(1.0, float64)).dtype() == float32);
@@ -60,7 +61,8 @@ TEST_CASE("integer arithmetic is exact and wraps like C++ unsigned types") {
                       "pow: integers to negative integer powers are not allowed");
   CHECK_ERROR_MESSAGE(ones({2}, bool_) - ones({2}, bool_),
                       "sub: not supported for bool tensors; use logical_xor");
-  CHECK_ERROR_MESSAGE(neg(ones({2}, bool_)), "neg: not supported for bool tensors; use logical_not");
+  CHECK_ERROR_MESSAGE(neg(ones({2}, bool_)),
+                      "neg: not supported for bool tensors; use logical_not");
 }
 
 TEST_CASE("comparisons, isnan, isfinite and logic give bool tensors") {
@@ -122,10 +124,12 @@ TEST_CASE("conversions round toward zero, saturate and map NaN to 0") {
 }
 
 TEST_CASE("integer and bool tensors never require grad") {
-  CHECK_ERROR_MESSAGE(ones({2}, int64).requires_grad_(),
-                      "requires_grad_: only floating-point tensors can require gradients, got int64");
-  CHECK_ERROR_MESSAGE(zeros({2}, {bool_, true}),
-                      "requires_grad_: only floating-point tensors can require gradients, got bool");
+  CHECK_ERROR_MESSAGE(
+      ones({2}, int64).requires_grad_(),
+      "requires_grad_: only floating-point tensors can require gradients, got int64");
+  CHECK_ERROR_MESSAGE(
+      zeros({2}, {bool_, true}),
+      "requires_grad_: only floating-point tensors can require gradients, got bool");
   Tensor w = tensor({1.5, 2.5}, {float64, true});
   Tensor i = w.to(int64);  // casting to an integer dtype cuts the graph
   CHECK(!i.requires_grad());
@@ -154,8 +158,9 @@ TEST_CASE("in-place ops keep the destination's dtype") {
   CHECK(i.to_vector() == std::vector<double>{4, 5});
   i.mul_(tensor({2, 2}, int32));
   CHECK(i.to_vector() == std::vector<double>{8, 10});
-  CHECK_ERROR_MESSAGE(i.mul_(2.5), "mul_: result type float32 cannot be stored in place in a "
-                                   "int64 tensor");
+  CHECK_ERROR_MESSAGE(i.mul_(2.5),
+                      "mul_: result type float32 cannot be stored in place in a "
+                      "int64 tensor");
   Tensor f = tensor({1.0, 2.0});
   f.add_(tensor({1, 1}, int64));  // int into float is fine
   CHECK(f.to_vector() == std::vector<double>{2, 3});
@@ -169,8 +174,9 @@ TEST_CASE("in-place ops keep the destination's dtype") {
 TEST_CASE("printing integer and bool tensors") {
   std::ostringstream os;
   os << tensor({1, 2}, int64) << " " << gt(tensor({1.0, 3.0}), 2.0);
-  CHECK(os.str() == "tensor([1, 2], shape=(2,), dtype=int64) tensor([false, true], shape=(2,), "
-                    "dtype=bool)");
+  CHECK(os.str() ==
+        "tensor([1, 2], shape=(2,), dtype=int64) tensor([false, true], shape=(2,), "
+        "dtype=bool)");
 }
 
 TEST_CASE("comparison and logic operators") {
@@ -183,8 +189,9 @@ TEST_CASE("comparison and logic operators") {
   CHECK(((x < 1.5) | (x > 2.5)).to_vector() == std::vector<double>{1, 0, 1});
   CHECK(((x > 1.5) ^ (x > 2.5)).to_vector() == std::vector<double>{0, 1, 0});
   CHECK((~(x > 1.5)).to_vector() == std::vector<double>{1, 0, 0});
-  CHECK_ERROR_MESSAGE(x & x, "&: expected bool tensors, got float32 (use logical_and for other "
-                             "dtypes)");
+  CHECK_ERROR_MESSAGE(x & x,
+                      "&: expected bool tensors, got float32 (use logical_and for other "
+                      "dtypes)");
 }
 
 TEST_CASE("the README's tour of dtypes, views and indexing runs as written") {

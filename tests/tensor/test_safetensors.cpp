@@ -162,7 +162,8 @@ TEST_CASE("saving refuses to replace what is not a regular file and cleans up ki
   // The temporary file a killed save left (its process no longer runs) goes at the next save;
   // one of a running process (here: the one that started the test) stays.
   const std::string path = path_for("stale.safetensors");
-  const std::string stale = path + ".tmp.999999999", live = path + ".tmp." + std::to_string(::getppid());
+  const std::string stale = path + ".tmp.999999999",
+                    live = path + ".tmp." + std::to_string(::getppid());
   write_bytes(stale, "partial");
   write_bytes(live, "in progress");
   save_safetensors(path, {{"x", ones({2})}});
@@ -215,6 +216,7 @@ TEST_CASE("a shape whose bytes overflow is refused, not loaded with no data") {
   CHECK_ERROR_MESSAGE(load_safetensors(path),
                       ("safetensors: " + path +
                        ": tensor 'x' of shape (4611686018427387904,) is larger than memory can "
-                       "address").c_str());
+                       "address")
+                          .c_str());
   fs::remove(path);
 }

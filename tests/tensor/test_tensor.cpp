@@ -2,10 +2,8 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
-#include <thread>
 
 #include "../helpers.hpp"
-#include "tensor/kernels.hpp"
 #include "tensor/xtensor_interop.hpp"
 
 using namespace xgrad;
@@ -148,85 +146,4 @@ TEST_CASE("thread count is settable") {
   set_num_threads(1);
   CHECK(get_num_threads() == 1);
   CHECK_ERROR_MESSAGE(set_num_threads(0), "set_num_threads: need at least one thread, got 0");
-}
-
-TEST_CASE("block cache: freed blocks are reused, large sizes are capped, release empties it") {
-  release_cached_memory();
-  CHECK(cached_memory_bytes() == 0);
-  const void* first = nullptr;
-  {
-    Tensor t = empty({100, 100});
-    first = t.raw_data();
-  }
-#if defined(__SANITIZE_ADDRESS__)
-  // The cache is off under AddressSanitizer: every block goes straight back to the system.
-  CHECK(cached_memory_bytes() == 0);
-#else
-  CHECK(cached_memory_bytes() >= 40000);
-  CHECK(empty({100, 100}).raw_data() == first);  // the same block, from the cache
-  // Freeing many blocks of one large size keeps only kMaxLargeBlocks (16) of them.
-  release_cached_memory();
-  {
-    std::vector<Tensor> many;
-    for (int i = 0; i < 40; ++i) many.push_back(empty({1 << 16}));  // 256 KiB each
-  }
-  // 16 storage blocks, plus the small blocks of the TensorImpls, shapes and the vector.
-  CHECK(cached_memory_bytes() >= 16u * (1u << 18));
-  CHECK(cached_memory_bytes() < 17u * (1u << 18));
-#endif
-  release_cached_memory();
-  CHECK(cached_memory_bytes() == 0);
-  static_cast<void>(first);
-}
-
-TEST_CASE("memory_stats counts the bytes of live tensor storage and their peak") {
-  const std::size_t base = memory_stats().current_bytes;
-  reset_peak_memory_stats();
-  CHECK(memory_stats().peak_bytes == base);
-  {
-    Tensor a = empty({1000}, float64);  // 8000 bytes
-    CHECK(memory_stats().current_bytes == base + 8000);
-    Tensor view = a.index({indexing::Slice(0, 10)});  // views share the storage
-    Tensor alias = a;
-    CHECK(memory_stats().current_bytes == base + 8000);
-    {
-      Tensor b = empty({500}, float32);  // 2000 bytes
-      CHECK(memory_stats().current_bytes == base + 10000);
-    }
-    CHECK(memory_stats().current_bytes == base + 8000);
-    CHECK(memory_stats().peak_bytes == base + 10000);
-    // The elements of tensors of up to 64 bytes live inside their Storage and are not counted.
-#if !defined(__SANITIZE_ADDRESS__)
-    Tensor tiny = empty({8}, float64);
-    CHECK(memory_stats().current_bytes == base + 8000);
-#endif
-    reset_peak_memory_stats();
-    CHECK(memory_stats().peak_bytes == memory_stats().current_bytes);
-  }
-  CHECK(memory_stats().current_bytes == base);
-  // Storage made on one thread and freed on another is counted once, wherever it dies.
-  Tensor made_elsewhere;
-  std::thread([&] { made_elsewhere = empty({256}, float64); }).join();
-  CHECK(memory_stats().current_bytes == base + 2048);
-  made_elsewhere = Tensor();
-  CHECK(memory_stats().current_bytes == base);
-  // Tensors wrapping user memory are not counted.
-  std::vector<float> buffer(1000);
-  Tensor wrapped = from_blob(buffer.data(), {1000});
-  CHECK(memory_stats().current_bytes == base);
-}
-
-TEST_CASE("exp of infinities and NaN: 0, inf and NaN, with no undefined behaviour inside") {
-  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
-  for (Dtype dtype : {float32, float64}) {
-    Tensor e = kernels::exp(tensor({-inf, inf, nan, -800.0, 800.0, 0.0, 1.0}, dtype));
-    std::vector<double> v = e.to_vector();
-    CHECK(v[0] == 0.0);
-    CHECK(v[1] == inf);
-    CHECK(std::isnan(v[2]));
-    CHECK(v[3] == 0.0);
-    CHECK(v[4] == inf);
-    CHECK(v[5] == 1.0);
-    CHECK(v[6] == doctest::Approx(std::exp(1.0)).epsilon(1e-6));
-  }
 }

@@ -252,12 +252,12 @@ TEST_CASE("matmul reads transposed views and column slices without copying, and 
     return testing::allclose(matmul(x, y), matmul(x.contiguous(), y.contiguous()), 0, 0);
   };
   CHECK(same(a.t().t(), b));
-  CHECK(same(iota({4, 5}).t(), b));                 // transposed: a flag
-  CHECK(same(slice(iota({5, 7}), 1, 1, 5), b));     // column slice: a leading dimension
-  CHECK(same(a, slice(iota({9, 6}), 0, 2, 6)));     // row slice
+  CHECK(same(iota({4, 5}).t(), b));                   // transposed: a flag
+  CHECK(same(slice(iota({5, 7}), 1, 1, 5), b));       // column slice: a leading dimension
+  CHECK(same(a, slice(iota({9, 6}), 0, 2, 6)));       // row slice
   CHECK(same(a, slice(iota({4, 12}), 1, 0, 12, 2)));  // stepped columns: copied
   Tensor batch = iota({3, 4, 5});
-  CHECK(same(transpose(batch, 1, 2), iota({4, 2})));          // a batch of transposed matrices
+  CHECK(same(transpose(batch, 1, 2), iota({4, 2})));              // a batch of transposed matrices
   CHECK(same(expand(iota({1, 5, 4}), {3, 5, 4}), iota({4, 2})));  // an expanded batch: copied
   CHECK(same(select(iota({2, 5, 4}), 0, 1), b));
   CHECK(same(iota({1, 4}), b));
@@ -267,9 +267,14 @@ TEST_CASE("matmul reads transposed views and column slices without copying, and 
 TEST_CASE("unary ops keep a transposed view's layout and read other views without copying") {
   Tensor a = iota({3, 5}) * 0.1 - 0.7;
   Tensor t = a.t();  // a permutation of a dense block: the result takes its strides
-  for (const auto& op : std::vector<std::pair<const char*, Tensor (*)(const Tensor&)>>{
-           {"exp", exp}, {"tanh", tanh}, {"sigmoid", sigmoid}, {"relu", relu}, {"abs", abs},
-           {"neg", neg}, {"square", square}}) {
+  for (const auto& op :
+       std::vector<std::pair<const char*, Tensor (*)(const Tensor&)>>{{"exp", exp},
+                                                                      {"tanh", tanh},
+                                                                      {"sigmoid", sigmoid},
+                                                                      {"relu", relu},
+                                                                      {"abs", abs},
+                                                                      {"neg", neg},
+                                                                      {"square", square}}) {
     // (Named variables, not a structured binding: INFO and the lambda below capture them, which
     // clang 14 does not allow for bindings.)
     const char* const name = op.first;
