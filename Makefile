@@ -12,7 +12,7 @@ FUZZ_HARNESSES := csv whitespace idx safetensors checkpoint model
 
 PACKAGES := g++ meson ninja-build pkg-config libxtensor-dev libxtensor-blas-dev libxsimd-dev \
             libopenblas-dev liblapack-dev doctest-dev libbenchmark-dev zlib1g-dev \
-            nlohmann-json3-dev libcli11-dev graphviz libdnnl-dev wamerican
+            nlohmann-json3-dev libcli11-dev graphviz libdnnl-dev wamerican cmake
 # The ASan+UBSan build (unit suite and fuzzers) is clang's: libFuzzer ships with its runtime.
 SAN_PACKAGES := $(PACKAGES) clang-14 libclang-rt-14-dev
 DEMO_PACKAGES := dataset-fashion-mnist gnuplot-nox
@@ -53,15 +53,17 @@ check-format:
 test: build
 	meson test -C $(BUILD) --no-suite accuracy --no-suite accuracy-full --print-errorlogs
 
-# The OpenBLAS-only build (what a machine without oneDNN gets): the tensor suite, whose
-# test_gemm_backend checks both paths agree.
+# The OpenBLAS-only build (what a machine without oneDNN gets), as a static library: the tensor
+# suite, whose test_gemm_backend checks both paths agree, and the install test (pkg-config
+# --static and the CMake package against libxgrad.a).
 $(NODNNL_BUILD)/build.ninja:
 	$(call ensure,$(PACKAGES))
-	meson setup $(NODNNL_BUILD) --buildtype=release -Dwerror=true -Ddnnl=disabled -Dbenchmarks=false
+	meson setup $(NODNNL_BUILD) --buildtype=release -Dwerror=true -Ddnnl=disabled -Dbenchmarks=false \
+	  -Ddefault_library=static
 
 test-nodnnl: deps $(NODNNL_BUILD)/build.ninja
-	meson compile -C $(NODNNL_BUILD) tests/test_tensor
-	meson test -C $(NODNNL_BUILD) tensor --no-rebuild --print-errorlogs
+	meson compile -C $(NODNNL_BUILD) tests/test_tensor xgrad examples/xgrad-train
+	meson test -C $(NODNNL_BUILD) tensor install --no-rebuild --print-errorlogs
 
 # One clang ASan+UBSan build serves the sanitizer suite and the fuzzers (-Dfuzzers=true). A
 # build folder set up earlier with GCC is set up again.

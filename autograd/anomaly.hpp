@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "tensor/tensor.hpp"
+#include "../tensor/tensor.hpp"
 
 namespace xgrad {
 

@@ -5,7 +5,7 @@
 #include <functional>
 #include <vector>
 
-#include "tensor/tensor.hpp"
+#include "../tensor/tensor.hpp"
 
 namespace xgrad::autograd {
 

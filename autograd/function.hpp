@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "autograd/node.hpp"
+#include "node.hpp"
 
 namespace xgrad::autograd {
 

@@ -2,4 +2,4 @@
 // that programs including it keep compiling.
 #pragma once
 
-#include "tensor/grad_mode.hpp"
+#include "../tensor/grad_mode.hpp"

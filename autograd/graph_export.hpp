@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "tensor/safetensors.hpp"
-#include "tensor/tensor.hpp"
+#include "../tensor/safetensors.hpp"
+#include "../tensor/tensor.hpp"
 
 namespace xgrad::autograd {
 

@@ -11,10 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "autograd/anomaly.hpp"
-#include "tensor/grad_mode.hpp"
-#include "tensor/memory.hpp"
-#include "tensor/tensor.hpp"
+#include "anomaly.hpp"
+#include "../tensor/grad_mode.hpp"
+#include "../tensor/memory.hpp"
+#include "../tensor/tensor.hpp"
 
 namespace xgrad {
 

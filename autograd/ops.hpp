@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "tensor/tensor.hpp"
-#include "tensor/window.hpp"
+#include "../tensor/tensor.hpp"
+#include "../tensor/window.hpp"
 
 namespace xgrad {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tensor/tensor.hpp"
+#include "../tensor/tensor.hpp"
 
 namespace xgrad::profiler {
 

@@ -2,8 +2,8 @@
 // for the in-place rebasing of views in autograd/node.cpp.
 #pragma once
 
-#include "tensor/kernels.hpp"
-#include "tensor/tensor.hpp"
+#include "../tensor/kernels.hpp"
+#include "../tensor/tensor.hpp"
 
 namespace xgrad::detail {
 

@@ -9,9 +9,9 @@
 #include <memory>
 #include <vector>
 
-#include "data/dataset.hpp"
-#include "data/prefetcher.hpp"
-#include "data/sampler.hpp"
+#include "dataset.hpp"
+#include "prefetcher.hpp"
+#include "sampler.hpp"
 
 namespace xgrad::data {
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "tensor/tensor.hpp"
+#include "../tensor/tensor.hpp"
 
 namespace xgrad::data {
 

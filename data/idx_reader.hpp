@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.hpp"
-#include "data/gzip.hpp"  // read_maybe_gzipped, which the IDX readers use
-#include "tensor/tensor.hpp"
+#include "dataset.hpp"
+#include "gzip.hpp"  // read_maybe_gzipped, which the IDX readers use
+#include "../tensor/tensor.hpp"
 
 namespace xgrad::data {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "tensor/generator.hpp"
-#include "tensor/tensor.hpp"
+#include "../tensor/generator.hpp"
+#include "../tensor/tensor.hpp"
 
 namespace xgrad::data {
 

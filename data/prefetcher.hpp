@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "dataset.hpp"
 
 namespace xgrad::data {
 

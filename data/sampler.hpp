@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "tensor/generator.hpp"
+#include "../tensor/generator.hpp"
 
 namespace xgrad::data {
 

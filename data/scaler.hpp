@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "tensor/tensor.hpp"
+#include "../tensor/tensor.hpp"
 
 namespace xgrad::data {
 

@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "nn/module.hpp"
+#include "module.hpp"
 
 namespace xgrad::nn {
 

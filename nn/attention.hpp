@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "nn/layers.hpp"
-#include "nn/module.hpp"
-#include "tensor/generator.hpp"
+#include "layers.hpp"
+#include "module.hpp"
+#include "../tensor/generator.hpp"
 
 namespace xgrad::nn {
 

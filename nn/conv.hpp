@@ -4,9 +4,9 @@
 // col2im ops with one matrix product per group.
 #pragma once
 
-#include "nn/module.hpp"
-#include "nn/options.hpp"
-#include "tensor/generator.hpp"
+#include "module.hpp"
+#include "options.hpp"
+#include "../tensor/generator.hpp"
 
 namespace xgrad::nn {
 

@@ -4,8 +4,8 @@
 
 #include <optional>
 
-#include "nn/module.hpp"
-#include "tensor/generator.hpp"
+#include "module.hpp"
+#include "../tensor/generator.hpp"
 
 namespace xgrad::nn {
 

@@ -3,8 +3,8 @@
 // differentiable ops.
 #pragma once
 
-#include "autograd/ops.hpp"
-#include "tensor/generator.hpp"
+#include "../autograd/ops.hpp"
+#include "../tensor/generator.hpp"
 
 namespace xgrad::nn::functional {
 

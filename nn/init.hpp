@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "tensor/generator.hpp"
-#include "tensor/tensor.hpp"
+#include "../tensor/generator.hpp"
+#include "../tensor/tensor.hpp"
 
 namespace xgrad::nn::init {
 

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "nn/module.hpp"
-#include "tensor/generator.hpp"
+#include "module.hpp"
+#include "../tensor/generator.hpp"
 
 namespace xgrad::nn {
 

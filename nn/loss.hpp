@@ -2,7 +2,7 @@
 // nn::functional, where the formulas live.
 #pragma once
 
-#include "nn/functional.hpp"
+#include "functional.hpp"
 
 namespace xgrad::nn {
 

@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "autograd/hooks.hpp"
-#include "autograd/ops.hpp"
-#include "tensor/safetensors.hpp"
+#include "../autograd/hooks.hpp"
+#include "../autograd/ops.hpp"
+#include "../tensor/safetensors.hpp"
 
 namespace xgrad::nn {
 

@@ -5,7 +5,7 @@
 
 #include <optional>
 
-#include "nn/module.hpp"
+#include "module.hpp"
 
 namespace xgrad::nn {
 

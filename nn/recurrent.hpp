@@ -6,8 +6,8 @@
 
 #include <utility>
 
-#include "nn/module.hpp"
-#include "tensor/generator.hpp"
+#include "module.hpp"
+#include "../tensor/generator.hpp"
 
 namespace xgrad::nn {
 

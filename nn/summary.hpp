@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "nn/module.hpp"
+#include "module.hpp"
 
 namespace xgrad::nn {
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "nn/attention.hpp"
-#include "nn/layers.hpp"
-#include "nn/normalization.hpp"
+#include "attention.hpp"
+#include "layers.hpp"
+#include "normalization.hpp"
 
 namespace xgrad::nn {
 

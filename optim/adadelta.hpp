@@ -1,7 +1,7 @@
 // Adadelta (Zeiler 2012), with PyTorch's lr multiplier (default 1.0).
 #pragma once
 
-#include "optim/optimizer.hpp"
+#include "optimizer.hpp"
 
 namespace xgrad::optim {
 

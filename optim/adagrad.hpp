@@ -1,7 +1,7 @@
 // Adagrad (Duchi et al.) with learning-rate decay and an initial accumulator value.
 #pragma once
 
-#include "optim/optimizer.hpp"
+#include "optimizer.hpp"
 
 namespace xgrad::optim {
 

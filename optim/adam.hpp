@@ -2,7 +2,7 @@
 // with decoupled weight decay.
 #pragma once
 
-#include "optim/optimizer.hpp"
+#include "optimizer.hpp"
 
 namespace xgrad::optim {
 

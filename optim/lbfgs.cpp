@@ -62,13 +62,18 @@ LineSearchResult strong_wolfe(Objective&& objective, double t, const Tensor& d, 
   double bracket[2] = {0, 0}, bracket_f[2] = {0, 0}, bracket_gtd[2] = {0, 0};
   Tensor bracket_g[2];
   int brackets = 0;
+  // The interval [t_prev, t] brackets a point satisfying the strong Wolfe conditions (f_new and
+  // g_new come in as arguments: clang 14 cannot capture structured bindings).
+  auto bracket_previous_and_current = [&](double f_current, const Tensor& g_current) {
+    bracket[0] = t_prev, bracket[1] = t;
+    bracket_f[0] = f_prev, bracket_f[1] = f_current;
+    bracket_g[0] = g_prev, bracket_g[1] = g_current;
+    bracket_gtd[0] = gtd_prev, bracket_gtd[1] = gtd_new;
+    brackets = 2;
+  };
   while (ls_iter < max_ls) {
     if (f_new > f + c1 * t * gtd || (ls_iter > 1 && f_new >= f_prev)) {
-      bracket[0] = t_prev, bracket[1] = t;
-      bracket_f[0] = f_prev, bracket_f[1] = f_new;
-      bracket_g[0] = g_prev, bracket_g[1] = g_new;
-      bracket_gtd[0] = gtd_prev, bracket_gtd[1] = gtd_new;
-      brackets = 2;
+      bracket_previous_and_current(f_new, g_new);
       break;
     }
     if (std::abs(gtd_new) <= -c2 * gtd) {
@@ -78,11 +83,7 @@ LineSearchResult strong_wolfe(Objective&& objective, double t, const Tensor& d, 
       break;
     }
     if (gtd_new >= 0) {
-      bracket[0] = t_prev, bracket[1] = t;
-      bracket_f[0] = f_prev, bracket_f[1] = f_new;
-      bracket_g[0] = g_prev, bracket_g[1] = g_new;
-      bracket_gtd[0] = gtd_prev, bracket_gtd[1] = gtd_new;
-      brackets = 2;
+      bracket_previous_and_current(f_new, g_new);
       break;
     }
     // Extrapolate between t + 0.01 (t - t_prev) and 10 t.

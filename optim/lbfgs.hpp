@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "optim/optimizer.hpp"
+#include "optimizer.hpp"
 
 namespace xgrad::optim {
 

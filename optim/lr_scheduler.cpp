@@ -9,12 +9,6 @@
 namespace xgrad::optim {
 
 namespace {
-std::string number_text(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
-
 double get(const StateDict& sd, const std::string& key) {
   for (const auto& [n, t] : sd) {
     if (n != key) continue;
@@ -32,7 +26,7 @@ int64_t get_count(const StateDict& sd, const std::string& key) {
   const double v = get(sd, key);
   if (!(v >= 0 && v <= 9.0e15) || v != std::floor(v))
     throw Error("scheduler: state " + key + " must be a whole number in [0, 9e15], got " +
-                number_text(v));
+                detail::number_text(v));
   return static_cast<int64_t>(v);
 }
 }  // namespace

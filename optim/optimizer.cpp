@@ -6,13 +6,11 @@
 
 namespace xgrad::optim {
 
-namespace {
-std::string number_text(double v) {
+std::string detail::number_text(double v) {
   std::ostringstream os;
   os << v;
   return os.str();
 }
-}  // namespace
 
 void detail::check_option(const char* optimizer, const char* name, double value, double low,
                           double high, bool high_open) {
@@ -20,10 +18,11 @@ void detail::check_option(const char* optimizer, const char* name, double value,
   if (ok) return;
   const std::string range =
       high == std::numeric_limits<double>::infinity()
-          ? (low == 0 ? "a non-negative number" : "at least " + number_text(low))
-          : "in [" + number_text(low) + ", " + number_text(high) + (high_open ? ")" : "]");
+          ? (low == 0 ? "a non-negative number" : "at least " + detail::number_text(low))
+          : "in [" + detail::number_text(low) + ", " + detail::number_text(high) +
+                (high_open ? ")" : "]");
   throw Error(std::string(optimizer) + ": " + name + " must be " + range + ", got " +
-              number_text(value));
+              detail::number_text(value));
 }
 
 Optimizer::Optimizer(std::vector<ParamGroup> groups) : groups_(std::move(groups)) {
@@ -107,7 +106,7 @@ Tensor detail::load_buffer(const Tensor& entry, const std::string& key, const Te
                 dtype_name(param.dtype()));
   for (double v : entry.to_vector())
     if (!std::isfinite(v) || (non_negative && v < 0))
-      throw Error("optimizer: state " + key + " holds " + number_text(v) +
+      throw Error("optimizer: state " + key + " holds " + detail::number_text(v) +
                   (non_negative ? " (must be finite and non-negative)" : " (must be finite)"));
   return entry.contiguous_copy();
 }

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "tensor/grad_mode.hpp"
-#include "tensor/safetensors.hpp"
+#include "../tensor/grad_mode.hpp"
+#include "../tensor/safetensors.hpp"
 
 namespace xgrad::optim {
 
@@ -19,6 +19,8 @@ namespace detail {
 // unless value is a number in that range; NaN never is.
 void check_option(const char* optimizer, const char* name, double value, double low,
                   double high = std::numeric_limits<double>::infinity(), bool high_open = false);
+// A number as messages print it (the shortest of `os << v`: 0.001, 1e+300, nan).
+std::string number_text(double v);
 }  // namespace detail
 
 // A parameter group as the base optimizer keeps it: the parameters and the learning rate, the

@@ -1,7 +1,7 @@
 // RMSprop (Hinton's lecture 6e), with momentum and the centered variant (PyTorch's form).
 #pragma once
 
-#include "optim/optimizer.hpp"
+#include "optimizer.hpp"
 
 namespace xgrad::optim {
 

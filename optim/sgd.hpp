@@ -1,7 +1,7 @@
 // SGD with momentum, dampening, Nesterov and L2 weight decay (PyTorch's formulation).
 #pragma once
 
-#include "optim/optimizer.hpp"
+#include "optimizer.hpp"
 
 namespace xgrad::optim {
 

@@ -5,8 +5,8 @@
 #include <array>
 #include <initializer_list>
 
-#include "tensor/dispatch.hpp"
-#include "tensor/tensor.hpp"
+#include "../tensor/dispatch.hpp"
+#include "../tensor/tensor.hpp"
 
 namespace xgrad::optim::detail {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "tensor/tensor.hpp"
+#include "tensor.hpp"
 
 namespace xgrad {
 

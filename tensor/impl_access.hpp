@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "tensor/tensor.hpp"
+#include "tensor.hpp"
 
 namespace xgrad::detail {
 

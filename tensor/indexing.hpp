@@ -8,7 +8,7 @@
 #include <optional>
 #include <type_traits>
 
-#include "tensor/tensor.hpp"
+#include "tensor.hpp"
 
 namespace xgrad::indexing {
 

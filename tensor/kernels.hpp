@@ -8,8 +8,8 @@
 #include <optional>
 #include <vector>
 
-#include "tensor/tensor.hpp"
-#include "tensor/window.hpp"
+#include "tensor.hpp"
+#include "window.hpp"
 
 namespace xgrad::kernels {
 

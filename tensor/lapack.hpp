@@ -7,7 +7,7 @@
 
 #include <utility>
 
-#include "tensor/tensor.hpp"
+#include "tensor.hpp"
 
 namespace xgrad::kernels {
 

@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <vector>
 
-#include "tensor/impl_access.hpp"
-#include "tensor/tensor.hpp"
+#include "impl_access.hpp"
+#include "tensor.hpp"
 
 namespace xgrad::detail {
 

@@ -14,9 +14,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "tensor/memory.hpp"
-#include "tensor/scalar.hpp"
-#include "tensor/shape.hpp"
+#include "memory.hpp"
+#include "scalar.hpp"
+#include "shape.hpp"
 
 namespace xgrad {
 
@@ -529,4 +529,4 @@ int get_num_threads();
 
 }  // namespace xgrad
 
-#include "tensor/indexing.hpp"  // needs the complete Tensor
+#include "indexing.hpp"  // needs the complete Tensor

@@ -5,8 +5,8 @@
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xstorage.hpp>
 
-#include "tensor/dispatch.hpp"
-#include "tensor/tensor.hpp"
+#include "dispatch.hpp"
+#include "tensor.hpp"
 
 namespace xgrad::detail {
 

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "tensor/tensor.hpp"
+#include "tensor.hpp"
 
 namespace xgrad {
 

@@ -1,5 +1,7 @@
-// A program outside the source tree, built against the installed headers and library.
+// A program outside the source tree, built against the installed headers and library (with
+// pkg-config and with CMake's find_package): the top-level header and a namespaced one.
 #include <xgrad.hpp>
+#include <xgrad/nn/module.hpp>
 
 #include <cstdio>
 
